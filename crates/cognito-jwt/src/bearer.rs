@@ -1,0 +1,248 @@
+//! Finding the bearer token in a request (RFC 6750 §2), independent of any HTTP framework.
+//!
+//! By default only the `Authorization` header is read. A cookie or another
+//! header can be enabled; a request that carries credentials in two places is
+//! refused with [`Error::MultipleCredentials`] (400). Query-string and form
+//! tokens are not supported: they leak into logs.
+
+use crate::error::Error;
+
+/// Read access to a request's headers. The adapters implement it for their
+/// framework's header map.
+pub trait HeaderSource {
+    /// Call `f` with every value of header `name` (case-insensitive), in order.
+    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8]));
+}
+
+/// Where tokens may come from. The `Authorization: Bearer` header is always read.
+///
+/// ```
+/// use cognito_jwt::TokenSource;
+/// let source = TokenSource::default().cookie("access_token");
+/// # let _ = source;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenSource {
+    cookie: Option<String>,
+    header: Option<String>,
+}
+
+impl TokenSource {
+    /// Also accept the token from this cookie.
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        self.cookie = Some(name.into());
+        self
+    }
+
+    /// Also accept the raw token from this header (for example `x-access-token`).
+    pub fn header(mut self, name: impl Into<String>) -> Self {
+        self.header = Some(name.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Extract the token: `Ok(None)` when the request carries no credentials.
+    pub fn extract(&self, headers: &dyn HeaderSource) -> Result<Option<String>, Error> {
+        let mut found: Option<String> = None;
+        let mut error: Option<Error> = None;
+        let mut put = |token: Result<Option<String>, Error>, found: &mut Option<String>| match token
+        {
+            Ok(Some(t)) => {
+                if found.is_some() {
+                    error.get_or_insert(Error::MultipleCredentials);
+                } else {
+                    *found = Some(t);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                error.get_or_insert(e);
+            }
+        };
+
+        let mut authorization = 0usize;
+        headers.each_value("authorization", &mut |v| {
+            authorization += 1;
+            if authorization > 1 {
+                put(Err(Error::MultipleCredentials), &mut found);
+            } else {
+                put(parse_authorization(v), &mut found);
+            }
+        });
+        if let Some(name) = &self.header {
+            headers.each_value(name, &mut |v| {
+                put(parse_raw(v).map(Some), &mut found);
+            });
+        }
+        if let Some(name) = &self.cookie {
+            headers.each_value("cookie", &mut |v| {
+                for token in cookies(v, name) {
+                    put(parse_raw(token).map(Some), &mut found);
+                }
+            });
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
+    }
+}
+
+fn is_b64token(bytes: &[u8]) -> bool {
+    let body_end = bytes.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
+    let (body, _padding) = bytes.split_at(body_end);
+    !body.is_empty()
+        && body.iter().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |i| i + 1);
+    bytes.get(start..end).unwrap_or_default()
+}
+
+/// `Authorization: Bearer <b64token>`; another scheme means "no bearer credentials".
+fn parse_authorization(value: &[u8]) -> Result<Option<String>, Error> {
+    let value = trim(value);
+    let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
+        Some(i) => (
+            value.get(..i).unwrap_or_default(),
+            value.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Ok(None);
+    }
+    if rest.is_empty() {
+        return Err(Error::MalformedCredentials(
+            "the Bearer scheme has no token",
+        ));
+    }
+    if !is_b64token(rest) {
+        return Err(Error::MalformedCredentials(
+            "the bearer token must follow `Bearer` after one space and use b64token characters only",
+        ));
+    }
+    // b64token characters are ASCII, so this is valid UTF-8.
+    Ok(Some(String::from_utf8_lossy(rest).into_owned()))
+}
+
+fn parse_raw(value: &[u8]) -> Result<String, Error> {
+    let value = trim(value);
+    if !is_b64token(value) {
+        return Err(Error::MalformedCredentials(
+            "the token uses characters outside b64token",
+        ));
+    }
+    Ok(String::from_utf8_lossy(value).into_owned())
+}
+
+fn cookies<'a>(header: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+    header.split(|b| *b == b';').filter_map(move |pair| {
+        let pair = trim(pair);
+        let eq = pair.iter().position(|b| *b == b'=')?;
+        let (k, v) = (pair.get(..eq)?, pair.get(eq + 1..)?);
+        if k != name.as_bytes() {
+            return None;
+        }
+        let v = v
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(v);
+        Some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct H(Vec<(&'static str, &'static str)>);
+    impl HeaderSource for H {
+        fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+            for (k, v) in &self.0 {
+                if k.eq_ignore_ascii_case(name) {
+                    f(v.as_bytes());
+                }
+            }
+        }
+    }
+
+    fn extract(
+        source: &TokenSource,
+        headers: Vec<(&'static str, &'static str)>,
+    ) -> Result<Option<String>, Error> {
+        source.extract(&H(headers))
+    }
+
+    #[test]
+    fn authorization_header() {
+        let s = TokenSource::default();
+        assert_eq!(extract(&s, vec![]), Ok(None));
+        assert_eq!(
+            extract(&s, vec![("Authorization", "Bearer abc.def.ghi")]),
+            Ok(Some("abc.def.ghi".into()))
+        );
+        assert_eq!(
+            extract(&s, vec![("authorization", "bEaReR abc")]),
+            Ok(Some("abc".into()))
+        );
+        assert_eq!(
+            extract(&s, vec![("authorization", "Basic dXNlcjpwYXNz")]),
+            Ok(None)
+        );
+        assert!(matches!(
+            extract(&s, vec![("authorization", "Bearer")]),
+            Err(Error::MalformedCredentials(_))
+        ));
+        assert!(matches!(
+            extract(&s, vec![("authorization", "Bearer  abc")]),
+            Err(Error::MalformedCredentials(_))
+        ));
+        assert!(matches!(
+            extract(&s, vec![("authorization", "Bearer a b")]),
+            Err(Error::MalformedCredentials(_))
+        ));
+        assert!(matches!(
+            extract(&s, vec![("authorization", "Bearer a\"b")]),
+            Err(Error::MalformedCredentials(_))
+        ));
+        assert_eq!(
+            extract(
+                &s,
+                vec![("authorization", "Bearer a"), ("authorization", "Bearer b")]
+            ),
+            Err(Error::MultipleCredentials)
+        );
+    }
+
+    #[test]
+    fn cookie_and_header_sources() {
+        let s = TokenSource::default().cookie("tok").header("X-Token");
+        assert_eq!(
+            extract(&s, vec![("cookie", "a=1; tok=abc.def; b=2")]),
+            Ok(Some("abc.def".into()))
+        );
+        assert_eq!(
+            extract(&s, vec![("x-token", "abc")]),
+            Ok(Some("abc".into()))
+        );
+        assert_eq!(
+            extract(&s, vec![("authorization", "Bearer a"), ("cookie", "tok=b")]),
+            Err(Error::MultipleCredentials)
+        );
+        // The cookie source is off unless configured.
+        assert_eq!(
+            extract(&TokenSource::default(), vec![("cookie", "tok=abc")]),
+            Ok(None)
+        );
+    }
+}

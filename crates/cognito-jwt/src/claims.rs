@@ -1,0 +1,724 @@
+//! Verified claims: what a handler gets once a token has passed every check.
+//!
+//! Verification parses only the claims it needs to decide ([`Claims`] keeps
+//! the exact signed payload). The typed views [`IdTokenClaims`] and
+//! [`AccessTokenClaims`], the map of every claim, and your own types are
+//! deserialised from that payload on first use.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+use crate::error::{ClaimError, Error, MalformedToken, Segment, capped};
+
+/// What a Cognito token is for, from its `token_use` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenUse {
+    /// An ID token: who the user is (`aud` is the app client).
+    Id,
+    /// An access token: what the bearer may do (`client_id` is the app client, `scope` the grants).
+    Access,
+}
+
+impl TokenUse {
+    /// `"id"` or `"access"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+        }
+    }
+}
+
+impl fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Largest NumericDate accepted: 9999-12-31T23:59:59Z.
+pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
+
+/// The claims validation needs, read in one pass over the signed payload.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct CoreClaims {
+    pub(crate) iss: Option<String>,
+    pub(crate) sub: Option<String>,
+    pub(crate) token_use: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) aud: Vec<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) cognito_username: Option<String>,
+    pub(crate) exp: Option<i64>,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+    /// The first claim of the wrong type, reported once the signature is known to be good.
+    pub(crate) type_error: Option<ClaimError>,
+}
+
+/// A map key that borrows from the input when it can.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Tracks member names of one JSON object and reports the first repeat.
+/// Linear for the usual twenty claims, hashed past that so hostile inputs stay cheap.
+pub(crate) struct SeenKeys<'de> {
+    small: Vec<Cow<'de, str>>,
+    large: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> SeenKeys<'de> {
+    pub(crate) fn new() -> Self {
+        SeenKeys {
+            small: Vec::with_capacity(24),
+            large: None,
+        }
+    }
+
+    /// Record `key`; `false` if it was already there.
+    pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if let Some(set) = &mut self.large {
+            return set.insert(key);
+        }
+        if self.small.iter().any(|k| *k == key) {
+            return false;
+        }
+        self.small.push(key);
+        if self.small.len() > 32 {
+            self.large = Some(self.small.drain(..).collect());
+        }
+        true
+    }
+}
+
+/// The parse failed for a reason that must be reported as such.
+pub(crate) enum ObjectError {
+    Duplicate(String),
+}
+
+impl fmt::Display for ObjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectError::Duplicate(name) => write!(f, "duplicate member {name}"),
+        }
+    }
+}
+
+/// Visit the members of a JSON object once, rejecting duplicate names.
+/// `on_member` reads or skips each value; repeated members are skipped and the
+/// first repeat is reported once the whole object has been consumed.
+pub(crate) fn visit_object<'de, A, F>(
+    mut map: A,
+    mut on_member: F,
+) -> Result<Result<(), ObjectError>, A::Error>
+where
+    A: MapAccess<'de>,
+    F: FnMut(&str, &mut A) -> Result<(), A::Error>,
+{
+    let mut seen = SeenKeys::new();
+    let mut duplicate = None;
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        if seen.insert(key.clone()) {
+            on_member(&key, &mut map)?;
+        } else {
+            map.next_value::<IgnoredAny>()?;
+            duplicate.get_or_insert_with(|| capped(&key));
+        }
+    }
+    Ok(match duplicate {
+        Some(name) => Err(ObjectError::Duplicate(name)),
+        None => Ok(()),
+    })
+}
+
+/// Map a serde_json failure on an object segment to the right structural error.
+pub(crate) fn json_error(segment: Segment, err: &serde_json::Error) -> MalformedToken {
+    if err.is_data() {
+        MalformedToken::NotAnObject(segment)
+    } else {
+        MalformedToken::Json(segment)
+    }
+}
+
+fn numeric_date(claim: &'static str, v: &Value) -> Result<i64, ClaimError> {
+    let invalid = ClaimError::Invalid {
+        claim,
+        expected: "a NumericDate: seconds since 1970 between 0 and 253402300799",
+    };
+    let n = match v {
+        Value::Number(n) => n,
+        _ => return Err(invalid),
+    };
+    let secs = if let Some(i) = n.as_i64() {
+        i
+    } else if let Some(f) = n.as_f64() {
+        if !(0.0..=MAX_NUMERIC_DATE as f64).contains(&f) {
+            return Err(invalid);
+        }
+        f.floor() as i64
+    } else {
+        return Err(invalid);
+    };
+    if (0..=MAX_NUMERIC_DATE).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(invalid)
+    }
+}
+
+fn string_claim(claim: &'static str, v: Value) -> Result<String, ClaimError> {
+    match v {
+        Value::String(s) => Ok(s),
+        _ => Err(ClaimError::Invalid {
+            claim,
+            expected: "a string",
+        }),
+    }
+}
+
+fn string_list(
+    claim: &'static str,
+    v: Value,
+    allow_single: bool,
+) -> Result<Vec<String>, ClaimError> {
+    let invalid = ClaimError::Invalid {
+        claim,
+        expected: if allow_single {
+            "a string or an array of strings"
+        } else {
+            "an array of strings"
+        },
+    };
+    match v {
+        Value::String(s) if allow_single => Ok(vec![s]),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s),
+                _ => Err(invalid.clone()),
+            })
+            .collect(),
+        _ => Err(invalid),
+    }
+}
+
+impl CoreClaims {
+    fn set(&mut self, name: &str, value: Value) {
+        let result = match name {
+            "iss" => string_claim("iss", value).map(|s| self.iss = Some(s)),
+            "sub" => string_claim("sub", value).map(|s| self.sub = Some(s)),
+            "token_use" => string_claim("token_use", value).map(|s| self.token_use = Some(s)),
+            "client_id" => string_claim("client_id", value).map(|s| self.client_id = Some(s)),
+            "scope" => string_claim("scope", value).map(|s| self.scope = Some(s)),
+            "username" => string_claim("username", value).map(|s| self.username = Some(s)),
+            "cognito:username" => {
+                string_claim("cognito:username", value).map(|s| self.cognito_username = Some(s))
+            }
+            "aud" => string_list("aud", value, true).map(|l| self.aud = l),
+            "cognito:groups" => {
+                string_list("cognito:groups", value, false).map(|l| self.groups = l)
+            }
+            "exp" => numeric_date("exp", &value).map(|t| self.exp = Some(t)),
+            "nbf" => numeric_date("nbf", &value).map(|t| self.nbf = Some(t)),
+            "iat" => numeric_date("iat", &value).map(|t| self.iat = Some(t)),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.type_error.get_or_insert(e);
+        }
+    }
+
+    /// Parse the decoded payload. Structural problems are errors now;
+    /// claims of the wrong type are kept in `type_error` for after the signature check.
+    pub(crate) fn parse(payload: &[u8]) -> Result<CoreClaims, Error> {
+        struct CoreVisitor;
+        impl<'de> Visitor<'de> for CoreVisitor {
+            type Value = Result<CoreClaims, ObjectError>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut claims = CoreClaims::default();
+                let outcome = visit_object(map, |name, map| {
+                    if is_core_claim(name) {
+                        let value = map.next_value::<Value>()?;
+                        claims.set(name, value);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    Ok(())
+                })?;
+                Ok(outcome.map(|()| claims))
+            }
+        }
+        struct Wrapper(Result<CoreClaims, ObjectError>);
+        impl<'de> Deserialize<'de> for Wrapper {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_map(CoreVisitor).map(Wrapper)
+            }
+        }
+        match serde_json::from_slice::<Wrapper>(payload) {
+            Ok(Wrapper(Ok(claims))) => Ok(claims),
+            Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
+                Err(MalformedToken::DuplicateMember {
+                    segment: Segment::Payload,
+                    name,
+                }
+                .into())
+            }
+            Err(e) => Err(json_error(Segment::Payload, &e).into()),
+        }
+    }
+}
+
+fn is_core_claim(name: &str) -> bool {
+    matches!(
+        name,
+        "iss"
+            | "sub"
+            | "token_use"
+            | "client_id"
+            | "scope"
+            | "username"
+            | "cognito:username"
+            | "aud"
+            | "cognito:groups"
+            | "exp"
+            | "nbf"
+            | "iat"
+    )
+}
+
+/// The verified claims of a token. Cheap to clone (one `Arc`).
+///
+/// Common claims have accessors; [`Claims::id_token`] and
+/// [`Claims::access_token`] give typed views of everything Cognito documents;
+/// [`Claims::deserialize`] reads the claims into your own type.
+///
+/// ```
+/// # use cognito_jwt::{Verifier, TokenUse};
+/// # async fn handler(verifier: Verifier, token: &str) -> Result<(), cognito_jwt::Error> {
+/// let claims = verifier.verify(token).await?;
+/// if claims.token_use() == TokenUse::Access && claims.has_scope("orders/read") {
+///     println!("{} may read orders", claims.sub());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Claims(Arc<ClaimsInner>);
+
+struct ClaimsInner {
+    core: CoreClaims,
+    token_use: TokenUse,
+    sub: String,
+    exp: i64,
+    issuer: String,
+    kid: String,
+    alg: Algorithm,
+    payload: String,
+    id: OnceLock<Option<IdTokenClaims>>,
+    access: OnceLock<Option<AccessTokenClaims>>,
+    all: OnceLock<Map<String, Value>>,
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claims")
+            .field("token_use", &self.0.token_use)
+            .field("sub", &self.0.sub)
+            .field("iss", &self.0.issuer)
+            .field("client_id", &self.client_id())
+            .field("exp", &self.0.exp)
+            .field("kid", &self.0.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Claims {
+    /// Build from validated parts. `core` has passed every check.
+    pub(crate) fn new(
+        core: CoreClaims,
+        token_use: TokenUse,
+        issuer: String,
+        kid: String,
+        alg: Algorithm,
+        payload: String,
+    ) -> Claims {
+        let sub = core.sub.clone().unwrap_or_default();
+        let exp = core.exp.unwrap_or_default();
+        Claims(Arc::new(ClaimsInner {
+            core,
+            token_use,
+            sub,
+            exp,
+            issuer,
+            kid,
+            alg,
+            payload,
+            id: OnceLock::new(),
+            access: OnceLock::new(),
+            all: OnceLock::new(),
+        }))
+    }
+
+    pub(crate) fn not_before(&self) -> Option<i64> {
+        self.0.core.nbf
+    }
+
+    /// `id` or `access`.
+    pub fn token_use(&self) -> TokenUse {
+        self.0.token_use
+    }
+
+    /// The subject (`sub`): the user's id, or the app client id for machine tokens.
+    pub fn sub(&self) -> &str {
+        &self.0.sub
+    }
+
+    /// The issuer (`iss`), exactly as in the token.
+    pub fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
+
+    /// The app client: `client_id` of an access token, `aud` of an ID token.
+    pub fn client_id(&self) -> Option<&str> {
+        match self.0.token_use {
+            TokenUse::Access => self.0.core.client_id.as_deref(),
+            TokenUse::Id => self.0.core.aud.first().map(String::as_str),
+        }
+    }
+
+    /// The user name: `username` of an access token, `cognito:username` of an ID token.
+    /// `None` for machine (client credentials) tokens.
+    pub fn username(&self) -> Option<&str> {
+        match self.0.token_use {
+            TokenUse::Access => self.0.core.username.as_deref(),
+            TokenUse::Id => self.0.core.cognito_username.as_deref(),
+        }
+    }
+
+    /// The audiences (`aud`) as a list; empty when absent.
+    pub fn audience(&self) -> &[String] {
+        &self.0.core.aud
+    }
+
+    /// The `scope` claim as sent (space-separated), if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.0.core.scope.as_deref()
+    }
+
+    /// The scopes, split on spaces.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .core
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether the token carries exactly this scope (case-sensitive, whole-word).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+
+    /// The user's groups (`cognito:groups`); empty when absent.
+    pub fn groups(&self) -> &[String] {
+        &self.0.core.groups
+    }
+
+    /// Whether the user is in this group (exact, case-sensitive).
+    pub fn in_group(&self, group: &str) -> bool {
+        self.0.core.groups.iter().any(|g| g == group)
+    }
+
+    /// Expiry (`exp`), seconds since the Unix epoch.
+    pub fn expires_at(&self) -> i64 {
+        self.0.exp
+    }
+
+    /// Issued-at (`iat`), if present.
+    pub fn issued_at(&self) -> Option<i64> {
+        self.0.core.iat
+    }
+
+    /// The `kid` of the key that signed the token.
+    pub fn key_id(&self) -> &str {
+        &self.0.kid
+    }
+
+    /// The algorithm the token was signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.0.alg
+    }
+
+    /// The signed payload, exactly as decoded (JSON text).
+    pub fn payload_json(&self) -> &str {
+        &self.0.payload
+    }
+
+    /// Every claim, including those added by pre-token-generation triggers.
+    pub fn all(&self) -> &Map<String, Value> {
+        self.0
+            .all
+            .get_or_init(|| serde_json::from_str(&self.0.payload).unwrap_or_default())
+    }
+
+    /// One claim by name, of any kind (for example `"custom:tenant"`).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.all().get(name)
+    }
+
+    /// The typed ID-token view, if this is an ID token.
+    pub fn id_token(&self) -> Option<&IdTokenClaims> {
+        self.0
+            .id
+            .get_or_init(|| match self.0.token_use {
+                TokenUse::Id => serde_json::from_str(&self.0.payload).ok(),
+                TokenUse::Access => None,
+            })
+            .as_ref()
+    }
+
+    /// The typed access-token view, if this is an access token.
+    pub fn access_token(&self) -> Option<&AccessTokenClaims> {
+        self.0
+            .access
+            .get_or_init(|| match self.0.token_use {
+                TokenUse::Access => serde_json::from_str(&self.0.payload).ok(),
+                TokenUse::Id => None,
+            })
+            .as_ref()
+    }
+
+    /// Deserialize the verified claims into your own type.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.0.payload)
+    }
+}
+
+/// Accept a value of the expected type, and treat anything else as absent,
+/// so one oddly typed optional claim never hides the others.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+/// Like [`lenient`] for booleans Cognito sometimes sends as `"true"`/`"false"`.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    })
+}
+
+fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => vec![s],
+        Value::Array(a) => a
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// Every claim Cognito documents for ID tokens (`token_use: "id"`).
+///
+/// Claims not listed here (custom attributes, trigger additions) are in [`IdTokenClaims::extra`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// The user's unique id.
+    #[serde(default)]
+    pub sub: String,
+    /// The issuer.
+    #[serde(default)]
+    pub iss: String,
+    /// The app client id.
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub aud: Vec<String>,
+    /// Always `id`.
+    #[serde(default)]
+    pub token_use: String,
+    /// Expiry.
+    #[serde(default)]
+    pub exp: i64,
+    /// Issued at.
+    #[serde(default, deserialize_with = "lenient")]
+    pub iat: Option<i64>,
+    /// When the user authenticated.
+    #[serde(default, deserialize_with = "lenient")]
+    pub auth_time: Option<i64>,
+    /// The user name.
+    #[serde(rename = "cognito:username", default, deserialize_with = "lenient")]
+    pub cognito_username: Option<String>,
+    /// Groups the user belongs to.
+    #[serde(rename = "cognito:groups", default, deserialize_with = "lenient_list")]
+    pub cognito_groups: Vec<String>,
+    /// IAM roles of the user's groups.
+    #[serde(rename = "cognito:roles", default, deserialize_with = "lenient_list")]
+    pub cognito_roles: Vec<String>,
+    /// The preferred IAM role.
+    #[serde(
+        rename = "cognito:preferred_role",
+        default,
+        deserialize_with = "lenient"
+    )]
+    pub cognito_preferred_role: Option<String>,
+    /// Email address.
+    #[serde(default, deserialize_with = "lenient")]
+    pub email: Option<String>,
+    /// Whether the email address is verified.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub email_verified: Option<bool>,
+    /// Phone number.
+    #[serde(default, deserialize_with = "lenient")]
+    pub phone_number: Option<String>,
+    /// Whether the phone number is verified.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub phone_number_verified: Option<bool>,
+    /// Full name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub name: Option<String>,
+    /// Given name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub given_name: Option<String>,
+    /// Family name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub family_name: Option<String>,
+    /// Preferred user name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub preferred_username: Option<String>,
+    /// Federated identities (SAML/OIDC/social), as Cognito sends them.
+    #[serde(default, deserialize_with = "lenient")]
+    pub identities: Option<Value>,
+    /// The nonce from the authorization request.
+    #[serde(default, deserialize_with = "lenient")]
+    pub nonce: Option<String>,
+    /// Access token hash.
+    #[serde(default, deserialize_with = "lenient")]
+    pub at_hash: Option<String>,
+    /// The authentication event id.
+    #[serde(default, deserialize_with = "lenient")]
+    pub event_id: Option<String>,
+    /// Token id.
+    #[serde(default, deserialize_with = "lenient")]
+    pub jti: Option<String>,
+    /// The id of the original authentication (stable across refreshes; used for revocation).
+    #[serde(default, deserialize_with = "lenient")]
+    pub origin_jti: Option<String>,
+    /// Every other claim (`custom:*` attributes, trigger additions).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Every claim Cognito documents for access tokens (`token_use: "access"`).
+///
+/// Claims not listed here (trigger additions) are in [`AccessTokenClaims::extra`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccessTokenClaims {
+    /// The user's unique id, or the client id for machine tokens.
+    #[serde(default)]
+    pub sub: String,
+    /// The issuer.
+    #[serde(default)]
+    pub iss: String,
+    /// The app client id.
+    #[serde(default, deserialize_with = "lenient")]
+    pub client_id: Option<String>,
+    /// Always `access`.
+    #[serde(default)]
+    pub token_use: String,
+    /// Space-separated scopes.
+    #[serde(default, deserialize_with = "lenient")]
+    pub scope: Option<String>,
+    /// Expiry.
+    #[serde(default)]
+    pub exp: i64,
+    /// Issued at.
+    #[serde(default, deserialize_with = "lenient")]
+    pub iat: Option<i64>,
+    /// When the user authenticated.
+    #[serde(default, deserialize_with = "lenient")]
+    pub auth_time: Option<i64>,
+    /// The user name (absent for machine tokens).
+    #[serde(default, deserialize_with = "lenient")]
+    pub username: Option<String>,
+    /// Groups the user belongs to.
+    #[serde(rename = "cognito:groups", default, deserialize_with = "lenient_list")]
+    pub cognito_groups: Vec<String>,
+    /// Audience, present only with resource binding (RFC 8707).
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub aud: Vec<String>,
+    /// Token id.
+    #[serde(default, deserialize_with = "lenient")]
+    pub jti: Option<String>,
+    /// The id of the original authentication (stable across refreshes; used for revocation).
+    #[serde(default, deserialize_with = "lenient")]
+    pub origin_jti: Option<String>,
+    /// The authentication event id.
+    #[serde(default, deserialize_with = "lenient")]
+    pub event_id: Option<String>,
+    /// The remembered device's key.
+    #[serde(default, deserialize_with = "lenient")]
+    pub device_key: Option<String>,
+    /// Token format version (observed `2`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub version: Option<Value>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AccessTokenClaims {
+    /// The scopes, split on spaces.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+    }
+}

@@ -1,0 +1,529 @@
+//! Configuration: which issuers to trust, and the builder that refuses to
+//! build an incomplete verifier.
+//!
+//! The three security decisions are not optional:
+//!
+//! - **who issues**: [`Verifier::builder`] takes the first [`Issuer`];
+//! - **which app clients**: [`VerifierBuilder::client_ids`] or, explicitly, [`VerifierBuilder::any_client`];
+//! - **which token kind**: [`VerifierBuilder::token_use`] or, explicitly, [`VerifierBuilder::any_token_use`].
+//!
+//! `build()` exists only once the last two are chosen, so forgetting one is a
+//! compile error, not an open door.
+//!
+//! | setting | default |
+//! |---|---|
+//! | algorithms, Cognito pool | RS256, pinned |
+//! | algorithms, [`Issuer::url`] | RS256 (change with [`Issuer::algorithms`]) |
+//! | clock leeway for `exp`, `nbf`, `iat` | 30 s |
+//! | token size cap | 16 KiB |
+//! | required audience on access tokens | none (`aud` ignored) |
+//! | verified-token cache | 10,000 tokens |
+//! | JWKS cache | see [`JwksOptions`] |
+//! | HTTP client | reqwest with rustls, no redirects, 5 s timeout |
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::Verifier;
+use crate::algorithm::Algorithm;
+use crate::claims::TokenUse;
+use crate::clock::{Clock, SystemClock};
+use crate::error::BuildError;
+use crate::jwk::parse_jwks;
+use crate::jwks_cache::{JwksCache, JwksOptions};
+use crate::token_cache::TokenCache;
+use crate::verifier::{ClientPolicy, Inner, TrustedIssuer, UsePolicy};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IssuerKind {
+    Cognito { pool_id: String },
+    Url(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeySource {
+    Default,
+    Url(String),
+    Static(String),
+}
+
+/// A token issuer to trust: a Cognito user pool, or an explicit issuer URL
+/// (emulators, other OpenID providers).
+///
+/// ```
+/// use cognito_jwt::{Algorithm, Issuer};
+/// // A Cognito user pool: both issuer forms accepted, RS256 only,
+/// // keys from https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/jwks.json
+/// let pool = Issuer::cognito("us-east-1_AbCdEf123");
+///
+/// // moto: the real Cognito issuer string, keys served on loopback.
+/// let moto = Issuer::cognito("us-east-1_0123456789abcdef0123456789abcdef")
+///     .jwks_url("http://127.0.0.1:5000/us-east-1_0123456789abcdef0123456789abcdef/.well-known/jwks.json");
+///
+/// // Another OpenID provider that signs with ES256.
+/// let other = Issuer::url("https://login.example.com").algorithms([Algorithm::ES256]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    kind: IssuerKind,
+    keys: KeySource,
+    algorithms: Option<Vec<Algorithm>>,
+    default_token_use: Option<TokenUse>,
+    required_typ: Option<&'static str>,
+}
+
+impl Issuer {
+    /// A Cognito user pool, by id (`{region}_{alphanumeric}`, for example
+    /// `us-east-1_AbCdEf123`). Tokens may carry either issuer form,
+    /// `https://cognito-idp.{region}.amazonaws.com/{pool}` or
+    /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`; both share
+    /// the pool's key set. RS256 is pinned.
+    pub fn cognito(user_pool_id: impl Into<String>) -> Issuer {
+        Issuer {
+            kind: IssuerKind::Cognito {
+                pool_id: user_pool_id.into(),
+            },
+            keys: KeySource::Default,
+            algorithms: None,
+            default_token_use: None,
+            required_typ: None,
+        }
+    }
+
+    /// An explicit issuer: `iss` must equal this string exactly (no slash
+    /// normalisation). For emulators such as cognito-local and for other
+    /// OpenID providers. Keys default to `{issuer}/.well-known/jwks.json`.
+    pub fn url(issuer: impl Into<String>) -> Issuer {
+        Issuer {
+            kind: IssuerKind::Url(issuer.into()),
+            keys: KeySource::Default,
+            algorithms: None,
+            default_token_use: None,
+            required_typ: None,
+        }
+    }
+
+    /// Fetch keys from this URL instead of the issuer's own JWKS path
+    /// (moto serves the pool's keys on loopback while tokens name the real
+    /// Cognito issuer). HTTPS only, except for loopback hosts.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Issuer {
+        self.keys = KeySource::Url(url.into());
+        self
+    }
+
+    /// Use this JWKS document and never touch the network.
+    pub fn static_jwks(mut self, jwks_json: impl Into<String>) -> Issuer {
+        self.keys = KeySource::Static(jwks_json.into());
+        self
+    }
+
+    /// The algorithms this issuer may use (only for [`Issuer::url`]; a Cognito
+    /// pool is pinned to RS256 and `build()` refuses a change).
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Issuer {
+        let mut list: Vec<Algorithm> = algorithms.into_iter().collect();
+        list.sort();
+        list.dedup();
+        self.algorithms = Some(list);
+        self
+    }
+
+    /// For issuers that do not send Cognito's `token_use` claim: treat tokens
+    /// without it as this kind. Tokens that do carry it are still checked.
+    pub fn default_token_use(mut self, token_use: TokenUse) -> Issuer {
+        self.default_token_use = Some(token_use);
+        self
+    }
+
+    /// Require this header `typ`, for example `"at+jwt"` for RFC 9068 access
+    /// tokens (compared case-insensitively, with or without `application/`).
+    pub fn required_typ(mut self, typ: &'static str) -> Issuer {
+        self.required_typ = Some(typ);
+        self
+    }
+
+    /// The issuer strings this configuration trusts.
+    fn issuer_strings(&self) -> Result<Vec<String>, BuildError> {
+        match &self.kind {
+            IssuerKind::Cognito { pool_id } => {
+                let region = pool_region(pool_id)
+                    .ok_or_else(|| BuildError::InvalidUserPoolId(pool_id.clone()))?;
+                Ok(vec![
+                    format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+                    format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}"),
+                ])
+            }
+            IssuerKind::Url(url) => {
+                Url::parse(url).map_err(|_| BuildError::InvalidUrl {
+                    url: url.clone(),
+                    reason: "not an absolute URL",
+                })?;
+                Ok(vec![url.clone()])
+            }
+        }
+    }
+}
+
+/// The region of a user pool id, if the id is `{region}_{alphanumeric}`.
+fn pool_region(pool_id: &str) -> Option<&str> {
+    let (region, suffix) = pool_id.split_once('_')?;
+    let region_ok = {
+        // e.g. us-east-1, ap-southeast-2, us-gov-west-1, eu-central-2
+        let parts: Vec<&str> = region.split('-').collect();
+        parts.len() >= 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && parts
+                .last()
+                .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let suffix_ok = !suffix.is_empty()
+        && suffix.len() <= 64
+        && suffix.bytes().all(|b| b.is_ascii_alphanumeric());
+    (region_ok && suffix_ok).then_some(region)
+}
+
+fn check_jwks_url(url: &str) -> Result<(), BuildError> {
+    let parsed = Url::parse(url).map_err(|_| BuildError::InvalidUrl {
+        url: url.to_owned(),
+        reason: "not an absolute URL",
+    })?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(BuildError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "plain http is allowed only for loopback hosts; use https",
+        }),
+        _ => Err(BuildError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "the scheme must be https",
+        }),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Builder state: a security choice not made yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Unset;
+
+/// Builder state: the app clients are chosen.
+#[derive(Debug, Clone)]
+pub struct ClientsChosen(ClientPolicy);
+
+/// Builder state: the token kind is chosen.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenUseChosen(UsePolicy);
+
+/// Builds a [`Verifier`]. Start with [`Verifier::builder`].
+///
+/// `build()` is only available once both [`client_ids`](Self::client_ids) /
+/// [`any_client`](Self::any_client) and [`token_use`](Self::token_use) /
+/// [`any_token_use`](Self::any_token_use) have been called.
+///
+/// ```
+/// use cognito_jwt::{Issuer, TokenUse, Verifier};
+/// let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
+///     .client_ids(["1example23456789"])
+///     .token_use(TokenUse::Access)
+///     .build()?;
+/// # Ok::<(), cognito_jwt::BuildError>(())
+/// ```
+///
+/// Forgetting a choice does not compile:
+///
+/// ```compile_fail
+/// use cognito_jwt::{Issuer, Verifier};
+/// let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
+///     .client_ids(["1example23456789"])
+///     .build(); // no token_use chosen
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct VerifierBuilder<C = Unset, T = Unset> {
+    issuers: Vec<Issuer>,
+    clients: C,
+    token_use: T,
+    required_audience: Option<Vec<String>>,
+    leeway: Duration,
+    max_token_bytes: usize,
+    jwks: JwksOptions,
+    token_cache_capacity: u64,
+    http_client: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+}
+
+impl VerifierBuilder {
+    pub(crate) fn new(issuer: Issuer) -> VerifierBuilder {
+        VerifierBuilder {
+            issuers: vec![issuer],
+            clients: Unset,
+            token_use: Unset,
+            required_audience: None,
+            leeway: Duration::from_secs(30),
+            max_token_bytes: 16 * 1024,
+            jwks: JwksOptions::default(),
+            token_cache_capacity: 10_000,
+            http_client: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl<C, T> VerifierBuilder<C, T> {
+    fn with<C2, T2>(self, choose: impl FnOnce(C, T) -> (C2, T2)) -> VerifierBuilder<C2, T2> {
+        let (clients, token_use) = choose(self.clients, self.token_use);
+        VerifierBuilder {
+            issuers: self.issuers,
+            clients,
+            token_use,
+            required_audience: self.required_audience,
+            leeway: self.leeway,
+            max_token_bytes: self.max_token_bytes,
+            jwks: self.jwks,
+            token_cache_capacity: self.token_cache_capacity,
+            http_client: self.http_client,
+            clock: self.clock,
+        }
+    }
+
+    /// Trust another issuer too. Each issuer has its own key set; a token's
+    /// (unverified) `iss` only picks which set to look in.
+    pub fn issuer(mut self, issuer: Issuer) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Access tokens must carry one of these audiences in `aud` (RFC 8707
+    /// resource binding). Unset (the default), `aud` on access tokens is ignored.
+    pub fn required_audience<S: Into<String>>(
+        mut self,
+        audiences: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.required_audience = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Default 30 s; at most 5 minutes.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway.min(Duration::from_secs(300));
+        self
+    }
+
+    /// Longest token accepted, in bytes, checked before any parsing. Default 16 KiB.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// How the JWKS cache behaves (refresh, cooldown, timeouts, caps).
+    pub fn jwks_options(mut self, options: JwksOptions) -> Self {
+        self.jwks = options;
+        self
+    }
+
+    /// Capacity of the verified-token cache. Default 10,000 tokens; 0 disables it.
+    pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
+        self.token_cache_capacity = capacity;
+        self
+    }
+
+    /// Do not cache verified tokens: every request verifies the signature.
+    pub fn disable_token_cache(self) -> Self {
+        self.token_cache_capacity(0)
+    }
+
+    /// Fetch keys with your own HTTP client (proxy, custom CA, tracing).
+    /// The cache still applies its own total timeout and size cap.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Where "now" comes from. Default: the system clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+}
+
+impl<T> VerifierBuilder<Unset, T> {
+    /// Accept tokens of these app clients only (`aud` of ID tokens,
+    /// `client_id` of access tokens). An empty list is refused at build.
+    pub fn client_ids<S: Into<String>>(
+        self,
+        client_ids: impl IntoIterator<Item = S>,
+    ) -> VerifierBuilder<ClientsChosen, T> {
+        let ids = client_ids.into_iter().map(Into::into).collect();
+        self.with(|_, t| (ClientsChosen(ClientPolicy::Only(ids)), t))
+    }
+
+    /// Accept tokens of any app client of the trusted issuers. An explicit
+    /// choice: prefer [`client_ids`](Self::client_ids).
+    pub fn any_client(self) -> VerifierBuilder<ClientsChosen, T> {
+        self.with(|_, t| (ClientsChosen(ClientPolicy::Any), t))
+    }
+}
+
+impl<C> VerifierBuilder<C, Unset> {
+    /// Accept only ID tokens or only access tokens.
+    pub fn token_use(self, token_use: TokenUse) -> VerifierBuilder<C, TokenUseChosen> {
+        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Only(token_use))))
+    }
+
+    /// Accept both ID and access tokens; routes then say which they need
+    /// (see [`Requirement::token_use`](crate::Requirement::token_use)).
+    pub fn any_token_use(self) -> VerifierBuilder<C, TokenUseChosen> {
+        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Any)))
+    }
+}
+
+impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
+    /// Check the configuration and build the verifier. No network access
+    /// happens here; see [`Verifier::prefetch`].
+    pub fn build(self) -> Result<Verifier, BuildError> {
+        let ClientsChosen(clients) = self.clients;
+        if matches!(&clients, ClientPolicy::Only(ids) if ids.is_empty()) {
+            return Err(BuildError::NoClientIds);
+        }
+        let client = match self.http_client {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.jwks.fetch_timeout)
+                .timeout(self.jwks.fetch_timeout)
+                .user_agent(concat!("cognito-jwt/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| BuildError::HttpClient(e.to_string()))?,
+        };
+        let mut trusted: Vec<TrustedIssuer> = Vec::new();
+        let mut stores = Vec::new();
+        for issuer in &self.issuers {
+            let names = issuer.issuer_strings()?;
+            let primary = names.first().cloned().unwrap_or_default();
+            let algorithms = match (&issuer.kind, &issuer.algorithms) {
+                (IssuerKind::Cognito { .. }, None) => vec![Algorithm::RS256],
+                (IssuerKind::Cognito { .. }, Some(list))
+                    if list.as_slice() == [Algorithm::RS256] =>
+                {
+                    vec![Algorithm::RS256]
+                }
+                (IssuerKind::Cognito { .. }, Some(_)) => {
+                    return Err(BuildError::CognitoAlgorithmPinned(primary));
+                }
+                (IssuerKind::Url(_), None) => vec![Algorithm::RS256],
+                (IssuerKind::Url(_), Some(list)) if list.is_empty() => {
+                    return Err(BuildError::NoAlgorithms(primary));
+                }
+                (IssuerKind::Url(_), Some(list)) => list.clone(),
+            };
+            let store = match &issuer.keys {
+                KeySource::Static(json) => {
+                    let set = parse_jwks(json.as_bytes(), &algorithms, self.jwks.max_keys, None)
+                        .map_err(|reason| BuildError::StaticJwks {
+                            issuer: primary.clone(),
+                            reason,
+                        })?;
+                    JwksCache::fixed(primary.clone(), set, self.jwks.clone())
+                }
+                source => {
+                    let url = match source {
+                        KeySource::Url(u) => u.clone(),
+                        _ => format!("{}/.well-known/jwks.json", primary.trim_end_matches('/')),
+                    };
+                    check_jwks_url(&url)?;
+                    JwksCache::remote(
+                        primary.clone(),
+                        url,
+                        client.clone(),
+                        algorithms.clone(),
+                        self.jwks.clone(),
+                    )
+                }
+            };
+            let index = stores.len();
+            stores.push(Arc::new(store));
+            for name in names {
+                if trusted.iter().any(|t| t.iss == name) {
+                    return Err(BuildError::DuplicateIssuer(name));
+                }
+                trusted.push(TrustedIssuer {
+                    iss: name,
+                    store: index,
+                    algorithms: algorithms.clone(),
+                    default_token_use: issuer.default_token_use,
+                    required_typ: issuer.required_typ,
+                });
+            }
+        }
+        let TokenUseChosen(token_use) = self.token_use;
+        let cache =
+            (self.token_cache_capacity > 0).then(|| TokenCache::new(self.token_cache_capacity));
+        Ok(Verifier(Arc::new(Inner {
+            issuers: trusted,
+            stores,
+            clients,
+            token_use,
+            required_audience: self.required_audience,
+            leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(300),
+            max_token_bytes: self.max_token_bytes,
+            clock: self.clock,
+            cache,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_ids() {
+        assert_eq!(pool_region("us-east-1_AbCdEf123"), Some("us-east-1"));
+        assert_eq!(
+            pool_region("us-gov-west-1_AbCdEf123"),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(
+            pool_region("us-east-1_0123456789abcdef0123456789abcdef"),
+            Some("us-east-1")
+        );
+        for bad in [
+            "",
+            "us-east-1",
+            "us-east-1_",
+            "local_abc",
+            "us-east-1_ab/c",
+            "US-EAST-1_abc",
+            "us-east_abc",
+            "us-east-1_a_b",
+        ] {
+            assert_eq!(pool_region(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn jwks_urls_must_be_https_unless_loopback() {
+        assert!(check_jwks_url("https://example.com/jwks").is_ok());
+        assert!(check_jwks_url("http://127.0.0.1:8080/jwks").is_ok());
+        assert!(check_jwks_url("http://[::1]:8080/jwks").is_ok());
+        assert!(check_jwks_url("http://localhost/jwks").is_ok());
+        assert!(check_jwks_url("http://example.com/jwks").is_err());
+        assert!(check_jwks_url("http://10.0.0.1/jwks").is_err());
+        assert!(check_jwks_url("file:///etc/passwd").is_err());
+        assert!(check_jwks_url("not a url").is_err());
+    }
+}

@@ -1,0 +1,457 @@
+//! One issuer's key set: fetched, cached, refreshed, and kept through outages.
+//!
+//! The policy, with every number in [`JwksOptions`]:
+//!
+//! - **Lazy, single flight.** Keys are fetched on first use (or by
+//!   [`Verifier::prefetch`](crate::Verifier::prefetch)). Any number of requests
+//!   that need keys at once share one HTTP request.
+//! - **Unknown `kid`.** A `kid` not in the set triggers one refetch (joined by
+//!   every request that arrives meanwhile), then a cooldown during which other
+//!   unknown kids fail at once. Known kids are never held up by it, so a flood
+//!   of random kids costs at most one fetch per cooldown.
+//! - **Refresh ahead.** Once keys are older than the refresh interval, the next
+//!   request starts a background refresh and goes on with the current keys: no
+//!   request waits for it. A key gone from the new set stops verifying.
+//! - **Stale if error.** A failed refresh keeps the last good keys until they are
+//!   `refresh_interval + max_stale` old; only then do requests fail with
+//!   [`Error::KeysUnavailable`].
+//! - **Backoff.** Failed fetches are retried after 1 s, 2 s, 4 s… capped at
+//!   `max_backoff` (30 s), so a recovered endpoint is used again within 30 s.
+//! - **Hard limits.** A total timeout per fetch, a body size cap, status 200 and
+//!   a JSON content type only, redirects not followed by the default client.
+//!
+//! No lock is held across an `.await`: state sits behind a `std` lock taken for
+//! a few instructions, and waiting for a fetch happens on a shared `OnceCell`.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+
+use crate::algorithm::Algorithm;
+use crate::error::{Error, capped};
+use crate::jwk::{KeySet, VerifyingKey, parse_jwks};
+
+/// How the JWKS cache behaves. Every field has a documented default; build one
+/// with `JwksOptions::default()` and change what you need.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = cognito_jwt::JwksOptions {
+///     refresh_interval: Duration::from_secs(300),
+///     ..Default::default()
+/// };
+/// assert_eq!(options.unknown_kid_cooldown, Duration::from_secs(10));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JwksOptions {
+    /// Keys older than this are refreshed in the background on the next request.
+    /// Default: 10 minutes.
+    pub refresh_interval: Duration,
+    /// How long past `refresh_interval` the last good keys are still used while
+    /// refreshes fail. Default: 24 hours.
+    pub max_stale: Duration,
+    /// After a refetch for an unknown `kid`, how long other unknown kids fail at
+    /// once without a fetch. Default: 10 seconds.
+    pub unknown_kid_cooldown: Duration,
+    /// Total time allowed for one fetch (connect, headers and body). Default: 5 seconds.
+    pub fetch_timeout: Duration,
+    /// Largest JWKS body accepted, in bytes. Default: 256 KiB.
+    pub max_response_bytes: usize,
+    /// Most keys read from one JWKS; the rest are ignored. Default: 50.
+    pub max_keys: usize,
+    /// First retry delay after a failed fetch; doubles on each failure. Default: 1 second.
+    pub min_backoff: Duration,
+    /// Longest retry delay. Default: 30 seconds.
+    pub max_backoff: Duration,
+}
+
+impl Default for JwksOptions {
+    fn default() -> Self {
+        JwksOptions {
+            refresh_interval: Duration::from_secs(600),
+            max_stale: Duration::from_secs(24 * 3600),
+            unknown_kid_cooldown: Duration::from_secs(10),
+            fetch_timeout: Duration::from_secs(5),
+            max_response_bytes: 256 * 1024,
+            max_keys: 50,
+            min_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where the keys come from.
+pub(crate) enum Source {
+    Remote {
+        url: String,
+        client: reqwest::Client,
+    },
+    Static,
+}
+
+#[derive(Default)]
+struct State {
+    keys: Option<Arc<KeySet>>,
+    /// When `keys` were fetched.
+    fetched_at: Option<Instant>,
+    /// No fetch before this (backoff after failures).
+    retry_at: Option<Instant>,
+    failures: u32,
+    last_error: Option<String>,
+    /// Unknown kids fail at once until this instant.
+    cooldown_until: Option<Instant>,
+    /// A background refresh is running.
+    refreshing: bool,
+}
+
+type FetchCell = Arc<OnceCell<Result<Arc<KeySet>, String>>>;
+
+/// One issuer's keys. Shared by every request (`Arc`).
+pub(crate) struct JwksCache {
+    issuer: String,
+    source: Source,
+    algorithms: Vec<Algorithm>,
+    options: JwksOptions,
+    state: RwLock<State>,
+    inflight: Mutex<Option<FetchCell>>,
+}
+
+/// Resets the `refreshing` flag even if the refresh task is dropped with its runtime.
+struct RefreshGuard(Arc<JwksCache>);
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        self.0.write().refreshing = false;
+    }
+}
+
+impl JwksCache {
+    pub(crate) fn remote(
+        issuer: String,
+        url: String,
+        client: reqwest::Client,
+        algorithms: Vec<Algorithm>,
+        options: JwksOptions,
+    ) -> JwksCache {
+        JwksCache {
+            issuer,
+            source: Source::Remote { url, client },
+            algorithms,
+            options,
+            state: RwLock::new(State::default()),
+            inflight: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn fixed(issuer: String, keys: KeySet, options: JwksOptions) -> JwksCache {
+        JwksCache {
+            issuer,
+            source: Source::Static,
+            algorithms: Vec::new(),
+            options,
+            state: RwLock::new(State {
+                keys: Some(Arc::new(keys)),
+                ..State::default()
+            }),
+            inflight: Mutex::new(None),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current key set, if it is still usable (not older than the stale bound).
+    pub(crate) fn current(&self) -> Option<Arc<KeySet>> {
+        let state = self.read();
+        self.usable(&state, Instant::now())
+    }
+
+    fn usable(&self, state: &State, now: Instant) -> Option<Arc<KeySet>> {
+        let keys = state.keys.as_ref()?;
+        match (&self.source, state.fetched_at) {
+            (Source::Static, _) => Some(Arc::clone(keys)),
+            (Source::Remote { .. }, Some(at)) => {
+                let limit = self.options.refresh_interval + self.options.max_stale;
+                (now.saturating_duration_since(at) <= limit).then(|| Arc::clone(keys))
+            }
+            (Source::Remote { .. }, None) => None,
+        }
+    }
+
+    /// The key with this `kid`, fetching or refetching as the policy allows.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
+        let now = Instant::now();
+        let (keys, needs_refresh, cooling, retry_at) = {
+            let state = self.read();
+            let keys = self.usable(&state, now);
+            let needs_refresh = keys.is_some()
+                && matches!(self.source, Source::Remote { .. })
+                && !state.refreshing
+                && state.retry_at.is_none_or(|t| now >= t)
+                && state.fetched_at.is_some_and(|at| {
+                    now.saturating_duration_since(at) >= self.options.refresh_interval
+                });
+            let cooling = state.cooldown_until.is_some_and(|t| now < t);
+            (keys, needs_refresh, cooling, state.retry_at)
+        };
+
+        if let Some(keys) = keys {
+            if needs_refresh {
+                self.refresh_in_background();
+            }
+            if let Some(key) = keys.get(kid) {
+                return Ok(Arc::clone(key));
+            }
+            if matches!(self.source, Source::Static) {
+                return Err(self.unknown(kid));
+            }
+            // Unknown kid: join a fetch in flight, or start one unless cooling down.
+            let joined = self.inflight_cell();
+            let cell = match joined {
+                Some(cell) => cell,
+                None if cooling => {
+                    tracing::debug!(issuer = %self.issuer, kid = %capped(kid), "unknown kid during cooldown");
+                    return Err(self.unknown(kid));
+                }
+                None => {
+                    self.write().cooldown_until = Some(now + self.options.unknown_kid_cooldown);
+                    tracing::info!(issuer = %self.issuer, kid = %capped(kid), "unknown kid: refetching the JWKS");
+                    self.start_or_join()
+                }
+            };
+            return match self.run(cell).await {
+                Ok(set) => set.get(kid).cloned().ok_or_else(|| self.unknown(kid)),
+                // Keep serving the last good keys; this kid is not among them.
+                Err(_) => Err(self.unknown(kid)),
+            };
+        }
+
+        // No usable keys: a fetch is needed before anything can be verified.
+        if let Some(at) = retry_at.filter(|t| now < *t) {
+            if self.inflight_cell().is_none() {
+                return Err(self.unavailable(at.saturating_duration_since(now)));
+            }
+        }
+        let cell = self.start_or_join();
+        match self.run(cell).await {
+            Ok(set) => set.get(kid).cloned().ok_or_else(|| self.unknown(kid)),
+            Err(_) => {
+                let wait = self.read().retry_at.map_or(self.options.min_backoff, |t| {
+                    t.saturating_duration_since(Instant::now())
+                });
+                Err(self.unavailable(wait))
+            }
+        }
+    }
+
+    /// Fetch now (joining a fetch in flight). Used by prefetch.
+    pub(crate) async fn fetch_now(self: &Arc<Self>) -> Result<(), Error> {
+        if matches!(self.source, Source::Static) {
+            return Ok(());
+        }
+        let cell = self.start_or_join();
+        self.run(cell)
+            .await
+            .map(|_| ())
+            .map_err(|_| self.unavailable(self.options.min_backoff))
+    }
+
+    fn unknown(&self, kid: &str) -> Error {
+        Error::UnknownKey { kid: capped(kid) }
+    }
+
+    fn unavailable(&self, retry_after: Duration) -> Error {
+        let reason = self
+            .read()
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "no key set fetched yet".to_owned());
+        Error::KeysUnavailable {
+            issuer: self.issuer.clone(),
+            reason,
+            retry_after: retry_after.max(Duration::from_secs(1)),
+        }
+    }
+
+    fn inflight_cell(&self) -> Option<FetchCell> {
+        self.inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn start_or_join(&self) -> FetchCell {
+        let mut slot = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slot.get_or_insert_with(|| Arc::new(OnceCell::new())))
+    }
+
+    /// Drive (or wait for) the shared fetch, then retire the cell.
+    async fn run(self: &Arc<Self>, cell: FetchCell) -> Result<Arc<KeySet>, String> {
+        let outcome = cell.get_or_init(|| self.fetch_and_store()).await.clone();
+        let mut slot = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            *slot = None;
+        }
+        outcome
+    }
+
+    fn refresh_in_background(self: &Arc<Self>) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        {
+            let mut state = self.write();
+            if state.refreshing {
+                return;
+            }
+            state.refreshing = true;
+        }
+        let guard = RefreshGuard(Arc::clone(self));
+        tracing::debug!(issuer = %self.issuer, "refreshing JWKS in the background");
+        handle.spawn(async move {
+            let cell = guard.0.start_or_join();
+            let _ = guard.0.run(cell).await;
+            drop(guard);
+        });
+    }
+
+    async fn fetch_and_store(&self) -> Result<Arc<KeySet>, String> {
+        let Source::Remote { url, client } = &self.source else {
+            return Err("static key set".to_owned());
+        };
+        let previous = self.read().keys.clone();
+        let result = match tokio::time::timeout(
+            self.options.fetch_timeout,
+            self.download(client, url),
+        )
+        .await
+        {
+            Ok(Ok(body)) => parse_jwks(
+                &body,
+                &self.algorithms,
+                self.options.max_keys,
+                previous.as_deref(),
+            ),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(format!(
+                "timed out after {} ms",
+                self.options.fetch_timeout.as_millis()
+            )),
+        };
+        let now = Instant::now();
+        let mut state = self.write();
+        match result {
+            Ok(set) => {
+                let set = Arc::new(set);
+                tracing::info!(issuer = %self.issuer, keys = set.len(), kids = ?set.kids().collect::<Vec<_>>(), "JWKS fetched");
+                state.keys = Some(Arc::clone(&set));
+                state.fetched_at = Some(now);
+                state.failures = 0;
+                state.retry_at = None;
+                state.last_error = None;
+                Ok(set)
+            }
+            Err(reason) => {
+                state.failures = state.failures.saturating_add(1);
+                let exp = state.failures.saturating_sub(1).min(16);
+                let delay = self
+                    .options
+                    .min_backoff
+                    .saturating_mul(1u32 << exp)
+                    .min(self.options.max_backoff);
+                state.retry_at = Some(now + delay);
+                tracing::warn!(issuer = %self.issuer, %reason, failures = state.failures, retry_in_ms = delay.as_millis() as u64, "JWKS fetch failed");
+                state.last_error = Some(reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
+    async fn download(&self, client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+        let mut response = client
+            .get(url)
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, application/jwk-set+json",
+            )
+            .timeout(self.options.fetch_timeout)
+            .send()
+            .await
+            .map_err(|e| format!("request failed: {}", error_chain(&e)))?;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("HTTP status {}", status.as_u16()));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !is_json(content_type) {
+            return Err(format!(
+                "content type {:?} is not JSON",
+                capped(content_type)
+            ));
+        }
+        let cap = self.options.max_response_bytes;
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(format!("response larger than {cap} bytes"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("reading the body failed: {}", error_chain(&e)))?
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(format!("response larger than {cap} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/jwk-set+json"));
+        assert!(!is_json("text/html"));
+        assert!(!is_json(""));
+        assert!(!is_json("text/json+html"));
+    }
+}

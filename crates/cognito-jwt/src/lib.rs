@@ -1,0 +1,48 @@
+//! Verify Amazon Cognito JWTs in Rust resource servers: strict, fast, secure by default.
+//!
+//! ```no_run
+//! use cognito_jwt::{Issuer, Requirement, TokenUse, Verifier};
+//!
+//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
+//!     .client_ids(["1example23456789"])
+//!     .token_use(TokenUse::Access)
+//!     .build()?;
+//!
+//! let claims = verifier.verify(token).await?;
+//! Requirement::new().any_scope(["orders/read"]).verify(&claims)?;
+//! # Ok(()) }
+//! ```
+//!
+//! What is checked, and the one error each failure gets, is listed on
+//! [`Verifier::verify`] and [`Error`]. The defaults and security choices are
+//! in [`config`](crate::VerifierBuilder) and [`JwksOptions`]. HTTP adapters
+//! (`cognito-jwt-tower`, `cognito-jwt-actix`) build on [`TokenSource`],
+//! [`Requirement`] and [`Challenge`], which know nothing of any framework.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod algorithm;
+mod authz;
+mod bearer;
+mod challenge;
+mod claims;
+mod clock;
+mod config;
+mod error;
+mod jwk;
+mod jwks_cache;
+mod token;
+mod token_cache;
+mod verifier;
+
+pub use algorithm::Algorithm;
+pub use authz::Requirement;
+pub use bearer::{HeaderSource, TokenSource};
+pub use challenge::Challenge;
+pub use claims::{AccessTokenClaims, Claims, IdTokenClaims, TokenUse};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
+pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
+pub use jwks_cache::JwksOptions;
+pub use verifier::Verifier;

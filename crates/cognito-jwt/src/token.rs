@@ -1,0 +1,304 @@
+//! Splitting and decoding a compact JWS, and reading its JOSE header.
+//!
+//! Nothing here trusts the token: the size is capped before anything else,
+//! every segment must be strict unpadded base64url, the header must be a JSON
+//! object without duplicate members, and key material or key URLs in the
+//! header (`jwk`, `jku`, `x5u`, `x5c`) are never read.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::algorithm::Algorithm;
+use crate::claims::{ObjectError, json_error, visit_object};
+use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
+
+/// Longest `kid` accepted; real ones are a few dozen bytes.
+pub(crate) const MAX_KID_LEN: usize = 256;
+
+/// The header members the verifier acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: String,
+    pub(crate) typ: Option<String>,
+}
+
+/// A decoded compact JWS whose structure and header are acceptable.
+#[derive(Debug)]
+pub(crate) struct Compact<'a> {
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'a [u8],
+    pub(crate) header: Header,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
+}
+
+fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
+    if text.is_empty() {
+        return Err(MalformedToken::EmptySegment(segment).into());
+    }
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| MalformedToken::Base64(segment).into())
+}
+
+/// Split, decode and check the structure and header of `token`.
+pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
+    if token.len() > max_len {
+        return Err(Error::TokenTooLarge {
+            size: token.len(),
+            max: max_len,
+        });
+    }
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        let found = token.split('.').count();
+        return Err(if found == 5 {
+            MalformedToken::Encrypted
+        } else {
+            MalformedToken::SegmentCount { found }
+        }
+        .into());
+    };
+    // Emptiness first for all three, so a stripped signature is named as such.
+    for (segment, text) in [
+        (Segment::Header, h),
+        (Segment::Payload, p),
+        (Segment::Signature, s),
+    ] {
+        if text.is_empty() {
+            return Err(MalformedToken::EmptySegment(segment).into());
+        }
+    }
+    let header_bytes = decode(Segment::Header, h)?;
+    let header = parse_header(&header_bytes)?;
+    let payload = decode(Segment::Payload, p)?;
+    let signature = decode(Segment::Signature, s)?;
+    let signing_input = token
+        .as_bytes()
+        .get(..h.len() + 1 + p.len())
+        .unwrap_or_default();
+    Ok(Compact {
+        signing_input,
+        header,
+        payload,
+        signature,
+    })
+}
+
+#[derive(Default)]
+struct RawHeader {
+    alg: Option<Value>,
+    kid: Option<Value>,
+    typ: Option<Value>,
+    cty: Option<Value>,
+    crit: bool,
+    b64: bool,
+}
+
+fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
+    struct HeaderVisitor;
+    impl<'de> Visitor<'de> for HeaderVisitor {
+        type Value = Result<RawHeader, ObjectError>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let mut raw = RawHeader::default();
+            let outcome = visit_object(map, |name, map| {
+                match name {
+                    "alg" => raw.alg = Some(map.next_value()?),
+                    "kid" => raw.kid = Some(map.next_value()?),
+                    "typ" => raw.typ = Some(map.next_value()?),
+                    "cty" => raw.cty = Some(map.next_value()?),
+                    "crit" => {
+                        raw.crit = true;
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    "b64" => {
+                        raw.b64 = true;
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    // jwk, jku, x5u, x5c, x5t and everything else: read past, never used.
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(outcome.map(|()| raw))
+        }
+    }
+    struct Wrapper(Result<RawHeader, ObjectError>);
+    impl<'de> Deserialize<'de> for Wrapper {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(HeaderVisitor).map(Wrapper)
+        }
+    }
+    let raw = match serde_json::from_slice::<Wrapper>(bytes) {
+        Ok(Wrapper(Ok(raw))) => raw,
+        Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
+            return Err(MalformedToken::DuplicateMember {
+                segment: Segment::Header,
+                name,
+            }
+            .into());
+        }
+        Err(e) => return Err(json_error(Segment::Header, &e).into()),
+    };
+    if raw.crit {
+        return Err(HeaderError::CriticalExtension.into());
+    }
+    if raw.b64 {
+        return Err(HeaderError::UnencodedPayload.into());
+    }
+    let alg = match raw.alg {
+        Some(Value::String(name)) => Algorithm::from_name(&name)
+            .ok_or_else(|| HeaderError::AlgorithmNotAllowed { alg: capped(&name) })?,
+        _ => return Err(HeaderError::MissingAlgorithm.into()),
+    };
+    if let Some(cty) = &raw.cty {
+        // RFC 7519 §5.2: "JWT" here means a nested token. Never unwrapped.
+        if cty.as_str().is_none_or(|c| c.eq_ignore_ascii_case("JWT")) {
+            return Err(HeaderError::NestedToken.into());
+        }
+    }
+    let kid = match raw.kid {
+        Some(Value::String(kid)) => kid,
+        _ => return Err(HeaderError::MissingKeyId.into()),
+    };
+    if kid.is_empty() || kid.len() > MAX_KID_LEN {
+        return Err(HeaderError::InvalidKeyId { max: MAX_KID_LEN }.into());
+    }
+    let typ = match raw.typ {
+        Some(Value::String(t)) => Some(t),
+        _ => None,
+    };
+    Ok(Header { alg, kid, typ })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+
+    fn token(header: &str, payload: &str) -> String {
+        format!("{}.{}.c2ln", b64(header), b64(payload))
+    }
+
+    #[test]
+    fn reads_alg_kid_and_ignores_key_urls() {
+        let t = token(
+            r#"{"alg":"RS256","kid":"k1","jku":"https://evil.example/jwks","jwk":{"kty":"oct","k":"AA"}}"#,
+            "{}",
+        );
+        let c = parse(&t, 16 * 1024).unwrap();
+        assert_eq!(c.header.alg, Algorithm::RS256);
+        assert_eq!(c.header.kid, "k1");
+        assert_eq!(c.signature, b"sig");
+    }
+
+    #[test]
+    fn structural_errors_are_specific() {
+        let cases: Vec<(String, Error)> = vec![
+            (
+                "a.b".into(),
+                MalformedToken::SegmentCount { found: 2 }.into(),
+            ),
+            ("a.b.c.d.e".into(), MalformedToken::Encrypted.into()),
+            (
+                ".b.c".into(),
+                MalformedToken::EmptySegment(Segment::Header).into(),
+            ),
+            (
+                "a.b.".into(),
+                MalformedToken::EmptySegment(Segment::Signature).into(),
+            ),
+            (
+                format!(
+                    "{}=.{}.c2ln",
+                    b64(r#"{"alg":"RS256","kid":"k"}"#),
+                    b64("{}")
+                ),
+                MalformedToken::Base64(Segment::Header).into(),
+            ),
+            (
+                token("[1]", "{}"),
+                MalformedToken::NotAnObject(Segment::Header).into(),
+            ),
+            (
+                token("{", "{}"),
+                MalformedToken::Json(Segment::Header).into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","alg":"none","kid":"k"}"#, "{}"),
+                MalformedToken::DuplicateMember {
+                    segment: Segment::Header,
+                    name: "alg".into(),
+                }
+                .into(),
+            ),
+            (
+                token(r#"{"alg":"none","kid":"k"}"#, "{}"),
+                HeaderError::AlgorithmNotAllowed { alg: "none".into() }.into(),
+            ),
+            (
+                token(r#"{"alg":"HS256","kid":"k"}"#, "{}"),
+                HeaderError::AlgorithmNotAllowed {
+                    alg: "HS256".into(),
+                }
+                .into(),
+            ),
+            (
+                token(r#"{"kid":"k"}"#, "{}"),
+                HeaderError::MissingAlgorithm.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256"}"#, "{}"),
+                HeaderError::MissingKeyId.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":7}"#, "{}"),
+                HeaderError::MissingKeyId.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":""}"#, "{}"),
+                HeaderError::InvalidKeyId { max: MAX_KID_LEN }.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":"k","crit":["exp"]}"#, "{}"),
+                HeaderError::CriticalExtension.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":"k","b64":false}"#, "{}"),
+                HeaderError::UnencodedPayload.into(),
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":"k","cty":"JWT"}"#, "{}"),
+                HeaderError::NestedToken.into(),
+            ),
+        ];
+        for (t, expected) in cases {
+            assert_eq!(parse(&t, 16 * 1024).unwrap_err(), expected, "token {t}");
+        }
+    }
+
+    #[test]
+    fn size_cap_applies_before_parsing() {
+        let t = "a".repeat(100);
+        assert_eq!(
+            parse(&t, 64).unwrap_err(),
+            Error::TokenTooLarge { size: 100, max: 64 }
+        );
+    }
+}

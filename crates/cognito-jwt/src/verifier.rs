@@ -1,0 +1,353 @@
+//! The verifier: one shared object that turns a token string into verified
+//! [`Claims`] or a specific [`Error`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::algorithm::Algorithm;
+use crate::claims::{Claims, CoreClaims, TokenUse};
+use crate::clock::Clock;
+use crate::config::{Issuer, VerifierBuilder};
+use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
+use crate::jwks_cache::JwksCache;
+use crate::token::{self, Compact};
+use crate::token_cache::TokenCache;
+
+/// Which app clients are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ClientPolicy {
+    Only(Vec<String>),
+    Any,
+}
+
+/// Which token kinds are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UsePolicy {
+    Only(TokenUse),
+    Any,
+}
+
+impl UsePolicy {
+    fn expected(self) -> &'static str {
+        match self {
+            UsePolicy::Only(u) => u.as_str(),
+            UsePolicy::Any => "id or access",
+        }
+    }
+}
+
+/// One trusted `iss` string and where its keys are.
+pub(crate) struct TrustedIssuer {
+    pub(crate) iss: String,
+    pub(crate) store: usize,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) default_token_use: Option<TokenUse>,
+    pub(crate) required_typ: Option<&'static str>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) issuers: Vec<TrustedIssuer>,
+    pub(crate) stores: Vec<Arc<JwksCache>>,
+    pub(crate) clients: ClientPolicy,
+    pub(crate) token_use: UsePolicy,
+    pub(crate) required_audience: Option<Vec<String>>,
+    pub(crate) leeway: i64,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: Option<TokenCache>,
+}
+
+/// Verifies Cognito (and other OpenID provider) JWTs.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`: build one at start-up and share
+/// it with every request.
+///
+/// ```no_run
+/// use cognito_jwt::{Issuer, TokenUse, Verifier};
+///
+/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
+///     .client_ids(["1example23456789"])
+///     .token_use(TokenUse::Access)
+///     .build()?;
+///
+/// match verifier.verify(token).await {
+///     Ok(claims) => println!("hello {}", claims.sub()),
+///     Err(e) => println!("rejected ({}): {e}", e.class().status()),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier(pub(crate) Arc<Inner>);
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field(
+                "issuers",
+                &self
+                    .0
+                    .issuers
+                    .iter()
+                    .map(|i| i.iss.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("clients", &self.0.clients)
+            .field("token_use", &self.0.token_use)
+            .field("leeway", &self.0.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
+    pub fn builder(issuer: Issuer) -> VerifierBuilder {
+        VerifierBuilder::new(issuer)
+    }
+
+    /// Fetch every issuer's keys now, so the first request does not wait.
+    ///
+    /// Start-up need not fail when this does: the keys are fetched again on
+    /// first use. Return the error from `main` only if you want a hard dependency.
+    pub async fn prefetch(&self) -> Result<(), Error> {
+        let mut first_error = None;
+        for store in &self.0.stores {
+            if let Err(e) = store.fetch_now().await {
+                tracing::warn!(error = %e, "JWKS prefetch failed");
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Verify a compact JWS and return its claims.
+    ///
+    /// Checks, in order: size, structure and base64url; header (`alg` on the
+    /// allowlist, `kid`, no `crit`/`b64`/nested token); `iss` among the trusted
+    /// issuers; the key by `kid` in that issuer's own key set; the signature;
+    /// then claim types, `exp`/`nbf`/`iat`, `sub`, `token_use`, the app client
+    /// and, if configured, the audience.
+    pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
+        let inner = &*self.0;
+        if let Some(cache) = &inner.cache {
+            if let Some(entry) = cache.get(token) {
+                let still_signed = inner
+                    .stores
+                    .get(entry.store)
+                    .and_then(|s| s.current())
+                    .and_then(|set| {
+                        set.get(entry.claims.key_id())
+                            .map(|k| Arc::ptr_eq(k, &entry.key))
+                    })
+                    .unwrap_or(false);
+                if still_signed {
+                    let now = inner.clock.now();
+                    check_time(
+                        now,
+                        inner.leeway,
+                        entry.claims.expires_at(),
+                        entry.claims.not_before(),
+                        None,
+                    )?;
+                    return Ok(entry.claims);
+                }
+                cache.remove(token);
+            }
+        }
+        let result = self.verify_uncached(token).await;
+        if let Err(e) = &result {
+            tracing::debug!(kind = e.kind(), error = %e, "token rejected");
+        }
+        result
+    }
+
+    /// Verify and deserialize the claims into your own type.
+    pub async fn verify_as<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<(Claims, T), Error> {
+        let claims = self.verify(token).await?;
+        let custom = claims.deserialize::<T>().map_err(|_| ClaimError::Invalid {
+            claim: "(custom claims type)",
+            expected: "claims matching the requested type",
+        })?;
+        Ok((claims, custom))
+    }
+
+    async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
+        let inner = &*self.0;
+        let Compact {
+            signing_input,
+            header,
+            payload,
+            signature,
+        } = token::parse(token, inner.max_token_bytes)?;
+        let core = CoreClaims::parse(&payload)?;
+
+        // Route by the (unverified) issuer only to pick a key set.
+        let iss = match &core.iss {
+            Some(iss) => iss.as_str(),
+            None => {
+                return Err(match &core.type_error {
+                    Some(e @ ClaimError::Invalid { claim: "iss", .. }) => e.clone(),
+                    _ => ClaimError::Missing("iss"),
+                }
+                .into());
+            }
+        };
+        let trusted = inner
+            .issuers
+            .iter()
+            .find(|t| t.iss == iss)
+            .ok_or_else(|| ClaimError::UntrustedIssuer { iss: capped(iss) })?;
+        if !trusted.algorithms.contains(&header.alg) {
+            return Err(HeaderError::AlgorithmNotAllowed {
+                alg: header.alg.as_str().to_owned(),
+            }
+            .into());
+        }
+        if let Some(required) = trusted.required_typ {
+            if !typ_matches(header.typ.as_deref(), required) {
+                return Err(HeaderError::WrongType { expected: required }.into());
+            }
+        }
+        let store = inner
+            .stores
+            .get(trusted.store)
+            .ok_or(Error::InvalidSignature)?;
+        let key = store.key(&header.kid).await?;
+        key.verify(header.alg, signing_input, &signature)?;
+
+        // The signature is good: now the claims decide.
+        if let Some(e) = core.type_error.clone() {
+            return Err(e.into());
+        }
+        let now = inner.clock.now();
+        let exp = core.exp.ok_or(ClaimError::Missing("exp"))?;
+        check_time(now, inner.leeway, exp, core.nbf, core.iat)?;
+        if core.sub.is_none() {
+            return Err(ClaimError::Missing("sub").into());
+        }
+        let token_use = match core.token_use.as_deref() {
+            Some("id") => TokenUse::Id,
+            Some("access") => TokenUse::Access,
+            None => trusted
+                .default_token_use
+                .ok_or(ClaimError::Missing("token_use"))?,
+            Some(other) => {
+                return Err(ClaimError::WrongTokenUse {
+                    expected: inner.token_use.expected(),
+                    actual: capped(other),
+                }
+                .into());
+            }
+        };
+        if let UsePolicy::Only(expected) = inner.token_use {
+            if expected != token_use {
+                return Err(ClaimError::WrongTokenUse {
+                    expected: expected.as_str(),
+                    actual: token_use.as_str().to_owned(),
+                }
+                .into());
+            }
+        }
+        let client = match token_use {
+            TokenUse::Id => {
+                if core.aud.is_empty() {
+                    return Err(ClaimError::Missing("aud").into());
+                }
+                inner.clients_allow_any(&core.aud)
+            }
+            TokenUse::Access => {
+                let id = core
+                    .client_id
+                    .as_deref()
+                    .ok_or(ClaimError::Missing("client_id"))?;
+                inner.clients_allow(id).then_some(()).ok_or(id)
+            }
+        };
+        if let Err(client_id) = client {
+            return Err(ClaimError::ClientNotAllowed {
+                client_id: capped(client_id),
+            }
+            .into());
+        }
+        if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience) {
+            if !core.aud.iter().any(|a| required.contains(a)) {
+                return Err(ClaimError::AudienceMismatch {
+                    expected: required.join(" "),
+                }
+                .into());
+            }
+        }
+        let payload =
+            String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
+        let claims = Claims::new(
+            core,
+            token_use,
+            trusted.iss.clone(),
+            header.kid,
+            header.alg,
+            payload,
+        );
+        if let Some(cache) = &inner.cache {
+            let left = exp.saturating_add(inner.leeway).saturating_sub(now);
+            cache.insert(token, claims.clone(), key, trusted.store, left);
+        }
+        Ok(claims)
+    }
+}
+
+impl Inner {
+    fn clients_allow(&self, id: &str) -> bool {
+        match &self.clients {
+            ClientPolicy::Any => true,
+            ClientPolicy::Only(ids) => ids.iter().any(|c| c == id),
+        }
+    }
+
+    /// For ID tokens: one of the audiences must be an allowed client.
+    fn clients_allow_any<'a>(&self, aud: &'a [String]) -> Result<(), &'a str> {
+        if aud.iter().any(|a| self.clients_allow(a)) {
+            Ok(())
+        } else {
+            Err(aud.first().map(String::as_str).unwrap_or_default())
+        }
+    }
+}
+
+fn typ_matches(typ: Option<&str>, required: &str) -> bool {
+    let Some(typ) = typ else { return false };
+    let strip = |s: &str| -> String {
+        let lower = s.to_ascii_lowercase();
+        lower
+            .strip_prefix("application/")
+            .map(str::to_owned)
+            .unwrap_or(lower)
+    };
+    strip(typ) == strip(required)
+}
+
+/// `exp`, `nbf`, `iat` against `now`, with leeway; saturating arithmetic.
+fn check_time(
+    now: i64,
+    leeway: i64,
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+) -> Result<(), Error> {
+    if now >= exp.saturating_add(leeway) {
+        return Err(ClaimError::Expired { exp, now }.into());
+    }
+    if let Some(nbf) = nbf {
+        if now.saturating_add(leeway) < nbf {
+            return Err(ClaimError::NotYetValid { nbf, now }.into());
+        }
+    }
+    if let Some(iat) = iat {
+        if iat > now.saturating_add(leeway) {
+            return Err(ClaimError::IssuedInFuture { iat, now }.into());
+        }
+    }
+    Ok(())
+}
