@@ -44,7 +44,6 @@ use crate::jwk::{KeySet, VerifyingKey, parse_jwks};
 /// assert_eq!(options.unknown_kid_cooldown, Duration::from_secs(10));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct JwksOptions {
     /// Keys older than this are refreshed in the background on the next request.
     /// Default: 10 minutes.

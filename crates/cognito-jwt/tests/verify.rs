@@ -1,0 +1,141 @@
+//! Valid tokens of every kind pass, and the claims a handler reads are right.
+
+use cognito_jwt::{Algorithm, ClaimError, Error, Issuer, ManualClock, TokenUse, Verifier};
+use cognito_jwt_testkit::{JwksServer, SigningKey, TestIssuer};
+
+fn verifier(server: &JwksServer, token_use: Option<TokenUse>) -> Verifier {
+    let issuer = server.issuer();
+    let b = Verifier::builder(
+        Issuer::cognito(issuer.pool_id().unwrap_or_default()).jwks_url(server.url()),
+    )
+    .client_ids([issuer.client_id()]);
+    match token_use {
+        Some(u) => b.token_use(u).build().unwrap(),
+        None => b.any_token_use().build().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn access_and_id_tokens_pass_with_their_claims() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let v = verifier(&server, None);
+
+    let access = issuer
+        .access_token()
+        .scopes(&["openid", "orders/read"])
+        .groups(&["admin"])
+        .build();
+    let claims = v.verify(&access).await.unwrap();
+    assert_eq!(claims.token_use(), TokenUse::Access);
+    assert_eq!(claims.client_id(), Some(issuer.client_id().as_str()));
+    assert_eq!(claims.username(), Some("testuser"));
+    assert!(claims.has_scope("orders/read"));
+    assert!(!claims.has_scope("orders/rea"));
+    assert!(claims.in_group("admin"));
+    assert_eq!(claims.issuer(), issuer.issuer());
+    let typed = claims.access_token().unwrap();
+    assert_eq!(
+        typed.scopes().collect::<Vec<_>>(),
+        ["openid", "orders/read"]
+    );
+    assert!(claims.id_token().is_none());
+
+    let id = issuer.id_token().claim("custom:tenant", "acme").build();
+    let claims = v.verify(&id).await.unwrap();
+    assert_eq!(claims.token_use(), TokenUse::Id);
+    let typed = claims.id_token().unwrap();
+    assert_eq!(typed.email.as_deref(), Some("testuser@example.com"));
+    assert_eq!(typed.email_verified, Some(true));
+    assert_eq!(
+        typed.extra.get("custom:tenant").and_then(|v| v.as_str()),
+        Some("acme")
+    );
+    assert_eq!(
+        claims.get("custom:tenant").and_then(|v| v.as_str()),
+        Some("acme")
+    );
+
+    let machine = issuer.machine_token().build();
+    let claims = v.verify(&machine).await.unwrap();
+    assert_eq!(claims.username(), None);
+    assert_eq!(claims.sub(), issuer.client_id());
+    assert_eq!(server.fetch_count(), 1, "keys are fetched once and cached");
+}
+
+#[tokio::test]
+async fn the_updated_issuer_form_is_accepted_too() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let v = verifier(&server, Some(TokenUse::Access));
+    let token = issuer
+        .access_token()
+        .claim(
+            "iss",
+            "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1",
+        )
+        .build();
+    v.verify(&token).await.unwrap();
+}
+
+#[tokio::test]
+async fn token_use_is_enforced_by_the_verifier() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let v = verifier(&server, Some(TokenUse::Access));
+    let err = v.verify(&issuer.id_token().build()).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::Claim(ClaimError::WrongTokenUse {
+            expected: "access",
+            actual: "id".into()
+        })
+    );
+}
+
+#[tokio::test]
+async fn expiry_follows_the_injected_clock_even_from_the_token_cache() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let clock = ManualClock::starting_now();
+    let v = Verifier::builder(Issuer::cognito("us-east-1_TestPool1").jwks_url(server.url()))
+        .client_ids([issuer.client_id()])
+        .token_use(TokenUse::Access)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let token = issuer.access_token().expires_in(300).build();
+    v.verify(&token).await.unwrap();
+    v.verify(&token).await.unwrap();
+    clock.advance(300 + 30);
+    assert!(matches!(
+        v.verify(&token).await,
+        Err(Error::Claim(ClaimError::Expired { .. }))
+    ));
+}
+
+#[tokio::test]
+async fn generic_issuer_with_es256() {
+    let key = SigningKey::ec_p256("ec-1");
+    let issuer = TestIssuer::with_issuer_url("https://login.example.com").with_key(key);
+    let server = JwksServer::start(&issuer);
+    let build = |algs: Vec<Algorithm>| {
+        Verifier::builder(
+            Issuer::url("https://login.example.com")
+                .jwks_url(server.url())
+                .algorithms(algs),
+        )
+        .client_ids([issuer.client_id()])
+        .token_use(TokenUse::Access)
+        .build()
+        .unwrap()
+    };
+    let token = issuer.access_token().build();
+    build(vec![Algorithm::ES256]).verify(&token).await.unwrap();
+    assert!(matches!(
+        build(vec![Algorithm::RS256]).verify(&token).await,
+        Err(Error::Header(
+            cognito_jwt::HeaderError::AlgorithmNotAllowed { .. }
+        ))
+    ));
+}

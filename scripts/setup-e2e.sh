@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Installs the local identity providers used by the end-to-end tests
+# (crate `cognito-jwt-e2e`, folder tests/):
+#   * moto (Cognito user-pool emulator) in a Python venv at .e2e/venv
+#   * oidc-provider (npm) in tests/fixtures/oidc/node_modules
+# Versions are pinned in tests/fixtures/moto/requirements.txt and
+# tests/fixtures/oidc/package-lock.json. Idempotent: a stamp file holding a
+# hash of those pins skips work that is already done.
+#
+# Usage: scripts/setup-e2e.sh [--force]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+E2E_DIR="$ROOT/.e2e"
+VENV="$E2E_DIR/venv"
+REQS="$ROOT/tests/fixtures/moto/requirements.txt"
+OIDC_DIR="$ROOT/tests/fixtures/oidc"
+PY_STAMP="$E2E_DIR/moto.stamp"
+NODE_STAMP="$E2E_DIR/oidc.stamp"
+FORCE=0
+[[ "${1:-}" == "--force" ]] && FORCE=1
+
+log() { printf '[setup-e2e] %s\n' "$*"; }
+die() { printf '[setup-e2e] error: %s\n' "$*" >&2; exit 1; }
+
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+as_root() {
+    if [[ "$(id -u)" -eq 0 ]]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root to run: $*"; fi
+}
+
+apt_updated=0
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "missing $* and no apt-get to install it"
+    if [[ $apt_updated -eq 0 ]]; then
+        log "apt-get update"
+        as_root apt-get update -qq >/dev/null
+        apt_updated=1
+    fi
+    log "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+mkdir -p "$E2E_DIR"
+start=$SECONDS
+
+# ---------------------------------------------------------------- moto (Python)
+command -v python3 >/dev/null 2>&1 || apt_install python3
+py_ver="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+py_hash="$(hash_of "$REQS" <(echo "python $py_ver"))"
+
+if [[ $FORCE -eq 0 && -f "$PY_STAMP" && "$(cat "$PY_STAMP")" == "$py_hash" \
+      && -x "$VENV/bin/python" && -x "$VENV/bin/moto_server" ]]; then
+    log "moto venv up to date ($VENV)"
+else
+    # `python3 -m venv` needs ensurepip, which Debian ships separately.
+    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        apt_install "python${py_ver}-venv" || apt_install python3-venv
+    fi
+    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        log "creating venv $VENV (python $py_ver)"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+    fi
+    log "installing $(grep -v '^#' "$REQS" | xargs)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQS"
+    "$VENV/bin/python" - "$REQS" <<'EOF'
+import sys, re
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, want = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)", line).groups()
+    got = version(name)
+    if got != want:
+        sys.exit(f"{name}: installed {got}, pinned {want}")
+EOF
+    [[ -x "$VENV/bin/moto_server" ]] || die "moto_server missing from $VENV/bin"
+    echo "$py_hash" > "$PY_STAMP"
+    log "moto venv ready"
+fi
+
+# ---------------------------------------------------------- oidc-provider (npm)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[[ "$node_major" -ge 20 ]] || die "node >= 20 required (found $(node --version))"
+node_hash="$(hash_of "$OIDC_DIR/package.json" "$OIDC_DIR/package-lock.json" <(echo "node $node_major"))"
+
+if [[ $FORCE -eq 0 && -f "$NODE_STAMP" && "$(cat "$NODE_STAMP")" == "$node_hash" \
+      && -f "$OIDC_DIR/node_modules/oidc-provider/package.json" ]]; then
+    log "oidc-provider up to date ($OIDC_DIR/node_modules)"
+else
+    want="$(node -p 'require(process.argv[1]).dependencies["oidc-provider"]' "$OIDC_DIR/package.json")"
+    log "npm ci oidc-provider@$want"
+    (cd "$OIDC_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    got="$(node -p 'require(process.argv[1]).version' "$OIDC_DIR/node_modules/oidc-provider/package.json")"
+    [[ "$got" == "$want" ]] || die "oidc-provider: installed $got, pinned $want"
+    echo "$node_hash" > "$NODE_STAMP"
+    log "oidc-provider ready"
+fi
+
+log "done in $((SECONDS - start))s; run: cargo test -p cognito-jwt-e2e"
