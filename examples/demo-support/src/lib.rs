@@ -1,1 +1,388 @@
-//! placeholder
+//! What the example APIs (`axum-api`, `actix-api`) share, so they answer the
+//! same request identically: configuration from the environment, the
+//! verifier, an embedded local issuer with ready-to-paste `curl` commands, the
+//! per-route [`rules`] and the JSON [`responses`].
+//!
+//! Environment:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `COGNITO_USER_POOL_ID` | a user pool id such as `us-east-1_AbCdEf123` |
+//! | `COGNITO_ISSUER` | or an explicit issuer URL (emulators, other providers) |
+//! | `COGNITO_JWKS_URI` | optional; default `<issuer>/.well-known/jwks.json` |
+//! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
+//! | `BIND_ADDR` | default `127.0.0.1:3000` |
+//!
+//! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
+//! and [`Demo::print_ready`] prints `curl` commands with freshly minted tokens.
+//!
+//! Routes (the contract both examples implement):
+//!
+//! | route | needs | answer |
+//! |---|---|---|
+//! | `GET /health` | nothing | 200 [`responses::health`] |
+//! | `GET /me` | an access token ([`rules::me`]) | 200 [`responses::me`] |
+//! | `GET /profile` | an ID token ([`rules::profile`]) | 200 [`responses::profile`] |
+//! | `GET /orders` | access token, scope `orders/read` ([`rules::orders_read`]) | 200 [`responses::orders`] |
+//! | `POST /orders` | access token, scope `orders/write` ([`rules::orders_write`]) | 201 [`responses::order_created`] |
+//! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
+//!
+//! ```
+//! let demo = demo_support::Demo::from_vars(|_| None).unwrap(); // embedded issuer
+//! assert!(demo.local.is_some());
+//! assert_eq!(demo.bind_addr.to_string(), "127.0.0.1:3000");
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use cognito_jwt::{Issuer, Verifier};
+pub use cognito_jwt_testkit::LocalIssuer;
+
+/// The scope `GET /orders` needs.
+pub const ORDERS_READ: &str = "orders/read";
+/// The scope `POST /orders` needs.
+pub const ORDERS_WRITE: &str = "orders/write";
+/// The group `GET /admin` needs.
+pub const ADMIN_GROUP: &str = "admin";
+/// Where the examples listen unless `BIND_ADDR` says otherwise.
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
+/// The prefix of the line printed once the server listens; tests wait for it.
+pub const LISTENING_PREFIX: &str = "listening on http://";
+
+/// A configuration the examples cannot start with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything an example API needs to start.
+#[derive(Debug)]
+pub struct Demo {
+    /// The verifier: `any_token_use()`, since each route decides the token kind.
+    pub verifier: Verifier,
+    /// Where to listen (`BIND_ADDR`).
+    pub bind_addr: SocketAddr,
+    /// The embedded issuer, when no pool or issuer was configured. Keep it
+    /// alive as long as the server: it serves the JWKS.
+    pub local: Option<LocalIssuer>,
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl Demo {
+    /// Read the process environment (see the crate docs).
+    pub fn from_env() -> Result<Demo, ConfigError> {
+        Demo::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Demo::from_env`], reading variables through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Demo, ConfigError> {
+        let bind = non_empty(var("BIND_ADDR")).unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
+        let bind_addr = bind
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| ConfigError(format!("BIND_ADDR {bind:?} is not a socket address")))?;
+
+        let pool = non_empty(var("COGNITO_USER_POOL_ID"));
+        let issuer_url = non_empty(var("COGNITO_ISSUER"));
+        let jwks = non_empty(var("COGNITO_JWKS_URI"));
+        let clients: Vec<String> = non_empty(var("COGNITO_CLIENT_IDS"))
+            .map(|s| {
+                s.split(',')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let (issuer, clients, local) = match (pool, issuer_url) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "set COGNITO_USER_POOL_ID or COGNITO_ISSUER, not both".into(),
+                ));
+            }
+            (None, None) => {
+                if jwks.is_some() || !clients.is_empty() {
+                    return Err(ConfigError(
+                        "COGNITO_JWKS_URI and COGNITO_CLIENT_IDS need COGNITO_USER_POOL_ID or COGNITO_ISSUER".into(),
+                    ));
+                }
+                let local = LocalIssuer::start();
+                let issuer = match local.test_issuer().pool_id() {
+                    Some(pool) => Issuer::cognito(pool),
+                    None => Issuer::url(local.issuer()),
+                }
+                .jwks_url(local.jwks_url());
+                (issuer, vec![local.client_id()], Some(local))
+            }
+            (pool, url) => {
+                if clients.is_empty() {
+                    return Err(ConfigError(
+                        "COGNITO_CLIENT_IDS is required (comma-separated app client ids)".into(),
+                    ));
+                }
+                let issuer = match (pool, url) {
+                    (Some(pool), _) => Issuer::cognito(pool),
+                    (None, Some(url)) => Issuer::url(url),
+                    (None, None) => unreachable!("handled above"),
+                };
+                let issuer = match jwks {
+                    Some(jwks) => issuer.jwks_url(jwks),
+                    None => issuer,
+                };
+                (issuer, clients, None)
+            }
+        };
+        let verifier = Verifier::builder(issuer)
+            .client_ids(clients)
+            .any_token_use()
+            .build()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Ok(Demo {
+            verifier,
+            bind_addr,
+            local,
+        })
+    }
+
+    /// `curl` commands with freshly minted tokens for every route, against
+    /// `base` (for example `http://127.0.0.1:3000`). Empty without the
+    /// embedded issuer.
+    pub fn curl_commands(&self, base: &str) -> Vec<String> {
+        let Some(local) = &self.local else {
+            return Vec::new();
+        };
+        let all = local
+            .access_token()
+            .scopes(&["openid", ORDERS_READ, ORDERS_WRITE])
+            .groups(&[ADMIN_GROUP])
+            .build();
+        let read_only = local
+            .access_token()
+            .scopes(&["openid", ORDERS_READ])
+            .build();
+        let id = local.id_token().build();
+        let curl = |comment: &str, method: &str, path: &str, token: Option<&str>| {
+            let mut c = format!("# {comment}\ncurl -i");
+            if method != "GET" {
+                c.push_str(" -X ");
+                c.push_str(method);
+            }
+            if let Some(t) = token {
+                c.push_str(&format!(" -H 'Authorization: Bearer {t}'"));
+            }
+            c.push_str(&format!(" {base}{path}"));
+            c
+        };
+        vec![
+            curl("public", "GET", "/health", None),
+            curl("no token: 401", "GET", "/me", None),
+            curl("access token: 200", "GET", "/me", Some(&all)),
+            curl("ID token: 200", "GET", "/profile", Some(&id)),
+            curl(
+                "access token instead of ID token: 401 invalid_token",
+                "GET",
+                "/profile",
+                Some(&all),
+            ),
+            curl("scope orders/read: 200", "GET", "/orders", Some(&read_only)),
+            curl("scope orders/write: 201", "POST", "/orders", Some(&all)),
+            curl(
+                "no orders/write scope: 403 insufficient_scope",
+                "POST",
+                "/orders",
+                Some(&read_only),
+            ),
+            curl("group admin: 200", "GET", "/admin", Some(&all)),
+            curl("not in group admin: 403", "GET", "/admin", Some(&read_only)),
+        ]
+    }
+
+    /// Print the `curl` commands (embedded issuer only), then the line
+    /// `listening on http://<addr>` that tests wait for.
+    pub fn print_ready(&self, addr: SocketAddr) {
+        let base = format!("http://{addr}");
+        if let Some(local) = &self.local {
+            println!(
+                "embedded local issuer {} (JWKS {}), app client {}; try:\n",
+                local.issuer(),
+                local.jwks_url(),
+                local.client_id()
+            );
+            for c in self.curl_commands(&base) {
+                println!("{c}\n");
+            }
+        }
+        println!("{LISTENING_PREFIX}{addr}");
+    }
+}
+
+/// Log to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// What each route requires of a verified token. An ID token on an access
+/// route (or the reverse) fails the token-use rule first: 401 `invalid_token`.
+pub mod rules {
+    use cognito_jwt::{Requirement, TokenUse};
+
+    use super::{ADMIN_GROUP, ORDERS_READ, ORDERS_WRITE};
+
+    /// `GET /me`: any access token.
+    pub fn me() -> Requirement {
+        Requirement::new().token_use(TokenUse::Access)
+    }
+
+    /// `GET /profile`: an ID token.
+    pub fn profile() -> Requirement {
+        Requirement::new().token_use(TokenUse::Id)
+    }
+
+    /// `GET /orders`: an access token with scope `orders/read`.
+    pub fn orders_read() -> Requirement {
+        me().any_scope([ORDERS_READ])
+    }
+
+    /// `POST /orders`: an access token with scope `orders/write`.
+    pub fn orders_write() -> Requirement {
+        me().any_scope([ORDERS_WRITE])
+    }
+
+    /// `GET /admin`: an access token whose `cognito:groups` contains `admin`.
+    pub fn admin() -> Requirement {
+        me().any_group([ADMIN_GROUP])
+    }
+}
+
+/// The JSON bodies of successful answers, built from verified claims.
+pub mod responses {
+    use cognito_jwt::Claims;
+    use serde_json::{Value, json};
+
+    /// `GET /health` (200): `{"status":"ok"}`.
+    pub fn health() -> Value {
+        json!({ "status": "ok" })
+    }
+
+    /// `GET /me` (200): `sub`, `username`, `client_id`, `scopes`, `groups`.
+    pub fn me(claims: &Claims) -> Value {
+        json!({
+            "sub": claims.sub(),
+            "username": claims.username(),
+            "client_id": claims.client_id(),
+            "scopes": claims.scopes().collect::<Vec<_>>(),
+            "groups": claims.groups(),
+        })
+    }
+
+    /// `GET /profile` (200): `sub`, `username`, `email` (null when absent).
+    pub fn profile(claims: &Claims) -> Value {
+        json!({
+            "sub": claims.sub(),
+            "username": claims.username(),
+            "email": claims.id_token().and_then(|t| t.email.as_deref()),
+        })
+    }
+
+    /// `GET /orders` (200): a fixed list of orders and who asked.
+    pub fn orders(claims: &Claims) -> Value {
+        json!({
+            "orders": [
+                { "id": "1001", "item": "coffee beans", "quantity": 2 },
+                { "id": "1002", "item": "filter papers", "quantity": 1 },
+            ],
+            "requested_by": claims.sub(),
+        })
+    }
+
+    /// `POST /orders` (201): the created order and who created it.
+    pub fn order_created(claims: &Claims) -> Value {
+        json!({
+            "id": "1003",
+            "status": "created",
+            "created_by": claims.sub(),
+        })
+    }
+
+    /// `GET /admin` (200): a greeting for an administrator.
+    pub fn admin(claims: &Claims) -> Value {
+        json!({
+            "admin": true,
+            "sub": claims.sub(),
+            "username": claims.username(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn configured_pool() {
+        let demo = Demo::from_vars(vars(&[
+            ("COGNITO_USER_POOL_ID", "us-east-1_AbCdEf123"),
+            ("COGNITO_CLIENT_IDS", "a, b"),
+            ("BIND_ADDR", "127.0.0.1:0"),
+        ]))
+        .unwrap();
+        assert!(demo.local.is_none());
+        assert_eq!(demo.bind_addr.port(), 0);
+        assert!(demo.curl_commands("http://x").is_empty());
+    }
+
+    #[test]
+    fn refuses_incomplete_configuration() {
+        for pairs in [
+            &[("COGNITO_USER_POOL_ID", "us-east-1_AbCdEf123")][..],
+            &[
+                ("COGNITO_USER_POOL_ID", "us-east-1_AbCdEf123"),
+                ("COGNITO_ISSUER", "https://x"),
+                ("COGNITO_CLIENT_IDS", "a"),
+            ],
+            &[("COGNITO_CLIENT_IDS", "a")],
+            &[
+                ("COGNITO_USER_POOL_ID", "not a pool"),
+                ("COGNITO_CLIENT_IDS", "a"),
+            ],
+            &[("BIND_ADDR", "nowhere")],
+        ] {
+            assert!(Demo::from_vars(vars(pairs)).is_err(), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn embedded_issuer_prints_curl() {
+        let demo = Demo::from_vars(|_| None).unwrap();
+        let cmds = demo.curl_commands("http://127.0.0.1:3000");
+        assert_eq!(cmds.len(), 10);
+        assert!(cmds.iter().any(|c| c.contains("-X POST")));
+    }
+}
