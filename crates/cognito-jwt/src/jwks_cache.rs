@@ -167,9 +167,28 @@ impl JwksCache {
     }
 
     /// The current key set, if it is still usable (not older than the stale bound).
-    pub(crate) fn current(&self) -> Option<Arc<KeySet>> {
-        let state = self.read();
-        self.usable(&state, Instant::now())
+    /// Starts a background refresh when one is due, so that traffic served
+    /// entirely from the verified-token cache still keeps the keys fresh.
+    pub(crate) fn current(self: &Arc<Self>) -> Option<Arc<KeySet>> {
+        let now = Instant::now();
+        let (keys, due) = {
+            let state = self.read();
+            (self.usable(&state, now), self.refresh_due(&state, now))
+        };
+        if due {
+            self.refresh_in_background();
+        }
+        keys
+    }
+
+    fn refresh_due(&self, state: &State, now: Instant) -> bool {
+        matches!(self.source, Source::Remote { .. })
+            && state.keys.is_some()
+            && !state.refreshing
+            && state.retry_at.is_none_or(|t| now >= t)
+            && state.fetched_at.is_some_and(|at| {
+                now.saturating_duration_since(at) >= self.options.refresh_interval
+            })
     }
 
     fn usable(&self, state: &State, now: Instant) -> Option<Arc<KeySet>> {
@@ -190,13 +209,7 @@ impl JwksCache {
         let (keys, needs_refresh, cooling, retry_at) = {
             let state = self.read();
             let keys = self.usable(&state, now);
-            let needs_refresh = keys.is_some()
-                && matches!(self.source, Source::Remote { .. })
-                && !state.refreshing
-                && state.retry_at.is_none_or(|t| now >= t)
-                && state.fetched_at.is_some_and(|at| {
-                    now.saturating_duration_since(at) >= self.options.refresh_interval
-                });
+            let needs_refresh = keys.is_some() && self.refresh_due(&state, now);
             let cooling = state.cooldown_until.is_some_and(|t| now < t);
             (keys, needs_refresh, cooling, state.retry_at)
         };
