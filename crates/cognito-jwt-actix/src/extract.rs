@@ -280,14 +280,14 @@ impl<P: Policy> FromRequest for Authorized<P> {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(req).and_then(|(claims, renderer)| {
-            match P::requirement().verify(&claims) {
+        ready(claims(req).and_then(
+            |(claims, renderer)| match P::requirement().verify(&claims) {
                 Ok(()) => Ok(Authorized {
                     claims,
                     policy: PhantomData,
                 }),
                 Err(error) => Err(refuse(error, &claims, renderer)),
-            }
-        }))
+            },
+        ))
     }
 }

@@ -5,10 +5,10 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::{HttpMessage, HttpResponse};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::HeaderMap;
+use actix_web::{HttpMessage, HttpResponse};
 use cognito_jwt::{Challenge, Claims, Error, HeaderSource, Requirement, TokenSource, Verifier};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 
@@ -212,11 +212,9 @@ impl Inner {
             None => return Err(Error::MissingToken),
         };
         let claims = self.verifier.verify(&token).await?;
-        if let Some(requirement) = &self.requirement {
-            if let Err(e) = requirement.verify(&claims) {
-                crate::log_refused(&e, Some(&claims));
-                return Err(e);
-            }
+        if let Some(Err(e)) = self.requirement.as_ref().map(|r| r.verify(&claims)) {
+            crate::log_refused(&e, Some(&claims));
+            return Err(e);
         }
         tracing::debug!(
             outcome = "accepted",

@@ -78,7 +78,10 @@ pub fn challenge_response(challenge: &Challenge) -> HttpResponse {
     if let Some(secs) = challenge.retry_after() {
         builder.insert_header((RETRY_AFTER, HeaderValue::from(secs)));
     }
-    builder.insert_header((CONTENT_TYPE, HeaderValue::from_static(Challenge::CONTENT_TYPE)));
+    builder.insert_header((
+        CONTENT_TYPE,
+        HeaderValue::from_static(Challenge::CONTENT_TYPE),
+    ));
     builder.body(challenge.body().to_owned())
 }
 
