@@ -1,1 +1,82 @@
-//! placeholder
+//! Tower middleware and axum extractors for
+//! [`cognito-jwt`](https://docs.rs/cognito-jwt): verify Amazon Cognito JWTs
+//! in axum, tonic and any tower stack.
+//!
+//! - [`AuthLayer`] ([`auth`]): reads the bearer token (RFC 6750
+//!   `Authorization` header; optionally a cookie or another header), verifies
+//!   it, puts the [`Claims`](cognito_jwt::Claims) into the request
+//!   extensions, and answers refusals itself. Required (default) or
+//!   [optional](AuthLayer::optional).
+//! - [`RequireLayer`] ([`require`]): per-route token use, scopes, groups or
+//!   your own check.
+//! - axum extractors ([`extract`], feature `axum`, on by default):
+//!   [`VerifiedClaims`], [`AccessToken`], [`IdToken`], [`ClaimsAs`],
+//!   [`RequireScope`], [`RequireGroup`], and their `Option<…>` forms.
+//! - Responses ([`response`]): the core
+//!   [`Challenge`](cognito_jwt::Challenge) rendered exactly (status,
+//!   `WWW-Authenticate`, `Retry-After`, JSON body), or a trailers-only gRPC
+//!   status for gRPC calls ([`grpc`]); a [`RenderRejection`] hook renders
+//!   your own.
+//!
+//! | refusal | HTTP | `WWW-Authenticate` | gRPC |
+//! |---|---|---|---|
+//! | no credentials | 401 | `Bearer` (with `realm` if set) | `UNAUTHENTICATED` |
+//! | malformed request, two credentials | 400 | `Bearer error="invalid_request", …` | `INVALID_ARGUMENT` |
+//! | invalid token | 401 | `Bearer error="invalid_token", error_description="…"` | `UNAUTHENTICATED` |
+//! | missing scope or group | 403 | `Bearer error="insufficient_scope", …, scope="…"` | `PERMISSION_DENIED` |
+//! | keys unavailable | 503 + `Retry-After` | none | `UNAVAILABLE` |
+//!
+//! ```
+//! use axum::{Json, Router, routing::{get, post}};
+//! use cognito_jwt::{Issuer, Verifier};
+//! use cognito_jwt_tower::{AccessToken, AuthLayer, RequireLayer, RequireScope, ScopeSet};
+//!
+//! struct OrdersWrite;
+//! impl ScopeSet for OrdersWrite {
+//!     const SCOPES: &'static [&'static str] = &["orders/write"];
+//! }
+//!
+//! async fn me(AccessToken(claims): AccessToken) -> String {
+//!     claims.sub().to_owned()
+//! }
+//!
+//! async fn create(token: RequireScope<OrdersWrite>) -> String {
+//!     format!("created by {}", token.sub())
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
+//!     .client_ids(["1example23456789"])
+//!     .any_token_use()
+//!     .build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/me", get(me))
+//!     .route("/orders", post(create))
+//!     .route(
+//!         "/admin",
+//!         get(|| async { "admin" }).route_layer(RequireLayer::access_token().any_group(["admin"])),
+//!     )
+//!     .layer(AuthLayer::new(verifier));
+//! # let _ = app; Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod auth;
+#[cfg(feature = "axum")]
+pub mod extract;
+pub mod grpc;
+pub mod require;
+pub mod response;
+
+pub use auth::{AuthLayer, AuthService};
+#[cfg(feature = "axum")]
+pub use extract::{
+    AccessToken, AuthRejection, ClaimsAs, GroupSet, IdToken, RequireGroup, RequireScope, ScopeSet,
+    VerifiedClaims,
+};
+pub use require::{RequireLayer, RequireService};
+pub use response::{DefaultRender, Rejection, RenderRejection, ResponseBody, render_challenge};
+
+pub use cognito_jwt::{Claims, Error, Requirement, TokenSource, TokenUse, Verifier};

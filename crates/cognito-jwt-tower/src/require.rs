@@ -1,0 +1,241 @@
+//! Per-route authorization: [`RequireLayer`], [`RequireService`] and its
+//! [`ResponseFuture`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use cognito_jwt::{Claims, Error, Requirement, TokenUse};
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::auth::AuthContext;
+use crate::response::{ResponseBody, into_full, misconfigured};
+
+/// A layer that checks the verified claims against a [`Requirement`] before
+/// the route runs: token use, scopes (any-of / all-of), groups, or your own
+/// check. Put it below an [`AuthLayer`](crate::AuthLayer), for example with
+/// axum's `route_layer`.
+///
+/// A missing scope or group is 403 `insufficient_scope` (naming the scopes);
+/// the wrong token use is 401 `invalid_token`; no token (optional mode) is 401.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use cognito_jwt::{Issuer, Verifier};
+/// use cognito_jwt_testkit::{JwksServer, TestIssuer};
+/// use cognito_jwt_tower::{AuthLayer, RequireLayer};
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let issuer = TestIssuer::cognito();
+/// let jwks = JwksServer::start(&issuer);
+/// let verifier = Verifier::builder(Issuer::cognito("us-east-1_TestPool1").jwks_url(jwks.url()))
+///     .client_ids([issuer.client_id()])
+///     .any_token_use()
+///     .build()
+///     .unwrap();
+///
+/// let app = Router::new()
+///     .route("/orders", get(|| async { "orders" }))
+///     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]))
+///     .layer(AuthLayer::new(verifier));
+///
+/// let token = issuer.access_token().scopes(&["openid"]).build();
+/// let request = http::Request::get("/orders")
+///     .header("authorization", format!("Bearer {token}"))
+///     .body(axum::body::Body::empty())
+///     .unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(
+///     response.headers()["www-authenticate"],
+///     r#"Bearer error="insufficient_scope", error_description="the token lacks the required scope", scope="orders/read""#
+/// );
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct RequireLayer {
+    requirement: Requirement,
+}
+
+impl RequireLayer {
+    /// Check this requirement.
+    pub fn new(requirement: Requirement) -> Self {
+        RequireLayer { requirement }
+    }
+
+    /// Start from "an access token".
+    pub fn access_token() -> Self {
+        Self::new(Requirement::new().token_use(TokenUse::Access))
+    }
+
+    /// Start from "an ID token".
+    pub fn id_token() -> Self {
+        Self::new(Requirement::new().token_use(TokenUse::Id))
+    }
+
+    fn edit(self, f: impl FnOnce(Requirement) -> Requirement) -> Self {
+        RequireLayer {
+            requirement: f(self.requirement),
+        }
+    }
+
+    /// The token must be of this kind (401 `invalid_token` otherwise).
+    pub fn token_use(self, token_use: TokenUse) -> Self {
+        self.edit(|r| r.token_use(token_use))
+    }
+
+    /// At least one of these scopes.
+    pub fn any_scope<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.edit(|r| r.any_scope(scopes))
+    }
+
+    /// All of these scopes.
+    pub fn all_scopes<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.edit(|r| r.all_scopes(scopes))
+    }
+
+    /// At least one of these groups (`cognito:groups`).
+    pub fn any_group<S: Into<String>>(self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.edit(|r| r.any_group(groups))
+    }
+
+    /// All of these groups.
+    pub fn all_groups<S: Into<String>>(self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.edit(|r| r.all_groups(groups))
+    }
+
+    /// Your own check; `Err(reason)` is 403 and the reason goes to logs only.
+    pub fn check<F>(self, check: F) -> Self
+    where
+        F: Fn(&Claims) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.edit(|r| r.check(check))
+    }
+
+    /// The requirement checked.
+    pub fn requirement(&self) -> &Requirement {
+        &self.requirement
+    }
+}
+
+impl From<Requirement> for RequireLayer {
+    fn from(requirement: Requirement) -> Self {
+        RequireLayer::new(requirement)
+    }
+}
+
+impl<S> Layer<S> for RequireLayer {
+    type Service = RequireService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireService {
+            inner,
+            requirement: self.requirement.clone(),
+        }
+    }
+}
+
+/// The service made by [`RequireLayer`].
+#[derive(Clone)]
+pub struct RequireService<S> {
+    inner: S,
+    requirement: Requirement,
+}
+
+impl<S: fmt::Debug> fmt::Debug for RequireService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireService")
+            .field("inner", &self.inner)
+            .field("requirement", &self.requirement)
+            .finish()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let extensions = request.extensions();
+        let outcome = match (extensions.get::<AuthContext>(), extensions.get::<Claims>()) {
+            (None, _) => Err(misconfigured(request.headers())),
+            (Some(context), None) => Err(context.reject(&Error::MissingToken, request.headers())),
+            (Some(context), Some(claims)) => self
+                .requirement
+                .verify(claims)
+                .map_err(|e| context.reject(&e, request.headers())),
+        };
+        match outcome {
+            Ok(()) => ResponseFuture {
+                kind: Kind::Inner {
+                    future: self.inner.call(request),
+                },
+            },
+            Err(response) => ResponseFuture {
+                kind: Kind::Refused {
+                    response: Some(response),
+                },
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`RequireService`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        kind: Kind<F>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response<Bytes>> },
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, ResBody, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Inner { future } => future
+                .poll(cx)
+                .map(|r| r.map(|response| response.map(ResponseBody::inner))),
+            KindProj::Refused { response } => {
+                let response = response.take().unwrap_or_else(|| {
+                    let mut r = Response::new(Bytes::new());
+                    *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                    r
+                });
+                Poll::Ready(Ok(into_full(response)))
+            }
+        }
+    }
+}
