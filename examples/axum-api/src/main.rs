@@ -1,1 +1,98 @@
-fn main() {}
+//! An axum API protected by `cognito-jwt-tower`.
+//!
+//! `cargo run -p axum-api` starts it with an embedded local issuer and prints
+//! `curl` commands with freshly minted tokens; set `COGNITO_USER_POOL_ID` (or
+//! `COGNITO_ISSUER`) and `COGNITO_CLIENT_IDS` to protect it with a real user
+//! pool. The routes and their answers are described in `demo-support`.
+
+use std::process::ExitCode;
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use cognito_jwt_tower::{
+    AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
+};
+use demo_support::{Demo, responses, rules};
+use serde_json::Value;
+
+/// `GET /orders` needs `orders/read`.
+struct OrdersRead;
+impl ScopeSet for OrdersRead {
+    const SCOPES: &'static [&'static str] = &[demo_support::ORDERS_READ];
+}
+
+/// `POST /orders` needs `orders/write`.
+struct OrdersWrite;
+impl ScopeSet for OrdersWrite {
+    const SCOPES: &'static [&'static str] = &[demo_support::ORDERS_WRITE];
+}
+
+async fn health() -> Json<Value> {
+    Json(responses::health())
+}
+
+async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
+    Json(responses::me(&claims))
+}
+
+async fn profile(IdToken(claims): IdToken) -> Json<Value> {
+    Json(responses::profile(&claims))
+}
+
+async fn list_orders(token: RequireScope<OrdersRead>) -> Json<Value> {
+    Json(responses::orders(&token))
+}
+
+async fn create_order(token: RequireScope<OrdersWrite>) -> (StatusCode, Json<Value>) {
+    (StatusCode::CREATED, Json(responses::order_created(&token)))
+}
+
+async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<Value> {
+    Json(responses::admin(&claims))
+}
+
+/// The application: every route but `/health` sits behind the [`AuthLayer`].
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/me", get(me))
+        .route("/profile", get(profile))
+        .route("/orders", get(list_orders).post(create_order))
+        // A route-level rule, shared with the actix example (`rules::admin`).
+        .route(
+            "/admin",
+            get(admin).route_layer(RequireLayer::new(rules::admin())),
+        )
+        .layer(AuthLayer::new(verifier))
+        .route("/health", get(health))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    demo_support::init_tracing();
+    let demo = match Demo::from_env() {
+        Ok(demo) => demo,
+        Err(e) => {
+            eprintln!("axum-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(demo.bind_addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("axum-api: cannot listen on {}: {e}", demo.bind_addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(demo.bind_addr);
+    // Not fatal: keys are fetched again on first use.
+    if let Err(e) = demo.verifier.prefetch().await {
+        tracing::warn!(error = %e, "could not prefetch the JWKS");
+    }
+    demo.print_ready(addr);
+    if let Err(e) = axum::serve(listener, app(demo.verifier.clone())).await {
+        eprintln!("axum-api: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
