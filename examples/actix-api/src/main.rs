@@ -10,85 +10,74 @@
 
 use std::process::ExitCode;
 
-use actix_web::{App, HttpResponse, HttpServer, Route, web};
+use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, web};
 use cognito_jwt::{Claims, Requirement};
 use cognito_jwt_actix::{Authenticated, CognitoAuth, Require};
 use demo_support::{Demo, responses, rules};
 
-/// A route that needs a verified token meeting `rule`, answered by `respond`.
-///
-/// Authentication wraps the route itself (not the `App`), so an unknown path
-/// is 404 and an unknown method 405, as in axum-api.
+/// A route that needs a verified token meeting `rule`, answered with
+/// `status` and the JSON `respond` builds from the claims.
 fn protected(
     route: Route,
-    auth: &CognitoAuth,
     rule: Requirement,
-    status: fn() -> actix_web::HttpResponseBuilder,
+    status: fn() -> HttpResponseBuilder,
     respond: fn(&Claims) -> serde_json::Value,
 ) -> Route {
     route
         .to(move |Authenticated(claims): Authenticated| async move {
             status().json(respond(&claims))
         })
-        // The last `wrap` runs first: verify, then check the route's rule.
         .wrap(Require::new(rule))
-        .wrap(auth.clone())
 }
 
-fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
+/// `/health` is public; everything else, unknown paths and methods included,
+/// sits behind [`CognitoAuth`] (as in axum-api, where the layer also covers the
+/// fallback): no token is 401, a valid one reaches the route, its rule, or 404/405.
+fn routes(cfg: &mut web::ServiceConfig, auth: CognitoAuth) {
     cfg.route(
         "/health",
         web::get().to(|| async { HttpResponse::Ok().json(responses::health()) }),
     )
-    .route(
-        "/me",
-        protected(
-            web::get(),
-            auth,
-            rules::me(),
-            HttpResponse::Ok,
-            responses::me,
-        ),
-    )
-    .route(
-        "/profile",
-        protected(
-            web::get(),
-            auth,
-            rules::profile(),
-            HttpResponse::Ok,
-            responses::profile,
-        ),
-    )
-    .route(
-        "/orders",
-        protected(
-            web::get(),
-            auth,
-            rules::orders_read(),
-            HttpResponse::Ok,
-            responses::orders,
-        ),
-    )
-    .route(
-        "/orders",
-        protected(
-            web::post(),
-            auth,
-            rules::orders_write(),
-            HttpResponse::Created,
-            responses::order_created,
-        ),
-    )
-    .route(
-        "/admin",
-        protected(
-            web::get(),
-            auth,
-            rules::admin(),
-            HttpResponse::Ok,
-            responses::admin,
-        ),
+    .service(
+        web::scope("")
+            .wrap(auth)
+            .route(
+                "/me",
+                protected(web::get(), rules::me(), HttpResponse::Ok, responses::me),
+            )
+            .route(
+                "/profile",
+                protected(
+                    web::get(),
+                    rules::profile(),
+                    HttpResponse::Ok,
+                    responses::profile,
+                ),
+            )
+            .service(
+                web::resource("/orders")
+                    .route(protected(
+                        web::get(),
+                        rules::orders_read(),
+                        HttpResponse::Ok,
+                        responses::orders,
+                    ))
+                    .route(protected(
+                        web::post(),
+                        rules::orders_write(),
+                        HttpResponse::Created,
+                        responses::order_created,
+                    )),
+            )
+            .route(
+                "/admin",
+                protected(
+                    web::get(),
+                    rules::admin(),
+                    HttpResponse::Ok,
+                    responses::admin,
+                ),
+            ),
     );
 }
 
@@ -99,17 +88,20 @@ async fn main() -> ExitCode {
         Ok(demo) => demo,
         Err(e) => {
             eprintln!("actix-api: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(2);
         }
     };
-    // Keys now, so the first request does not wait; a failure is retried on use.
-    let _ = demo.verifier.prefetch().await;
+    // Keys now, so the first request does not wait. Not fatal: keys are
+    // fetched again on first use.
+    if let Err(e) = demo.verifier.prefetch().await {
+        tracing::warn!(error = %e, "could not prefetch the JWKS");
+    }
 
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
     let server = match HttpServer::new(move || {
         let auth = auth.clone();
-        App::new().configure(move |cfg| routes(cfg, &auth))
+        App::new().configure(move |cfg| routes(cfg, auth))
     })
     .bind(demo.bind_addr)
     {
