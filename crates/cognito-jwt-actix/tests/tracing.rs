@@ -1,0 +1,104 @@
+//! Outcomes are logged with the error kind, `kid` and issuer, never the token.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpResponse, test, web};
+use cognito_jwt::{Issuer, Verifier};
+use cognito_jwt_actix::{AccessToken, CognitoAuth, Require};
+use cognito_jwt_testkit::{JwksServer, TestIssuer};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+}
+
+#[actix_web::test]
+async fn outcomes_are_logged_without_the_token() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let verifier =
+        Verifier::builder(Issuer::cognito(issuer.pool_id().unwrap()).jwks_url(server.url()))
+            .client_ids([issuer.client_id()])
+            .any_token_use()
+            .build()
+            .unwrap();
+    let app = test::init_service(
+        App::new().wrap(CognitoAuth::new(verifier)).service(
+            web::resource("/orders")
+                .wrap(Require::any_scope(["orders/read"]))
+                .to(|_: AccessToken| async { HttpResponse::Ok().finish() }),
+        ),
+    )
+    .await;
+    let call = |token: String| {
+        test::TestRequest::get()
+            .uri("/orders")
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+
+    let good = issuer.access_token().scopes(&["orders/read"]).build();
+    assert_eq!(
+        test::call_service(&app, call(good.clone())).await.status(),
+        200
+    );
+    let logs = buffer.take();
+    assert!(logs.contains("outcome=\"accepted\""), "{logs}");
+    assert!(
+        logs.contains(&format!("kid=\"{}\"", issuer.current_key().kid())),
+        "{logs}"
+    );
+    assert!(
+        logs.contains(&format!("issuer=\"{}\"", issuer.issuer())),
+        "{logs}"
+    );
+    assert!(!logs.contains(&good), "{logs}");
+
+    let expired = issuer.access_token().expires_in(-3600).build();
+    assert_eq!(
+        test::call_service(&app, call(expired.clone()))
+            .await
+            .status(),
+        401
+    );
+    let logs = buffer.take();
+    assert!(logs.contains("outcome=\"rejected\""), "{logs}");
+    assert!(logs.contains("kind=\"expired\""), "{logs}");
+    assert!(!logs.contains(&expired), "{logs}");
+
+    let no_scope = issuer.access_token().build();
+    assert_eq!(
+        test::call_service(&app, call(no_scope.clone()))
+            .await
+            .status(),
+        403
+    );
+    let logs = buffer.take();
+    assert!(logs.contains("outcome=\"forbidden\""), "{logs}");
+    assert!(logs.contains("kind=\"insufficient_scope\""), "{logs}");
+    assert!(!logs.contains(&no_scope), "{logs}");
+}
