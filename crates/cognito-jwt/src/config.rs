@@ -10,16 +10,7 @@
 //! `build()` exists only once the last two are chosen, so forgetting one is a
 //! compile error, not an open door.
 //!
-//! | setting | default |
-//! |---|---|
-//! | algorithms, Cognito pool | RS256, pinned |
-//! | algorithms, [`Issuer::url`] | RS256 (change with [`Issuer::algorithms`]) |
-//! | clock leeway for `exp`, `nbf`, `iat` | 30 s |
-//! | token size cap | 16 KiB |
-//! | required audience on access tokens | none (`aud` ignored) |
-//! | verified-token cache | 10,000 tokens |
-//! | JWKS cache | see [`JwksOptions`] |
-//! | HTTP client | reqwest with rustls, no redirects, 5 s timeout |
+//! Every default is listed in the [manual](crate::manual).
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -16,7 +16,7 @@
 //!
 //! What is checked, and the one error each failure gets, is listed on
 //! [`Verifier::verify`] and [`Error`]. The defaults and security choices are
-//! in [`config`](crate::VerifierBuilder) and [`JwksOptions`]. HTTP adapters
+//! in the [`manual`]. HTTP adapters
 //! (`cognito-jwt-tower`, `cognito-jwt-actix`) build on [`TokenSource`],
 //! [`Requirement`] and [`Challenge`], which know nothing of any framework.
 #![forbid(unsafe_code)]
@@ -32,6 +32,7 @@ mod config;
 mod error;
 mod jwk;
 mod jwks_cache;
+pub mod manual;
 mod token;
 mod token_cache;
 mod verifier;

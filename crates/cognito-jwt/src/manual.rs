@@ -1,0 +1,58 @@
+//! # Manual: defaults and security choices
+//!
+//! This module has no code. It says what the verifier does by default, and why.
+//!
+//! ## Choices you must make
+//!
+//! | choice | how | why it is not defaulted |
+//! |---|---|---|
+//! | the issuer | [`Verifier::builder`](crate::Verifier::builder)`(`[`Issuer`](crate::Issuer)`)` | trusting "any issuer" is never right |
+//! | the app clients | `client_ids([..])` or, explicitly, `any_client()` | a token of another app of the same pool would otherwise pass |
+//! | the token kind | `token_use(TokenUse::Access)` / `Id`, or explicitly `any_token_use()` | ID tokens are not authorization; routes must not take one for the other |
+//!
+//! `build()` does not exist until the last two are chosen: forgetting one does not compile.
+//!
+//! ## Defaults
+//!
+//! | setting | default | change with |
+//! |---|---|---|
+//! | algorithms, Cognito pool | RS256 only, pinned | cannot be changed |
+//! | algorithms, other issuers | RS256 | [`Issuer::algorithms`](crate::Issuer::algorithms) |
+//! | issuer strings of a pool | both `https://cognito-idp.{region}.amazonaws.com/{pool}` and `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, exact match | — |
+//! | JWKS URL | `{issuer}/.well-known/jwks.json`; https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
+//! | leeway on `exp`, `nbf`, `iat` | 30 s (at most 300 s) | `VerifierBuilder::leeway` |
+//! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
+//! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
+//! | verified-token cache | 10,000 tokens | `token_cache_capacity`, `disable_token_cache` |
+//! | JWKS refresh | every 10 min, in the background | [`JwksOptions`](crate::JwksOptions) |
+//! | stale keys while the endpoint fails | up to 24 h past the refresh | `JwksOptions::max_stale` |
+//! | unknown `kid` cooldown | 10 s | `JwksOptions::unknown_kid_cooldown` |
+//! | fetch timeout | 5 s in total | `JwksOptions::fetch_timeout` |
+//! | JWKS size cap | 256 KiB, 50 keys | `JwksOptions::max_response_bytes`, `max_keys` |
+//! | retry backoff | 1 s doubling to 30 s | `JwksOptions::min_backoff`, `max_backoff` |
+//! | HTTP client | reqwest, rustls, redirects not followed | `VerifierBuilder::http_client` |
+//!
+//! ## What is never trusted
+//!
+//! - **Key material or key URLs in the token**: `jwk`, `jku`, `x5u`, `x5c` headers are read past and never used.
+//! - **The algorithm the token names**, beyond the issuer's allowlist; `none` and HMAC are not even representable.
+//! - **Keys across issuers**: the unverified `iss` only picks which issuer's key set to look in; a key of pool A never verifies a token naming pool B.
+//! - **Unusable JWKs**: `oct` keys, `use` other than `sig`, `key_ops` without `verify`, a JWK `alg` that differs from the header, RSA under 2048 bits. Each is skipped on its own; the rest of the set stays usable.
+//! - **Ambiguous JSON**: duplicate member names in the header or the claims are refused; so are non-canonical base64url, padding, JWE (five segments), nested tokens (`cty: JWT`), `crit`, and `b64: false`.
+//! - **Claim types**: `exp` is required; `exp`, `nbf`, `iat` must be numbers between 0 and year 9999; `iss`, `sub`, `token_use`, `client_id` must be strings.
+//!
+//! ## Revocation
+//!
+//! A revoked Cognito token (RevokeToken, GlobalSignOut) still passes every
+//! offline check until it expires. Keep token lifetimes short; if you need
+//! immediate revocation, keep a denylist of `origin_jti` and check it with
+//! [`Requirement::check`](crate::Requirement::check).
+//!
+//! ## Errors and HTTP answers
+//!
+//! Every [`Error`](crate::Error) variant maps to one [`ErrorClass`](crate::ErrorClass):
+//! 400 `invalid_request`, 401 `invalid_token`, 401 with no error code when no
+//! token was sent, 403 `insufficient_scope`, or 503 when keys cannot be had (a
+//! Cognito outage is not the client's fault). Clients see only the fixed text
+//! of [`Error::client_description`](crate::Error::client_description); the
+//! detailed message (which may quote claim values, never the token) is for logs.
