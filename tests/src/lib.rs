@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+pub mod contract;
 pub mod jwt;
 pub mod moto;
 pub mod oidc;

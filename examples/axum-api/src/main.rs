@@ -63,7 +63,8 @@ fn app(verifier: Verifier) -> Router {
             "/admin",
             get(admin).route_layer(RequireLayer::new(rules::admin())),
         )
-        .layer(AuthLayer::new(verifier))
+        // `route_layer`: unknown paths stay 404 and unknown methods 405.
+        .route_layer(AuthLayer::new(verifier))
         .route("/health", get(health))
 }
 

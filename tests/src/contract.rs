@@ -1,0 +1,499 @@
+//! The example API contract, walked over real HTTP against a built binary.
+//!
+//! Every example API (`axum-api`, `actix-api`) must answer each request of
+//! [`walk_contract`] identically: status, `WWW-Authenticate` and JSON body,
+//! exactly. The binary is started with a testkit issuer's pool id, client id
+//! and a loopback JWKS server, on `127.0.0.1:0` (it reports its port on the
+//! `listening on http://…` line), and killed when the walk ends.
+//!
+//! ```no_run
+//! let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+//! cognito_jwt_e2e::contract::walk_contract(&binary);
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cognito_jwt_testkit::{JwksServer, TestIssuer};
+use serde_json::{Value, json};
+
+use crate::process::{Ready, Service};
+
+/// The line prefix the example APIs print once they listen.
+pub const LISTENING: &str = "listening on http://";
+
+/// The path of an example binary of this workspace, `<target dir>/<profile>/<name>`,
+/// derived from the running test's own path (`…/target/debug/deps/x` →
+/// `…/target/debug`).
+///
+/// It runs `cargo build -p <name>` first (a no-op when the binary is fresh), so
+/// `cargo test` alone never walks a stale binary; without cargo, an existing
+/// binary is used as is.
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut dir = exe
+        .parent()
+        .expect("test binary has a directory")
+        .to_path_buf();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.pop();
+    }
+    let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(crate::repo_root())
+        .args(["build", "--quiet", "-p", name]);
+    if dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    match cmd.status() {
+        Ok(status) => assert!(status.success(), "cargo build -p {name} failed: {status}"),
+        Err(e) if binary.exists() => {
+            eprintln!(
+                "cannot run cargo build -p {name} ({e}); using {}",
+                binary.display()
+            );
+        }
+        Err(e) => panic!("{} is missing and cargo cannot run: {e}", binary.display()),
+    }
+    assert!(
+        binary.exists(),
+        "{} not found after building",
+        binary.display()
+    );
+    binary
+}
+
+/// One request of the walk.
+struct Case {
+    what: String,
+    method: &'static str,
+    path: &'static str,
+    authorization: Vec<String>,
+    status: u16,
+    www_authenticate: Option<String>,
+    body: Value,
+}
+
+/// The RFC 6750 body of a refusal.
+fn refusal(error: &str, description: &str) -> Value {
+    json!({ "error": error, "error_description": description })
+}
+
+fn invalid_token(description: &str) -> (u16, Option<String>, Value) {
+    (
+        401,
+        Some(format!(
+            r#"Bearer error="invalid_token", error_description="{description}""#
+        )),
+        refusal("invalid_token", description),
+    )
+}
+
+fn insufficient(description: &str, scope: Option<&str>) -> (u16, Option<String>, Value) {
+    let mut h = format!(r#"Bearer error="insufficient_scope", error_description="{description}""#);
+    if let Some(scope) = scope {
+        h.push_str(&format!(r#", scope="{scope}""#));
+    }
+    (403, Some(h), refusal("insufficient_scope", description))
+}
+
+fn bearer(token: &str) -> Vec<String> {
+    vec![format!("Bearer {token}")]
+}
+
+/// Start `binary` against a testkit issuer and walk the whole contract:
+/// every route × token kind × failure. Panics listing every mismatch.
+pub fn walk_contract(binary: &Path) {
+    let issuer = TestIssuer::cognito();
+    let jwks = JwksServer::start(&issuer);
+    let pool = issuer.pool_id().expect("a Cognito-shaped test issuer");
+    let client = issuer.client_id();
+
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("COGNITO_USER_POOL_ID", &pool)
+        .env("COGNITO_JWKS_URI", jwks.url())
+        .env("COGNITO_CLIENT_IDS", &client)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "debug");
+    let name = binary
+        .file_name()
+        .map_or("example".into(), |n| n.to_string_lossy().into_owned());
+    let service = Service::spawn(&name, cmd, Ready::Line(LISTENING));
+    let base = format!("http://{}", service.ready_line());
+
+    let cases = cases(&issuer);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let failures = runtime.block_on(run(&base, &cases));
+    if !failures.is_empty() {
+        panic!(
+            "{name}: {} of {} contract checks failed:\n\n{}\n--- {} (tail) ---\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n\n"),
+            service.log_path().display(),
+            service.log_tail(3000)
+        );
+    }
+    drop(service);
+}
+
+async fn run(base: &str, cases: &[Case]) -> Vec<String> {
+    let client = crate::http_client();
+    let mut failures = Vec::new();
+    for case in cases {
+        let method = reqwest::Method::from_bytes(case.method.as_bytes()).expect("method");
+        let mut request = client.request(method, format!("{base}{}", case.path));
+        for value in &case.authorization {
+            request = request.header("authorization", value);
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: request failed: {e}", case.what));
+                continue;
+            }
+        };
+        let status = response.status().as_u16();
+        let www = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let text = response.text().await.unwrap_or_default();
+        let body: Value = if case.body.is_null() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text.clone()))
+        };
+        let mut wrong = Vec::new();
+        if status != case.status {
+            wrong.push(format!("status {status}, expected {}", case.status));
+        }
+        if www != case.www_authenticate {
+            wrong.push(format!(
+                "WWW-Authenticate {www:?}, expected {:?}",
+                case.www_authenticate
+            ));
+        }
+        if !case.body.is_null() {
+            if body != case.body {
+                wrong.push(format!("body {text}, expected {}", case.body));
+            }
+            if content_type.as_deref() != Some("application/json") {
+                wrong.push(format!(
+                    "content-type {content_type:?}, expected application/json"
+                ));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{} ({} {}):\n  {}",
+                case.what,
+                case.method,
+                case.path,
+                wrong.join("\n  ")
+            ));
+        }
+    }
+    failures
+}
+
+/// The protected routes, the token kind each accepts, and a good token's answer.
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    id_token: bool,
+    ok_status: u16,
+}
+
+const ROUTES: [Route; 5] = [
+    Route {
+        method: "GET",
+        path: "/me",
+        id_token: false,
+        ok_status: 200,
+    },
+    Route {
+        method: "GET",
+        path: "/profile",
+        id_token: true,
+        ok_status: 200,
+    },
+    Route {
+        method: "GET",
+        path: "/orders",
+        id_token: false,
+        ok_status: 200,
+    },
+    Route {
+        method: "POST",
+        path: "/orders",
+        id_token: false,
+        ok_status: 201,
+    },
+    Route {
+        method: "GET",
+        path: "/admin",
+        id_token: false,
+        ok_status: 200,
+    },
+];
+
+const SCOPES: [&str; 3] = ["openid", "orders/read", "orders/write"];
+
+fn cases(issuer: &TestIssuer) -> Vec<Case> {
+    let sub = issuer.user_sub();
+    let client = issuer.client_id();
+    let username = cognito_jwt_testkit::DEFAULT_USERNAME;
+
+    // Good tokens that pass every rule of the route they are meant for.
+    let access = issuer
+        .access_token()
+        .scopes(&SCOPES)
+        .groups(&["admin"])
+        .build();
+    let id = issuer.id_token().groups(&["admin"]).build();
+    let good = |id_token: bool| if id_token { id.clone() } else { access.clone() };
+    let build = |id_token: bool| {
+        if id_token {
+            issuer.id_token().groups(&["admin"])
+        } else {
+            issuer.access_token().scopes(&SCOPES).groups(&["admin"])
+        }
+    };
+
+    let ok_body = |path: &str, method: &str| -> Value {
+        match (method, path) {
+            ("GET", "/me") => json!({
+                "sub": sub, "username": username, "client_id": client,
+                "scopes": SCOPES, "groups": ["admin"],
+            }),
+            ("GET", "/profile") => json!({
+                "sub": sub, "username": username, "email": "testuser@example.com",
+            }),
+            ("GET", "/orders") => json!({
+                "orders": [
+                    { "id": "1001", "item": "coffee beans", "quantity": 2 },
+                    { "id": "1002", "item": "filter papers", "quantity": 1 },
+                ],
+                "requested_by": sub,
+            }),
+            ("POST", "/orders") => json!({ "id": "1003", "status": "created", "created_by": sub }),
+            ("GET", "/admin") => json!({ "admin": true, "sub": sub, "username": username }),
+            _ => Value::Null,
+        }
+    };
+
+    let mut cases = vec![Case {
+        what: "public health check".into(),
+        method: "GET",
+        path: "/health",
+        authorization: vec![],
+        status: 200,
+        www_authenticate: None,
+        body: json!({ "status": "ok" }),
+    }];
+
+    let malformed = refusal("invalid_request", "malformed Authorization header");
+    let malformed_www = Some(
+        r#"Bearer error="invalid_request", error_description="malformed Authorization header""#
+            .to_owned(),
+    );
+    for route in &ROUTES {
+        let (method, path) = (route.method, route.path);
+        let kind = if route.id_token { "ID" } else { "access" };
+        let mut push = |what: String,
+                        authorization: Vec<String>,
+                        (status, www, body): (u16, Option<String>, Value)| {
+            cases.push(Case {
+                what,
+                method,
+                path,
+                authorization,
+                status,
+                www_authenticate: www,
+                body,
+            });
+        };
+        push(
+            format!("good {kind} token"),
+            bearer(&good(route.id_token)),
+            (route.ok_status, None, ok_body(path, method)),
+        );
+        push(
+            "no token".into(),
+            vec![],
+            (
+                401,
+                Some("Bearer".into()),
+                refusal("unauthorized", "authentication required"),
+            ),
+        );
+        push(
+            "another auth scheme".into(),
+            vec!["Basic dXNlcjpwYXNz".into()],
+            (
+                401,
+                Some("Bearer".into()),
+                refusal("unauthorized", "authentication required"),
+            ),
+        );
+        for header in [
+            "Bearer",
+            "Bearer  two-spaces",
+            "Bearer a b",
+            "Bearer abc,def",
+        ] {
+            push(
+                format!("malformed header {header:?}"),
+                vec![header.into()],
+                (400, malformed_www.clone(), malformed.clone()),
+            );
+        }
+        let d = "more than one credential in the request";
+        push(
+            "two Authorization headers".into(),
+            vec![
+                format!("Bearer {}", good(route.id_token)),
+                "Bearer other".into(),
+            ],
+            (
+                400,
+                Some(format!(
+                    r#"Bearer error="invalid_request", error_description="{d}""#
+                )),
+                refusal("invalid_request", d),
+            ),
+        );
+        push(
+            "not a JWT".into(),
+            bearer("not-a-jwt"),
+            invalid_token("the token is malformed"),
+        );
+        push(
+            "bad signature".into(),
+            bearer(&build(route.id_token).tamper_payload().build()),
+            invalid_token("the token signature is invalid"),
+        );
+        push(
+            "expired".into(),
+            bearer(&build(route.id_token).expires_in(-3600).build()),
+            invalid_token("the token has expired"),
+        );
+        push(
+            "another app client".into(),
+            bearer(
+                &build(route.id_token)
+                    .client_id("someotherclient0000000000")
+                    .build(),
+            ),
+            invalid_token("the token was issued to a client that is not allowed"),
+        );
+        push(
+            "unknown signing key".into(),
+            bearer(&build(route.id_token).kid("no-such-key").build()),
+            invalid_token("the token is signed with an unknown key"),
+        );
+        push(
+            format!("the other token kind on an {kind}-token route"),
+            bearer(&good(!route.id_token)),
+            invalid_token("the token is not of the kind this resource accepts"),
+        );
+    }
+
+    // Scopes and groups.
+    let missing_scope = "the token lacks the required scope";
+    let missing_group = "the user is not in the required group";
+    let reader = issuer
+        .access_token()
+        .scopes(&["openid", "orders/read"])
+        .build();
+    let nobody = issuer.access_token().scopes(&["openid"]).build();
+    let mut push = |what: &str,
+                    method: &'static str,
+                    path: &'static str,
+                    token: &str,
+                    (status, www, body): (u16, Option<String>, Value)| {
+        cases.push(Case {
+            what: what.into(),
+            method,
+            path,
+            authorization: bearer(token),
+            status,
+            www_authenticate: www,
+            body,
+        });
+    };
+    push(
+        "read scope only",
+        "GET",
+        "/orders",
+        &reader,
+        (200, None, ok_body("/orders", "GET")),
+    );
+    push(
+        "read scope only",
+        "POST",
+        "/orders",
+        &reader,
+        insufficient(missing_scope, Some("orders/write")),
+    );
+    push(
+        "no orders scope",
+        "GET",
+        "/orders",
+        &nobody,
+        insufficient(missing_scope, Some("orders/read")),
+    );
+    push(
+        "no admin group",
+        "GET",
+        "/admin",
+        &reader,
+        insufficient(missing_group, None),
+    );
+    let other_group = issuer.access_token().groups(&["staff"]).build();
+    push(
+        "another group",
+        "GET",
+        "/admin",
+        &other_group,
+        insufficient(missing_group, None),
+    );
+    // Without scopes or groups, /me still answers (empty arrays).
+    push(
+        "access token without groups",
+        "GET",
+        "/me",
+        &nobody,
+        (
+            200,
+            None,
+            json!({
+                "sub": sub, "username": username, "client_id": client,
+                "scopes": ["openid"], "groups": [],
+            }),
+        ),
+    );
+
+    // Unknown paths are not protected resources.
+    cases.push(Case {
+        what: "unknown path".into(),
+        method: "GET",
+        path: "/nope",
+        authorization: vec![],
+        status: 404,
+        www_authenticate: None,
+        body: Value::Null,
+    });
+    cases
+}
