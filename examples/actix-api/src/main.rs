@@ -17,8 +17,12 @@ use demo_support::{Demo, responses, rules};
 
 /// A route that needs a verified token meeting `rule`, answered with
 /// `status` and the JSON `respond` builds from the claims.
+///
+/// Authentication wraps each route (as axum-api's `route_layer`), so an
+/// unknown path is 404 and an unknown method 405, with or without a token.
 fn protected(
     route: Route,
+    auth: &CognitoAuth,
     rule: Requirement,
     status: fn() -> HttpResponseBuilder,
     respond: fn(&Claims) -> serde_json::Value,
@@ -27,58 +31,55 @@ fn protected(
         .to(move |Authenticated(claims): Authenticated| async move {
             status().json(respond(&claims))
         })
+        // The last `wrap` runs first: verify the token, then the route's rule.
         .wrap(Require::new(rule))
+        .wrap(auth.clone())
 }
 
-/// `/health` is public; everything else, unknown paths and methods included,
-/// sits behind [`CognitoAuth`] (as in axum-api, where the layer also covers the
-/// fallback): no token is 401, a valid one reaches the route, its rule, or 404/405.
-fn routes(cfg: &mut web::ServiceConfig, auth: CognitoAuth) {
-    cfg.route(
-        "/health",
-        web::get().to(|| async { HttpResponse::Ok().json(responses::health()) }),
+fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
+    let ok = HttpResponse::Ok;
+    cfg.service(
+        web::resource("/health")
+            .route(web::get().to(|| async { HttpResponse::Ok().json(responses::health()) })),
     )
+    .service(web::resource("/me").route(protected(
+        web::get(),
+        auth,
+        rules::me(),
+        ok,
+        responses::me,
+    )))
+    .service(web::resource("/profile").route(protected(
+        web::get(),
+        auth,
+        rules::profile(),
+        ok,
+        responses::profile,
+    )))
     .service(
-        web::scope("")
-            .wrap(auth)
-            .route(
-                "/me",
-                protected(web::get(), rules::me(), HttpResponse::Ok, responses::me),
-            )
-            .route(
-                "/profile",
-                protected(
-                    web::get(),
-                    rules::profile(),
-                    HttpResponse::Ok,
-                    responses::profile,
-                ),
-            )
-            .service(
-                web::resource("/orders")
-                    .route(protected(
-                        web::get(),
-                        rules::orders_read(),
-                        HttpResponse::Ok,
-                        responses::orders,
-                    ))
-                    .route(protected(
-                        web::post(),
-                        rules::orders_write(),
-                        HttpResponse::Created,
-                        responses::order_created,
-                    )),
-            )
-            .route(
-                "/admin",
-                protected(
-                    web::get(),
-                    rules::admin(),
-                    HttpResponse::Ok,
-                    responses::admin,
-                ),
-            ),
-    );
+        web::resource("/orders")
+            .route(protected(
+                web::get(),
+                auth,
+                rules::orders_read(),
+                ok,
+                responses::orders,
+            ))
+            .route(protected(
+                web::post(),
+                auth,
+                rules::orders_write(),
+                HttpResponse::Created,
+                responses::order_created,
+            )),
+    )
+    .service(web::resource("/admin").route(protected(
+        web::get(),
+        auth,
+        rules::admin(),
+        ok,
+        responses::admin,
+    )));
 }
 
 #[actix_web::main]
@@ -101,7 +102,7 @@ async fn main() -> ExitCode {
     let auth = CognitoAuth::new(demo.verifier.clone());
     let server = match HttpServer::new(move || {
         let auth = auth.clone();
-        App::new().configure(move |cfg| routes(cfg, auth))
+        App::new().configure(move |cfg| routes(cfg, &auth))
     })
     .bind(demo.bind_addr)
     {
