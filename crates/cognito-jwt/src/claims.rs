@@ -90,6 +90,52 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Skips one JSON value of any shape, like [`IgnoredAny`], but through
+/// `deserialize_any`, so serde_json's nesting limit (128) applies. serde_json
+/// skips `IgnoredAny` iteratively with no depth limit, which would let a
+/// payload verify while [`Claims::all`] and the typed views, which parse it
+/// again with the limit, silently came back empty.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> Visitor<'de> for SkipVisitor {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+        }
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
 /// Tracks member names of one JSON object and reports the first repeat.
 /// Linear for the usual twenty claims, hashed past that so hostile inputs stay cheap.
 pub(crate) struct SeenKeys<'de> {
@@ -274,7 +320,8 @@ impl CoreClaims {
                         let value = map.next_value::<Value>()?;
                         claims.set(name, value);
                     } else {
-                        map.next_value::<IgnoredAny>()?;
+                        // Depth-limited, so every payload that verifies can be read again.
+                        map.next_value::<Skip>()?;
                     }
                     Ok(())
                 })?;
@@ -539,6 +586,24 @@ where
     Ok(serde_json::from_value(v).ok())
 }
 
+/// A NumericDate as the verifier reads it: integer seconds, or a non-integer
+/// number floored (RFC 7519 allows both); anything else is absent.
+fn lenient_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| (0.0..=MAX_NUMERIC_DATE as f64).contains(f))
+                .map(|f| f.floor() as i64)
+        }),
+        _ => None,
+    })
+}
+
+/// [`lenient_date`] for `exp`, which verification has already required.
+fn lenient_exp<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    lenient_date(d).map(Option::unwrap_or_default)
+}
+
 /// Like [`lenient`] for booleans Cognito sometimes sends as `"true"`/`"false"`.
 fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -582,13 +647,13 @@ pub struct IdTokenClaims {
     #[serde(default)]
     pub token_use: String,
     /// Expiry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_exp")]
     pub exp: i64,
     /// Issued at.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_date")]
     pub iat: Option<i64>,
     /// When the user authenticated.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_date")]
     pub auth_time: Option<i64>,
     /// The user name.
     #[serde(rename = "cognito:username", default, deserialize_with = "lenient")]
@@ -675,13 +740,13 @@ pub struct AccessTokenClaims {
     #[serde(default, deserialize_with = "lenient")]
     pub scope: Option<String>,
     /// Expiry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_exp")]
     pub exp: i64,
     /// Issued at.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_date")]
     pub iat: Option<i64>,
     /// When the user authenticated.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient_date")]
     pub auth_time: Option<i64>,
     /// The user name (absent for machine tokens).
     #[serde(default, deserialize_with = "lenient")]

@@ -182,6 +182,12 @@ fn build_key(jwk: &Jwk, kid: &str, allowed: &[Algorithm]) -> Result<VerifyingKey
             if bits > MAX_RSA_BITS {
                 return Err(format!("RSA modulus is {bits} bits, over {MAX_RSA_BITS}"));
             }
+            // aws-lc accepts any exponent here and refuses a bad one only when
+            // verifying; skip the key now so it is named and logged as unusable.
+            let e_ok = e.len() <= 4 && e.last().is_some_and(|b| b & 1 == 1) && !matches!(e, [1]);
+            if !e_ok {
+                return Err("RSA exponent is not an odd number between 3 and 2^32".into());
+            }
             let components = RsaPublicKeyComponents { n, e };
             for alg in algs {
                 let params = alg.rsa_parameters().ok_or("not an RSA algorithm")?;
