@@ -63,6 +63,8 @@ pub(crate) struct CoreClaims {
     pub(crate) iat: Option<i64>,
     /// The first claim of the wrong type, reported once the signature is known to be good.
     pub(crate) type_error: Option<ClaimError>,
+    /// `iss` is present but not a string (needed before the signature, to route).
+    pub(crate) iss_invalid: bool,
 }
 
 /// A map key that borrows from the input when it can.
@@ -156,7 +158,7 @@ impl<'de> SeenKeys<'de> {
         if let Some(set) = &mut self.large {
             return set.insert(key);
         }
-        if self.small.iter().any(|k| *k == key) {
+        if self.small.contains(&key) {
             return false;
         }
         self.small.push(key);
@@ -281,7 +283,9 @@ fn string_list(
 impl CoreClaims {
     fn set(&mut self, name: &str, value: Value) {
         let result = match name {
-            "iss" => string_claim("iss", value).map(|s| self.iss = Some(s)),
+            "iss" => string_claim("iss", value)
+                .map(|s| self.iss = Some(s))
+                .inspect_err(|_| self.iss_invalid = true),
             "sub" => string_claim("sub", value).map(|s| self.sub = Some(s)),
             "token_use" => string_claim("token_use", value).map(|s| self.token_use = Some(s)),
             "client_id" => string_claim("client_id", value).map(|s| self.client_id = Some(s)),

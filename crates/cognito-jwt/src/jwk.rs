@@ -128,15 +128,15 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 
 /// Which allowed algorithms this JWK may serve, or why it serves none.
 fn algorithms_for(jwk: &Jwk, allowed: &[Algorithm]) -> Result<Vec<Algorithm>, String> {
-    if let Some(u) = &jwk.use_ {
-        if u != "sig" {
-            return Err(format!("`use` is {:?}, not \"sig\"", capped(u)));
-        }
+    if let Some(u) = &jwk.use_
+        && u != "sig"
+    {
+        return Err(format!("`use` is {:?}, not \"sig\"", capped(u)));
     }
-    if let Some(ops) = &jwk.key_ops {
-        if !ops.iter().any(|o| o == "verify") {
-            return Err("`key_ops` does not allow \"verify\"".into());
-        }
+    if let Some(ops) = &jwk.key_ops
+        && !ops.iter().any(|o| o == "verify")
+    {
+        return Err("`key_ops` does not allow \"verify\"".into());
     }
     let kty = jwk.kty.as_deref().ok_or("no `kty`")?;
     let fits = |alg: &Algorithm| match alg.family() {

@@ -246,10 +246,10 @@ impl JwksCache {
         }
 
         // No usable keys: a fetch is needed before anything can be verified.
-        if let Some(at) = retry_at.filter(|t| now < *t) {
-            if self.inflight_cell().is_none() {
-                return Err(self.unavailable(at.saturating_duration_since(now)));
-            }
+        if let Some(at) = retry_at.filter(|t| now < *t)
+            && self.inflight_cell().is_none()
+        {
+            return Err(self.unavailable(at.saturating_duration_since(now)));
         }
         let cell = self.start_or_join();
         match self.run(cell).await {

@@ -129,30 +129,30 @@ impl Verifier {
     /// and, if configured, the audience.
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
         let inner = &*self.0;
-        if let Some(cache) = &inner.cache {
-            if let Some(entry) = cache.get(token) {
-                let still_signed = inner
-                    .stores
-                    .get(entry.store)
-                    .and_then(|s| s.current())
-                    .and_then(|set| {
-                        set.get(entry.claims.key_id())
-                            .map(|k| Arc::ptr_eq(k, &entry.key))
-                    })
-                    .unwrap_or(false);
-                if still_signed {
-                    let now = inner.clock.now();
-                    check_time(
-                        now,
-                        inner.leeway,
-                        entry.claims.expires_at(),
-                        entry.claims.not_before(),
-                        None,
-                    )?;
-                    return Ok(entry.claims);
-                }
-                cache.remove(token);
+        if let Some(cache) = &inner.cache
+            && let Some(entry) = cache.get(token)
+        {
+            let still_signed = inner
+                .stores
+                .get(entry.store)
+                .and_then(|s| s.current())
+                .and_then(|set| {
+                    set.get(entry.claims.key_id())
+                        .map(|k| Arc::ptr_eq(k, &entry.key))
+                })
+                .unwrap_or(false);
+            if still_signed {
+                let now = inner.clock.now();
+                check_time(
+                    now,
+                    inner.leeway,
+                    entry.claims.expires_at(),
+                    entry.claims.not_before(),
+                    None,
+                )?;
+                return Ok(entry.claims);
             }
+            cache.remove(token);
         }
         let result = self.verify_uncached(token).await;
         if let Err(e) = &result {
@@ -187,13 +187,14 @@ impl Verifier {
         // Route by the (unverified) issuer only to pick a key set.
         let iss = match &core.iss {
             Some(iss) => iss.as_str(),
-            None => {
-                return Err(match &core.type_error {
-                    Some(e @ ClaimError::Invalid { claim: "iss", .. }) => e.clone(),
-                    _ => ClaimError::Missing("iss"),
+            None if core.iss_invalid => {
+                return Err(ClaimError::Invalid {
+                    claim: "iss",
+                    expected: "a string",
                 }
                 .into());
             }
+            None => return Err(ClaimError::Missing("iss").into()),
         };
         let trusted = inner
             .issuers
@@ -206,10 +207,10 @@ impl Verifier {
             }
             .into());
         }
-        if let Some(required) = trusted.required_typ {
-            if !typ_matches(header.typ.as_deref(), required) {
-                return Err(HeaderError::WrongType { expected: required }.into());
-            }
+        if let Some(required) = trusted.required_typ
+            && !typ_matches(header.typ.as_deref(), required)
+        {
+            return Err(HeaderError::WrongType { expected: required }.into());
         }
         let store = inner
             .stores
@@ -242,14 +243,14 @@ impl Verifier {
                 .into());
             }
         };
-        if let UsePolicy::Only(expected) = inner.token_use {
-            if expected != token_use {
-                return Err(ClaimError::WrongTokenUse {
-                    expected: expected.as_str(),
-                    actual: token_use.as_str().to_owned(),
-                }
-                .into());
+        if let UsePolicy::Only(expected) = inner.token_use
+            && expected != token_use
+        {
+            return Err(ClaimError::WrongTokenUse {
+                expected: expected.as_str(),
+                actual: token_use.as_str().to_owned(),
             }
+            .into());
         }
         let client = match token_use {
             TokenUse::Id => {
@@ -272,13 +273,13 @@ impl Verifier {
             }
             .into());
         }
-        if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience) {
-            if !core.aud.iter().any(|a| required.contains(a)) {
-                return Err(ClaimError::AudienceMismatch {
-                    expected: required.join(" "),
-                }
-                .into());
+        if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience)
+            && !core.aud.iter().any(|a| required.contains(a))
+        {
+            return Err(ClaimError::AudienceMismatch {
+                expected: required.join(" "),
             }
+            .into());
         }
         let payload =
             String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
@@ -339,15 +340,15 @@ fn check_time(
     if now >= exp.saturating_add(leeway) {
         return Err(ClaimError::Expired { exp, now }.into());
     }
-    if let Some(nbf) = nbf {
-        if now.saturating_add(leeway) < nbf {
-            return Err(ClaimError::NotYetValid { nbf, now }.into());
-        }
+    if let Some(nbf) = nbf
+        && now.saturating_add(leeway) < nbf
+    {
+        return Err(ClaimError::NotYetValid { nbf, now }.into());
     }
-    if let Some(iat) = iat {
-        if iat > now.saturating_add(leeway) {
-            return Err(ClaimError::IssuedInFuture { iat, now }.into());
-        }
+    if let Some(iat) = iat
+        && iat > now.saturating_add(leeway)
+    {
+        return Err(ClaimError::IssuedInFuture { iat, now }.into());
     }
     Ok(())
 }
