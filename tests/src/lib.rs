@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+pub mod apps;
 pub mod contract;
 pub mod jwt;
 pub mod moto;

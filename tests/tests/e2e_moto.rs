@@ -1,0 +1,261 @@
+//! End-to-end against moto's Cognito emulator: real user-pool tokens (ID,
+//! access, refresh; two app clients; groups) checked over HTTP by both example
+//! APIs, and by the core `Verifier` where moto cannot produce the case
+//! (expired tokens: moto always issues 3600 s tokens, so the clock moves).
+
+use cognito_jwt::Clock as _;
+use cognito_jwt::{ClaimError, Error, Issuer, ManualClock, SystemClock, TokenUse, Verifier};
+use cognito_jwt_e2e::apps::{EXAMPLE_APPS, RunningApp, start_example};
+use cognito_jwt_e2e::{Moto, MotoSeed};
+use serde_json::{Value, json};
+
+/// One answer of an example API.
+struct Answer {
+    status: u16,
+    www: Option<String>,
+    body: Value,
+}
+
+async fn call(app: &RunningApp, method: &str, path: &str, token: Option<&str>) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = cognito_jwt_e2e::http_client().request(method, app.url(path));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.expect("request to example API");
+    let status = resp.status().as_u16();
+    let www = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let text = resp.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer { status, www, body }
+}
+
+fn start_against_moto(name: &str, seed: &MotoSeed) -> RunningApp {
+    start_example(
+        name,
+        &[
+            ("COGNITO_USER_POOL_ID", &seed.user_pool_id),
+            ("COGNITO_JWKS_URI", &seed.jwks_uri),
+            ("COGNITO_CLIENT_IDS", &seed.client_id),
+        ],
+    )
+}
+
+/// Walks every moto check against example binary `name`; collects all
+/// mismatches and panics once with them and the app's log tail.
+async fn walk(name: &str) {
+    let moto = Moto::shared();
+    let seed = &moto.seed;
+    let app = start_against_moto(name, seed);
+    let alice = &seed.tokens.alice;
+    let bob = &seed.tokens.bob;
+    let alice_user = &seed.users["alice"];
+    let mut failures: Vec<String> = Vec::new();
+    let mut check = |what: &str, ok: bool, detail: String| {
+        if !ok {
+            failures.push(format!("{what}: {detail}"));
+        }
+    };
+    let invalid_token = |a: &Answer| {
+        a.status == 401
+            && a.www
+                .as_deref()
+                .is_some_and(|w| w.starts_with("Bearer ") && w.contains(r#"error="invalid_token""#))
+            && a.body["error"] == "invalid_token"
+    };
+    let show = |a: &Answer| format!("status {} www {:?} body {}", a.status, a.www, a.body);
+
+    // Health, and no token at all: a bare challenge.
+    let a = call(&app, "GET", "/health", None).await;
+    check("GET /health", a.status == 200, show(&a));
+    let a = call(&app, "GET", "/me", None).await;
+    check(
+        "no token → 401 bare Bearer",
+        a.status == 401 && a.www.as_deref() == Some("Bearer"),
+        show(&a),
+    );
+
+    // alice's access token on /me.
+    let a = call(&app, "GET", "/me", Some(&alice.access)).await;
+    check(
+        "alice access → /me 200",
+        a.status == 200
+            && a.body["sub"] == json!(alice_user.sub)
+            && a.body["username"] == "alice"
+            && a.body["client_id"] == json!(seed.client_id)
+            && a.body["groups"]
+                .as_array()
+                .is_some_and(|g| g.contains(&json!("admin")))
+            && a.body["scopes"] == json!(["aws.cognito.signin.user.admin"]),
+        show(&a),
+    );
+
+    // alice's ID token: /profile yes, /me no.
+    let a = call(&app, "GET", "/profile", Some(&alice.id)).await;
+    check(
+        "alice ID → /profile 200",
+        a.status == 200
+            && a.body["sub"] == json!(alice_user.sub)
+            && a.body["username"] == "alice"
+            && a.body["email"] == json!(alice_user.email),
+        show(&a),
+    );
+    let a = call(&app, "GET", "/me", Some(&alice.id)).await;
+    check(
+        "alice ID → /me 401 invalid_token",
+        invalid_token(&a),
+        show(&a),
+    );
+    let a = call(&app, "GET", "/profile", Some(&alice.access)).await;
+    check(
+        "alice access → /profile 401 invalid_token",
+        invalid_token(&a),
+        show(&a),
+    );
+
+    // Groups: alice is in admin, bob is not.
+    let a = call(&app, "GET", "/admin", Some(&alice.access)).await;
+    check(
+        "alice → /admin 200",
+        a.status == 200 && a.body["admin"] == true && a.body["sub"] == json!(alice_user.sub),
+        show(&a),
+    );
+    let a = call(&app, "GET", "/admin", Some(&bob.access)).await;
+    check(
+        "bob → /admin 403 insufficient_scope",
+        a.status == 403
+            && a.www
+                .as_deref()
+                .is_some_and(|w| w.contains(r#"error="insufficient_scope""#))
+            && a.body["error"] == "insufficient_scope",
+        show(&a),
+    );
+    let a = call(&app, "GET", "/me", Some(&bob.access)).await;
+    check(
+        "bob → /me 200 (groups users)",
+        a.status == 200 && a.body["username"] == "bob" && a.body["groups"] == json!(["users"]),
+        show(&a),
+    );
+
+    // The second app client's tokens are refused: only client 1 is allowed.
+    let other = &seed.tokens.alice_client2;
+    for (what, path, token) in [
+        ("alice_client2 access → /me 401", "/me", &other.access),
+        ("alice_client2 ID → /profile 401", "/profile", &other.id),
+    ] {
+        let a = call(&app, "GET", path, Some(token)).await;
+        check(
+            what,
+            invalid_token(&a)
+                && a.body["error_description"]
+                    == "the token was issued to a client that is not allowed",
+            show(&a),
+        );
+    }
+
+    // Refresh tokens are not bearer credentials here.
+    for path in ["/me", "/profile"] {
+        let a = call(&app, "GET", path, Some(&alice.refresh)).await;
+        check(
+            &format!("refresh token → {path} 401 invalid_token"),
+            invalid_token(&a),
+            show(&a),
+        );
+    }
+
+    if !failures.is_empty() {
+        panic!(
+            "{name} against moto: {} check(s) failed:\n{}\n--- {} (tail) ---\n{}",
+            failures.len(),
+            failures.join("\n"),
+            app.service.log_path().display(),
+            app.service.log_tail(3000)
+        );
+    }
+}
+
+#[tokio::test]
+async fn axum_api_against_moto() {
+    assert_eq!(EXAMPLE_APPS[0], "axum-api");
+    walk("axum-api").await;
+}
+
+#[tokio::test]
+async fn actix_api_against_moto() {
+    assert_eq!(EXAMPLE_APPS[1], "actix-api");
+    walk("actix-api").await;
+}
+
+fn verifier(seed: &MotoSeed, token_use: TokenUse, clock: Option<ManualClock>) -> Verifier {
+    let builder = Verifier::builder(Issuer::cognito(&seed.user_pool_id).jwks_url(&seed.jwks_uri))
+        .client_ids([seed.client_id.clone()])
+        .token_use(token_use);
+    match clock {
+        Some(clock) => builder.clock(clock).build(),
+        None => builder.build(),
+    }
+    .expect("build verifier")
+}
+
+#[tokio::test]
+async fn moto_tokens_verify_with_the_right_token_use() {
+    let seed = &Moto::shared().seed;
+    let alice = &seed.tokens.alice;
+    let alice_user = &seed.users["alice"];
+
+    let access = verifier(seed, TokenUse::Access, None);
+    let claims = access
+        .verify(&alice.access)
+        .await
+        .expect("alice access token");
+    assert_eq!(claims.token_use(), TokenUse::Access);
+    assert_eq!(claims.sub(), alice_user.sub);
+    assert_eq!(claims.client_id(), Some(seed.client_id.as_str()));
+    assert!(claims.in_group("admin"));
+    let e = access
+        .verify(&alice.id)
+        .await
+        .expect_err("ID token as access");
+    assert!(matches!(e, Error::Claim(_)), "{e:?}");
+
+    let id = verifier(seed, TokenUse::Id, None);
+    let claims = id.verify(&alice.id).await.expect("alice ID token");
+    assert_eq!(claims.token_use(), TokenUse::Id);
+    let id_claims = claims.id_token().expect("typed ID token view");
+    // moto sends `"email_verified": "true"` (a string), as Cognito does.
+    assert_eq!(
+        cognito_jwt_e2e::decode_payload(&alice.id)["email_verified"],
+        json!("true")
+    );
+    assert_eq!(id_claims.email_verified, Some(true));
+    assert_eq!(id_claims.email.as_deref(), Some(alice_user.email.as_str()));
+    assert!(
+        id.verify(&alice.access).await.is_err(),
+        "access token as ID"
+    );
+}
+
+#[tokio::test]
+async fn moto_access_token_expires_under_a_moved_clock() {
+    let seed = &Moto::shared().seed;
+    let token = &seed.tokens.alice.access;
+    let now = SystemClock.now();
+    let later = verifier(
+        seed,
+        TokenUse::Access,
+        Some(ManualClock::new(now + 3600 + 3600)),
+    );
+    match later.verify(token).await {
+        Err(Error::Claim(ClaimError::Expired { exp, now: at })) => {
+            assert_eq!(exp, cognito_jwt_e2e::decode_payload(token)["exp"]);
+            assert_eq!(at, now + 7200);
+        }
+        other => panic!("expected Expired, got {other:?}"),
+    }
+    // The same configuration with the real clock accepts it.
+    let real = verifier(seed, TokenUse::Access, None);
+    real.verify(token).await.expect("fresh moto access token");
+}
