@@ -128,37 +128,50 @@ impl Verifier {
     /// then claim types, `exp`/`nbf`/`iat`, `sub`, `token_use`, the app client
     /// and, if configured, the audience.
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
-        let inner = &*self.0;
-        if let Some(cache) = &inner.cache
-            && let Some(entry) = cache.get(token)
-        {
-            let still_signed = inner
-                .stores
-                .get(entry.store)
-                .and_then(|s| s.current())
-                .and_then(|set| {
-                    set.get(entry.claims.key_id())
-                        .map(|k| Arc::ptr_eq(k, &entry.key))
-                })
-                .unwrap_or(false);
-            if still_signed {
-                let now = inner.clock.now();
-                check_time(
-                    now,
-                    inner.leeway,
-                    entry.claims.expires_at(),
-                    entry.claims.not_before(),
-                    None,
-                )?;
-                return Ok(entry.claims);
-            }
-            cache.remove(token);
+        if let Some(answer) = self.verify_cached(token) {
+            return answer;
         }
         let result = self.verify_uncached(token).await;
         if let Err(e) = &result {
             tracing::debug!(kind = e.kind(), error = %e, "token rejected");
         }
         result
+    }
+
+    /// The answer for a token verified before, without I/O or `await`:
+    /// `Some` when the verified-token cache decides (the token is still signed
+    /// by a key in its issuer's current set; its `exp`/`nbf` are checked now),
+    /// `None` when [`Verifier::verify`] must run. [`Verifier::verify`] tries
+    /// this first; adapters call it to skip the asynchronous path for the
+    /// common reused token.
+    pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, Error>> {
+        let inner = &*self.0;
+        let cache = inner.cache.as_ref()?;
+        let entry = cache.get(token)?;
+        let still_signed = inner
+            .stores
+            .get(entry.store)
+            .and_then(|s| s.current())
+            .and_then(|set| {
+                set.get(entry.claims.key_id())
+                    .map(|k| Arc::ptr_eq(k, &entry.key))
+            })
+            .unwrap_or(false);
+        if !still_signed {
+            cache.remove(token);
+            return None;
+        }
+        let now = inner.clock.now();
+        Some(
+            check_time(
+                now,
+                inner.leeway,
+                entry.claims.expires_at(),
+                entry.claims.not_before(),
+                None,
+            )
+            .map(|()| entry.claims),
+        )
     }
 
     /// Verify and deserialize the claims into your own type.
