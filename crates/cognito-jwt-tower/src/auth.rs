@@ -184,6 +184,27 @@ impl<S: fmt::Debug> fmt::Debug for AuthService<S> {
 
 type Verification = Pin<Box<dyn Future<Output = Result<Claims, Error>> + Send>>;
 
+/// Check the layer's requirement on a verification outcome and, on success,
+/// put the claims and the context into the request.
+fn admit<B>(
+    shared: &Arc<Shared>,
+    outcome: Result<Claims, Error>,
+    request: &mut Request<B>,
+) -> Result<(), Error> {
+    let claims = outcome?;
+    shared.requirement.verify(&claims)?;
+    tracing::trace!(
+        kid = claims.key_id(),
+        iss = claims.issuer(),
+        token_use = claims.token_use().as_str(),
+        "token verified"
+    );
+    let extensions = request.extensions_mut();
+    extensions.insert(claims);
+    extensions.insert(AuthContext(Arc::clone(shared)));
+    Ok(())
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
@@ -199,16 +220,28 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let state = match shared.source.extract(&Headers(request.headers())) {
-            Ok(Some(token)) => {
-                // The inner service that was polled ready is taken; a clone stays behind.
-                let clone = self.inner.clone();
-                let service = std::mem::replace(&mut self.inner, clone);
-                let verifier = shared.verifier.clone();
-                State::Verifying {
-                    verification: Box::pin(async move { verifier.verify(&token).await }),
-                    pending: Some((request, service)),
+            // The common case, a token seen before: answered from the
+            // verifier's cache without I/O, so no boxed future and no swap of
+            // the inner service.
+            Ok(Some(token)) => match shared.verifier.verify_cached(&token) {
+                Some(outcome) => match admit(shared, outcome, &mut request) {
+                    Ok(()) => State::Inner {
+                        future: self.inner.call(request),
+                    },
+                    Err(e) => State::reject(shared, &e, request.headers()),
+                },
+                None => {
+                    // The inner service that was polled ready is taken; a clone stays behind.
+                    let clone = self.inner.clone();
+                    let service = std::mem::replace(&mut self.inner, clone);
+                    let verifier = shared.verifier.clone();
+                    State::Verifying {
+                        verification: Box::pin(async move { verifier.verify(&token).await }),
+                        pending: Some((request, service)),
+                        shared: Arc::clone(shared),
+                    }
                 }
-            }
+            },
             Ok(None) if shared.optional => {
                 request
                     .extensions_mut()
@@ -220,10 +253,7 @@ where
             Ok(None) => State::reject(shared, &Error::MissingToken, request.headers()),
             Err(e) => State::reject(shared, &e, request.headers()),
         };
-        ResponseFuture {
-            state,
-            shared: Arc::clone(shared),
-        }
+        ResponseFuture { state }
     }
 }
 
@@ -235,7 +265,6 @@ pin_project! {
     {
         #[pin]
         state: State<S, ReqBody>,
-        shared: Arc<Shared>,
     }
 }
 
@@ -248,6 +277,7 @@ pin_project! {
         Verifying {
             verification: Verification,
             pending: Option<(Request<ReqBody>, S)>,
+            shared: Arc<Shared>,
         },
         Inner {
             #[pin]
@@ -311,30 +341,17 @@ where
                 StateProj::Verifying {
                     verification,
                     pending,
+                    shared,
                 } => {
                     let outcome = ready!(verification.as_mut().poll(cx));
                     let Some((mut request, mut service)) = pending.take() else {
                         this.state.set(State::Refused { response: None });
                         continue;
                     };
-                    let shared: &Shared = this.shared;
-                    let checked = outcome
-                        .and_then(|claims| shared.requirement.verify(&claims).map(|()| claims));
-                    match checked {
-                        Ok(claims) => {
-                            tracing::trace!(
-                                kid = claims.key_id(),
-                                iss = claims.issuer(),
-                                token_use = claims.token_use().as_str(),
-                                "token verified"
-                            );
-                            let extensions = request.extensions_mut();
-                            extensions.insert(claims);
-                            extensions.insert(AuthContext(Arc::clone(this.shared)));
-                            State::Inner {
-                                future: service.call(request),
-                            }
-                        }
+                    match admit(shared, outcome, &mut request) {
+                        Ok(()) => State::Inner {
+                            future: service.call(request),
+                        },
                         Err(e) => State::reject(shared, &e, request.headers()),
                     }
                 }
