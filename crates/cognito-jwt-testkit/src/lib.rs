@@ -44,6 +44,59 @@
 //! server.set_mode(Mode::Status(500));
 //! # let _ = (new_key, rotated);
 //! ```
+//!
+//! # Testing an axum handler
+//!
+//! Point a [`cognito-jwt`](https://docs.rs/cognito-jwt) verifier at the
+//! server, put the layer in front of your router, and send requests with
+//! minted tokens: no AWS account, no network beyond loopback.
+//!
+//! ```
+//! use axum::{Router, body::Body, routing::get};
+//! use cognito_jwt::{Issuer, TokenUse, Verifier};
+//! use cognito_jwt_testkit::{JwksServer, TestIssuer};
+//! use cognito_jwt_tower::{AccessToken, AuthLayer, RequireLayer};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//!
+//! async fn orders(AccessToken(claims): AccessToken) -> String {
+//!     format!("orders of {}", claims.sub())
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let issuer = TestIssuer::cognito();
+//! let server = JwksServer::start(&issuer);
+//! let verifier = Verifier::builder(
+//!     Issuer::cognito(cognito_jwt_testkit::DEFAULT_POOL_ID).jwks_url(server.url()),
+//! )
+//! .client_ids([issuer.client_id()])
+//! .token_use(TokenUse::Access)
+//! .build()
+//! .unwrap();
+//! let app = Router::new()
+//!     .route("/orders", get(orders))
+//!     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]))
+//!     .layer(AuthLayer::new(verifier));
+//!
+//! let call = |token: String| {
+//!     let request = Request::get("/orders")
+//!         .header("authorization", format!("Bearer {token}"))
+//!         .body(Body::empty())
+//!         .unwrap();
+//!     app.clone().oneshot(request)
+//! };
+//!
+//! let ok = call(issuer.access_token().scopes(&["orders/read"]).build()).await.unwrap();
+//! assert_eq!(ok.status(), StatusCode::OK);
+//!
+//! let no_scope = call(issuer.access_token().scopes(&["openid"]).build()).await.unwrap();
+//! assert_eq!(no_scope.status(), StatusCode::FORBIDDEN);
+//!
+//! let expired = call(issuer.access_token().expires_in(-3600).build()).await.unwrap();
+//! assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -63,6 +63,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// The README's quick start, compiled as a doctest so it stays true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(all(doctest, feature = "axum"))]
+pub struct ReadmeDoctests;
+
 pub mod auth;
 #[cfg(feature = "axum")]
 pub mod extract;
