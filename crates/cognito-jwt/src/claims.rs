@@ -218,24 +218,79 @@ pub(crate) fn json_error(segment: Segment, err: &serde_json::Error) -> Malformed
     }
 }
 
-fn numeric_date(claim: &'static str, v: &Value) -> Result<i64, ClaimError> {
+/// One core claim's value, read straight from the JSON without building a
+/// [`Value`]: only strings, numbers and lists of strings are ever acceptable.
+enum ClaimValue {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    List(Vec<String>),
+    /// Anything else (bool, null, object, a list with a non-string).
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ClaimValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ClaimVisitor;
+        impl<'de> Visitor<'de> for ClaimVisitor {
+            type Value = ClaimValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Other)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ClaimValue, E> {
+                Ok(i64::try_from(v).map_or(ClaimValue::Float(v as f64), ClaimValue::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<ClaimValue, E> {
+                Ok(ClaimValue::Str(v))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ClaimValue, A::Error> {
+                let mut items = Vec::new();
+                let mut all_strings = true;
+                while let Some(item) = seq.next_element::<ClaimValue>()? {
+                    match item {
+                        ClaimValue::Str(s) if all_strings => items.push(s),
+                        _ => all_strings = false,
+                    }
+                }
+                Ok(if all_strings {
+                    ClaimValue::List(items)
+                } else {
+                    ClaimValue::Other
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClaimValue, A::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(ClaimValue::Other)
+            }
+        }
+        d.deserialize_any(ClaimVisitor)
+    }
+}
+
+fn numeric_date(claim: &'static str, v: ClaimValue) -> Result<i64, ClaimError> {
     let invalid = ClaimError::Invalid {
         claim,
         expected: "a NumericDate: seconds since 1970 between 0 and 253402300799",
     };
-    let n = match v {
-        Value::Number(n) => n,
+    let secs = match v {
+        ClaimValue::Int(i) => i,
+        ClaimValue::Float(f) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&f) => f.floor() as i64,
         _ => return Err(invalid),
-    };
-    let secs = if let Some(i) = n.as_i64() {
-        i
-    } else if let Some(f) = n.as_f64() {
-        if !(0.0..=MAX_NUMERIC_DATE as f64).contains(&f) {
-            return Err(invalid);
-        }
-        f.floor() as i64
-    } else {
-        return Err(invalid);
     };
     if (0..=MAX_NUMERIC_DATE).contains(&secs) {
         Ok(secs)
@@ -244,9 +299,9 @@ fn numeric_date(claim: &'static str, v: &Value) -> Result<i64, ClaimError> {
     }
 }
 
-fn string_claim(claim: &'static str, v: Value) -> Result<String, ClaimError> {
+fn string_claim(claim: &'static str, v: ClaimValue) -> Result<String, ClaimError> {
     match v {
-        Value::String(s) => Ok(s),
+        ClaimValue::Str(s) => Ok(s),
         _ => Err(ClaimError::Invalid {
             claim,
             expected: "a string",
@@ -256,32 +311,25 @@ fn string_claim(claim: &'static str, v: Value) -> Result<String, ClaimError> {
 
 fn string_list(
     claim: &'static str,
-    v: Value,
+    v: ClaimValue,
     allow_single: bool,
 ) -> Result<Vec<String>, ClaimError> {
-    let invalid = ClaimError::Invalid {
-        claim,
-        expected: if allow_single {
-            "a string or an array of strings"
-        } else {
-            "an array of strings"
-        },
-    };
     match v {
-        Value::String(s) if allow_single => Ok(vec![s]),
-        Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s),
-                _ => Err(invalid.clone()),
-            })
-            .collect(),
-        _ => Err(invalid),
+        ClaimValue::Str(s) if allow_single => Ok(vec![s]),
+        ClaimValue::List(items) => Ok(items),
+        _ => Err(ClaimError::Invalid {
+            claim,
+            expected: if allow_single {
+                "a string or an array of strings"
+            } else {
+                "an array of strings"
+            },
+        }),
     }
 }
 
 impl CoreClaims {
-    fn set(&mut self, name: &str, value: Value) {
+    fn set(&mut self, name: &str, value: ClaimValue) {
         let result = match name {
             "iss" => string_claim("iss", value)
                 .map(|s| self.iss = Some(s))
@@ -298,9 +346,9 @@ impl CoreClaims {
             "cognito:groups" => {
                 string_list("cognito:groups", value, false).map(|l| self.groups = l)
             }
-            "exp" => numeric_date("exp", &value).map(|t| self.exp = Some(t)),
-            "nbf" => numeric_date("nbf", &value).map(|t| self.nbf = Some(t)),
-            "iat" => numeric_date("iat", &value).map(|t| self.iat = Some(t)),
+            "exp" => numeric_date("exp", value).map(|t| self.exp = Some(t)),
+            "nbf" => numeric_date("nbf", value).map(|t| self.nbf = Some(t)),
+            "iat" => numeric_date("iat", value).map(|t| self.iat = Some(t)),
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -321,7 +369,7 @@ impl CoreClaims {
                 let mut claims = CoreClaims::default();
                 let outcome = visit_object(map, |name, map| {
                     if is_core_claim(name) {
-                        let value = map.next_value::<Value>()?;
+                        let value = map.next_value::<ClaimValue>()?;
                         claims.set(name, value);
                     } else {
                         // Depth-limited, so every payload that verifies can be read again.
@@ -396,7 +444,8 @@ struct ClaimsInner {
     issuer: String,
     kid: String,
     alg: Algorithm,
-    payload: String,
+    /// The signed payload. serde_json validated it as UTF-8 while parsing it.
+    payload: Vec<u8>,
     id: OnceLock<Option<IdTokenClaims>>,
     access: OnceLock<Option<AccessTokenClaims>>,
     all: OnceLock<Map<String, Value>>,
@@ -423,7 +472,7 @@ impl Claims {
         issuer: String,
         kid: String,
         alg: Algorithm,
-        payload: String,
+        payload: Vec<u8>,
     ) -> Claims {
         let sub = core.sub.clone().unwrap_or_default();
         let exp = core.exp.unwrap_or_default();
@@ -536,14 +585,14 @@ impl Claims {
 
     /// The signed payload, exactly as decoded (JSON text).
     pub fn payload_json(&self) -> &str {
-        &self.0.payload
+        std::str::from_utf8(&self.0.payload).unwrap_or_default()
     }
 
     /// Every claim, including those added by pre-token-generation triggers.
     pub fn all(&self) -> &Map<String, Value> {
         self.0
             .all
-            .get_or_init(|| serde_json::from_str(&self.0.payload).unwrap_or_default())
+            .get_or_init(|| serde_json::from_slice(&self.0.payload).unwrap_or_default())
     }
 
     /// One claim by name, of any kind (for example `"custom:tenant"`).
@@ -556,7 +605,7 @@ impl Claims {
         self.0
             .id
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Id => serde_json::from_str(&self.0.payload).ok(),
+                TokenUse::Id => serde_json::from_slice(&self.0.payload).ok(),
                 TokenUse::Access => None,
             })
             .as_ref()
@@ -567,7 +616,7 @@ impl Claims {
         self.0
             .access
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Access => serde_json::from_str(&self.0.payload).ok(),
+                TokenUse::Access => serde_json::from_slice(&self.0.payload).ok(),
                 TokenUse::Id => None,
             })
             .as_ref()
@@ -575,7 +624,7 @@ impl Claims {
 
     /// Deserialize the verified claims into your own type.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.0.payload)
+        serde_json::from_slice(&self.0.payload)
     }
 }
 

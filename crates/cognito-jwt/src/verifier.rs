@@ -8,7 +8,7 @@ use crate::algorithm::Algorithm;
 use crate::claims::{Claims, CoreClaims, TokenUse};
 use crate::clock::Clock;
 use crate::config::{Issuer, VerifierBuilder};
-use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
+use crate::error::{ClaimError, Error, HeaderError, capped};
 use crate::jwks_cache::JwksCache;
 use crate::token::{self, Compact};
 use crate::token_cache::TokenCache;
@@ -294,8 +294,6 @@ impl Verifier {
             }
             .into());
         }
-        let payload =
-            String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
         let claims = Claims::new(
             core,
             token_use,
