@@ -47,11 +47,13 @@ impl fmt::Display for TokenUse {
 pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 
 /// The claims validation needs, read in one pass over the signed payload.
+/// `iss` and `token_use` are only compared, so they borrow from the payload;
+/// [`CoreClaims::detach`] drops them before the payload moves into [`Claims`].
 #[derive(Debug, Default, Clone)]
-pub(crate) struct CoreClaims {
-    pub(crate) iss: Option<String>,
+pub(crate) struct CoreClaims<'de> {
+    pub(crate) iss: Option<Cow<'de, str>>,
     pub(crate) sub: Option<String>,
-    pub(crate) token_use: Option<String>,
+    pub(crate) token_use: Option<Cow<'de, str>>,
     pub(crate) client_id: Option<String>,
     pub(crate) aud: Vec<String>,
     pub(crate) scope: Option<String>,
@@ -139,10 +141,24 @@ impl<'de> Deserialize<'de> for Skip {
 }
 
 /// Tracks member names of one JSON object and reports the first repeat.
-/// Linear for the usual twenty claims, hashed past that so hostile inputs stay cheap.
+/// Names are compared by a cheap fingerprint before any string comparison;
+/// past 32 names a hash set keeps hostile inputs cheap.
 pub(crate) struct SeenKeys<'de> {
-    small: Vec<Cow<'de, str>>,
+    small: Vec<(u64, Cow<'de, str>)>,
     large: Option<HashSet<Cow<'de, str>>>,
+}
+
+/// Length, first eight bytes and last byte: equal names always match, and
+/// different claim names almost never do.
+fn fingerprint(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut head = [0u8; 8];
+    for (slot, b) in head.iter_mut().zip(bytes) {
+        *slot = *b;
+    }
+    u64::from_le_bytes(head)
+        ^ ((bytes.len() as u64) << 56)
+        ^ bytes.last().map_or(0, |b| u64::from(*b) << 48)
 }
 
 impl<'de> SeenKeys<'de> {
@@ -158,12 +174,13 @@ impl<'de> SeenKeys<'de> {
         if let Some(set) = &mut self.large {
             return set.insert(key);
         }
-        if self.small.contains(&key) {
+        let fp = fingerprint(&key);
+        if self.small.iter().any(|(f, k)| *f == fp && *k == key) {
             return false;
         }
-        self.small.push(key);
+        self.small.push((fp, key));
         if self.small.len() > 32 {
-            self.large = Some(self.small.drain(..).collect());
+            self.large = Some(self.small.drain(..).map(|(_, k)| k).collect());
         }
         true
     }
@@ -220,8 +237,8 @@ pub(crate) fn json_error(segment: Segment, err: &serde_json::Error) -> Malformed
 
 /// One core claim's value, read straight from the JSON without building a
 /// [`Value`]: only strings, numbers and lists of strings are ever acceptable.
-enum ClaimValue {
-    Str(String),
+pub(crate) enum ClaimValue<'de> {
+    Str(Cow<'de, str>),
     Int(i64),
     Float(f64),
     List(Vec<String>),
@@ -229,41 +246,47 @@ enum ClaimValue {
     Other,
 }
 
-impl<'de> Deserialize<'de> for ClaimValue {
+impl<'de> Deserialize<'de> for ClaimValue<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ClaimVisitor;
         impl<'de> Visitor<'de> for ClaimVisitor {
-            type Value = ClaimValue;
+            type Value = ClaimValue<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ClaimValue, E> {
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ClaimValue<'de>, E> {
                 Ok(ClaimValue::Other)
             }
-            fn visit_unit<E: de::Error>(self) -> Result<ClaimValue, E> {
+            fn visit_unit<E: de::Error>(self) -> Result<ClaimValue<'de>, E> {
                 Ok(ClaimValue::Other)
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ClaimValue, E> {
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ClaimValue<'de>, E> {
                 Ok(ClaimValue::Int(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ClaimValue, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ClaimValue<'de>, E> {
                 Ok(i64::try_from(v).map_or(ClaimValue::Float(v as f64), ClaimValue::Int))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ClaimValue, E> {
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ClaimValue<'de>, E> {
                 Ok(ClaimValue::Float(v))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClaimValue, E> {
-                Ok(ClaimValue::Str(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<ClaimValue<'de>, E> {
+                Ok(ClaimValue::Str(Cow::Borrowed(v)))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<ClaimValue, E> {
-                Ok(ClaimValue::Str(v))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClaimValue<'de>, E> {
+                Ok(ClaimValue::Str(Cow::Owned(v.to_owned())))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ClaimValue, A::Error> {
+            fn visit_string<E: de::Error>(self, v: String) -> Result<ClaimValue<'de>, E> {
+                Ok(ClaimValue::Str(Cow::Owned(v)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ClaimValue<'de>, A::Error> {
                 let mut items = Vec::new();
                 let mut all_strings = true;
-                while let Some(item) = seq.next_element::<ClaimValue>()? {
+                while let Some(item) = seq.next_element::<ClaimValue<'de>>()? {
                     match item {
-                        ClaimValue::Str(s) if all_strings => items.push(s),
+                        ClaimValue::Str(s) if all_strings => items.push(s.into_owned()),
                         _ => all_strings = false,
                     }
                 }
@@ -273,7 +296,7 @@ impl<'de> Deserialize<'de> for ClaimValue {
                     ClaimValue::Other
                 })
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClaimValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClaimValue<'de>, A::Error> {
                 while map.next_entry::<Skip, Skip>()?.is_some() {}
                 Ok(ClaimValue::Other)
             }
@@ -282,7 +305,7 @@ impl<'de> Deserialize<'de> for ClaimValue {
     }
 }
 
-fn numeric_date(claim: &'static str, v: ClaimValue) -> Result<i64, ClaimError> {
+fn numeric_date(claim: &'static str, v: ClaimValue<'_>) -> Result<i64, ClaimError> {
     let invalid = ClaimError::Invalid {
         claim,
         expected: "a NumericDate: seconds since 1970 between 0 and 253402300799",
@@ -299,7 +322,10 @@ fn numeric_date(claim: &'static str, v: ClaimValue) -> Result<i64, ClaimError> {
     }
 }
 
-fn string_claim(claim: &'static str, v: ClaimValue) -> Result<String, ClaimError> {
+fn borrowed_claim<'de>(
+    claim: &'static str,
+    v: ClaimValue<'de>,
+) -> Result<Cow<'de, str>, ClaimError> {
     match v {
         ClaimValue::Str(s) => Ok(s),
         _ => Err(ClaimError::Invalid {
@@ -309,13 +335,17 @@ fn string_claim(claim: &'static str, v: ClaimValue) -> Result<String, ClaimError
     }
 }
 
+fn string_claim(claim: &'static str, v: ClaimValue<'_>) -> Result<String, ClaimError> {
+    borrowed_claim(claim, v).map(Cow::into_owned)
+}
+
 fn string_list(
     claim: &'static str,
-    v: ClaimValue,
+    v: ClaimValue<'_>,
     allow_single: bool,
 ) -> Result<Vec<String>, ClaimError> {
     match v {
-        ClaimValue::Str(s) if allow_single => Ok(vec![s]),
+        ClaimValue::Str(s) if allow_single => Ok(vec![s.into_owned()]),
         ClaimValue::List(items) => Ok(items),
         _ => Err(ClaimError::Invalid {
             claim,
@@ -328,14 +358,34 @@ fn string_list(
     }
 }
 
-impl CoreClaims {
-    fn set(&mut self, name: &str, value: ClaimValue) {
+impl<'de> CoreClaims<'de> {
+    /// The claims kept in [`Claims`]: everything but the borrowed `iss` and `token_use`.
+    pub(crate) fn detach(self) -> CoreClaims<'static> {
+        CoreClaims {
+            iss: None,
+            sub: self.sub,
+            token_use: None,
+            client_id: self.client_id,
+            aud: self.aud,
+            scope: self.scope,
+            groups: self.groups,
+            username: self.username,
+            cognito_username: self.cognito_username,
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            type_error: None,
+            iss_invalid: false,
+        }
+    }
+
+    fn set(&mut self, name: &str, value: ClaimValue<'de>) {
         let result = match name {
-            "iss" => string_claim("iss", value)
+            "iss" => borrowed_claim("iss", value)
                 .map(|s| self.iss = Some(s))
                 .inspect_err(|_| self.iss_invalid = true),
             "sub" => string_claim("sub", value).map(|s| self.sub = Some(s)),
-            "token_use" => string_claim("token_use", value).map(|s| self.token_use = Some(s)),
+            "token_use" => borrowed_claim("token_use", value).map(|s| self.token_use = Some(s)),
             "client_id" => string_claim("client_id", value).map(|s| self.client_id = Some(s)),
             "scope" => string_claim("scope", value).map(|s| self.scope = Some(s)),
             "username" => string_claim("username", value).map(|s| self.username = Some(s)),
@@ -358,10 +408,10 @@ impl CoreClaims {
 
     /// Parse the decoded payload. Structural problems are errors now;
     /// claims of the wrong type are kept in `type_error` for after the signature check.
-    pub(crate) fn parse(payload: &[u8]) -> Result<CoreClaims, Error> {
+    pub(crate) fn parse(payload: &'de [u8]) -> Result<CoreClaims<'de>, Error> {
         struct CoreVisitor;
         impl<'de> Visitor<'de> for CoreVisitor {
-            type Value = Result<CoreClaims, ObjectError>;
+            type Value = Result<CoreClaims<'de>, ObjectError>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
@@ -369,7 +419,7 @@ impl CoreClaims {
                 let mut claims = CoreClaims::default();
                 let outcome = visit_object(map, |name, map| {
                     if is_core_claim(name) {
-                        let value = map.next_value::<ClaimValue>()?;
+                        let value = map.next_value::<ClaimValue<'de>>()?;
                         claims.set(name, value);
                     } else {
                         // Depth-limited, so every payload that verifies can be read again.
@@ -380,13 +430,13 @@ impl CoreClaims {
                 Ok(outcome.map(|()| claims))
             }
         }
-        struct Wrapper(Result<CoreClaims, ObjectError>);
-        impl<'de> Deserialize<'de> for Wrapper {
+        struct Wrapper<'de>(Result<CoreClaims<'de>, ObjectError>);
+        impl<'de> Deserialize<'de> for Wrapper<'de> {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 d.deserialize_map(CoreVisitor).map(Wrapper)
             }
         }
-        match serde_json::from_slice::<Wrapper>(payload) {
+        match serde_json::from_slice::<Wrapper<'de>>(payload) {
             Ok(Wrapper(Ok(claims))) => Ok(claims),
             Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
                 Err(MalformedToken::DuplicateMember {
@@ -437,25 +487,24 @@ fn is_core_claim(name: &str) -> bool {
 pub struct Claims(Arc<ClaimsInner>);
 
 struct ClaimsInner {
-    core: CoreClaims,
+    core: CoreClaims<'static>,
     token_use: TokenUse,
-    sub: String,
     exp: i64,
-    issuer: String,
+    issuer: Arc<str>,
     kid: String,
     alg: Algorithm,
     /// The signed payload. serde_json validated it as UTF-8 while parsing it.
     payload: Vec<u8>,
-    id: OnceLock<Option<IdTokenClaims>>,
-    access: OnceLock<Option<AccessTokenClaims>>,
-    all: OnceLock<Map<String, Value>>,
+    id: OnceLock<Option<Box<IdTokenClaims>>>,
+    access: OnceLock<Option<Box<AccessTokenClaims>>>,
+    all: OnceLock<Box<Map<String, Value>>>,
 }
 
 impl fmt::Debug for Claims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Claims")
             .field("token_use", &self.0.token_use)
-            .field("sub", &self.0.sub)
+            .field("sub", &self.sub())
             .field("iss", &self.0.issuer)
             .field("client_id", &self.client_id())
             .field("exp", &self.0.exp)
@@ -467,19 +516,17 @@ impl fmt::Debug for Claims {
 impl Claims {
     /// Build from validated parts. `core` has passed every check.
     pub(crate) fn new(
-        core: CoreClaims,
+        core: CoreClaims<'static>,
         token_use: TokenUse,
-        issuer: String,
+        issuer: Arc<str>,
         kid: String,
         alg: Algorithm,
         payload: Vec<u8>,
     ) -> Claims {
-        let sub = core.sub.clone().unwrap_or_default();
         let exp = core.exp.unwrap_or_default();
         Claims(Arc::new(ClaimsInner {
             core,
             token_use,
-            sub,
             exp,
             issuer,
             kid,
@@ -502,7 +549,7 @@ impl Claims {
 
     /// The subject (`sub`): the user's id, or the app client id for machine tokens.
     pub fn sub(&self) -> &str {
-        &self.0.sub
+        self.0.core.sub.as_deref().unwrap_or_default()
     }
 
     /// The issuer (`iss`), exactly as in the token.
@@ -592,7 +639,7 @@ impl Claims {
     pub fn all(&self) -> &Map<String, Value> {
         self.0
             .all
-            .get_or_init(|| serde_json::from_slice(&self.0.payload).unwrap_or_default())
+            .get_or_init(|| Box::new(serde_json::from_slice(&self.0.payload).unwrap_or_default()))
     }
 
     /// One claim by name, of any kind (for example `"custom:tenant"`).
@@ -605,10 +652,10 @@ impl Claims {
         self.0
             .id
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Id => serde_json::from_slice(&self.0.payload).ok(),
+                TokenUse::Id => serde_json::from_slice(&self.0.payload).ok().map(Box::new),
                 TokenUse::Access => None,
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The typed access-token view, if this is an access token.
@@ -616,10 +663,10 @@ impl Claims {
         self.0
             .access
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Access => serde_json::from_slice(&self.0.payload).ok(),
+                TokenUse::Access => serde_json::from_slice(&self.0.payload).ok().map(Box::new),
                 TokenUse::Id => None,
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// Deserialize the verified claims into your own type.

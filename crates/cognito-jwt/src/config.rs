@@ -448,11 +448,11 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             let index = stores.len();
             stores.push(Arc::new(store));
             for name in names {
-                if trusted.iter().any(|t| t.iss == name) {
+                if trusted.iter().any(|t| *t.iss == *name) {
                     return Err(BuildError::DuplicateIssuer(name));
                 }
                 trusted.push(TrustedIssuer {
-                    iss: name,
+                    iss: Arc::from(name),
                     store: index,
                     algorithms: algorithms.clone(),
                     default_token_use: issuer.default_token_use,

@@ -9,10 +9,9 @@ use std::fmt;
 
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
 
 use crate::algorithm::Algorithm;
-use crate::claims::{ObjectError, json_error, visit_object};
+use crate::claims::{ClaimValue, ObjectError, json_error, visit_object};
 use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
 
 /// Longest `kid` accepted; real ones are a few dozen bytes.
@@ -34,6 +33,50 @@ pub(crate) struct Compact<'a> {
     pub(crate) header: Header,
     pub(crate) payload: Vec<u8>,
     pub(crate) signature: Vec<u8>,
+}
+
+/// Bytes decoded into a stack buffer when they fit, else onto the heap: the
+/// header is parsed and dropped at once, so it needs no allocation.
+pub(crate) struct Decoded<const N: usize> {
+    inline: [u8; N],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl<const N: usize> Decoded<N> {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => self.inline.get(..self.len).unwrap_or_default(),
+        }
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Decoded<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Decoded({} bytes)", self.as_slice().len())
+    }
+}
+
+fn decode_small<const N: usize>(segment: Segment, text: &str) -> Result<Decoded<N>, Error> {
+    let bad = || Error::from(MalformedToken::Base64(segment));
+    let codec = base64_simd::URL_SAFE_NO_PAD;
+    let n = codec.decoded_length(text.as_bytes()).map_err(|_| bad())?;
+    let mut out = Decoded {
+        inline: [0; N],
+        len: 0,
+        heap: None,
+    };
+    match out.inline.get_mut(..n) {
+        Some(dst) => {
+            out.len = codec
+                .decode(text.as_bytes(), base64_simd::AsOut::as_out(dst))
+                .map_err(|_| bad())?
+                .len();
+        }
+        None => out.heap = Some(decode(segment, text)?),
+    }
+    Ok(out)
 }
 
 fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
@@ -77,8 +120,8 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
             return Err(MalformedToken::EmptySegment(segment).into());
         }
     }
-    let header_bytes = decode(Segment::Header, h)?;
-    let header = parse_header(&header_bytes)?;
+    let header_bytes = decode_small::<512>(Segment::Header, h)?;
+    let header = parse_header(header_bytes.as_slice())?;
     let payload = decode(Segment::Payload, p)?;
     let signature = decode(Segment::Signature, s)?;
     let signing_input = token
@@ -94,11 +137,11 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
 }
 
 #[derive(Default)]
-struct RawHeader {
-    alg: Option<Value>,
-    kid: Option<Value>,
-    typ: Option<Value>,
-    cty: Option<Value>,
+struct RawHeader<'de> {
+    alg: Option<ClaimValue<'de>>,
+    kid: Option<ClaimValue<'de>>,
+    typ: Option<ClaimValue<'de>>,
+    cty: Option<ClaimValue<'de>>,
     crit: bool,
     b64: bool,
 }
@@ -106,7 +149,7 @@ struct RawHeader {
 fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
     struct HeaderVisitor;
     impl<'de> Visitor<'de> for HeaderVisitor {
-        type Value = Result<RawHeader, ObjectError>;
+        type Value = Result<RawHeader<'de>, ObjectError>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
         }
@@ -136,13 +179,13 @@ fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
             Ok(outcome.map(|()| raw))
         }
     }
-    struct Wrapper(Result<RawHeader, ObjectError>);
-    impl<'de> Deserialize<'de> for Wrapper {
+    struct Wrapper<'de>(Result<RawHeader<'de>, ObjectError>);
+    impl<'de> Deserialize<'de> for Wrapper<'de> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             d.deserialize_map(HeaderVisitor).map(Wrapper)
         }
     }
-    let raw = match serde_json::from_slice::<Wrapper>(bytes) {
+    let raw = match serde_json::from_slice::<Wrapper<'_>>(bytes) {
         Ok(Wrapper(Ok(raw))) => raw,
         Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
             return Err(MalformedToken::DuplicateMember {
@@ -160,25 +203,29 @@ fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
         return Err(HeaderError::UnencodedPayload.into());
     }
     let alg = match raw.alg {
-        Some(Value::String(name)) => Algorithm::from_name(&name)
+        Some(ClaimValue::Str(name)) => Algorithm::from_name(&name)
             .ok_or_else(|| HeaderError::AlgorithmNotAllowed { alg: capped(&name) })?,
         _ => return Err(HeaderError::MissingAlgorithm.into()),
     };
     if let Some(cty) = &raw.cty {
         // RFC 7519 §5.2: "JWT" here means a nested token. Never unwrapped.
-        if cty.as_str().is_none_or(|c| c.eq_ignore_ascii_case("JWT")) {
+        let nested = match cty {
+            ClaimValue::Str(c) => c.eq_ignore_ascii_case("JWT"),
+            _ => true,
+        };
+        if nested {
             return Err(HeaderError::NestedToken.into());
         }
     }
     let kid = match raw.kid {
-        Some(Value::String(kid)) => kid,
+        Some(ClaimValue::Str(kid)) => kid.into_owned(),
         _ => return Err(HeaderError::MissingKeyId.into()),
     };
     if kid.is_empty() || kid.len() > MAX_KID_LEN {
         return Err(HeaderError::InvalidKeyId { max: MAX_KID_LEN }.into());
     }
     let typ = match raw.typ {
-        Some(Value::String(t)) => Some(t),
+        Some(ClaimValue::Str(t)) => Some(t.into_owned()),
         _ => None,
     };
     Ok(Header { alg, kid, typ })

@@ -38,7 +38,7 @@ impl UsePolicy {
 
 /// One trusted `iss` string and where its keys are.
 pub(crate) struct TrustedIssuer {
-    pub(crate) iss: String,
+    pub(crate) iss: Arc<str>,
     pub(crate) store: usize,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) default_token_use: Option<TokenUse>,
@@ -85,12 +85,7 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field(
                 "issuers",
-                &self
-                    .0
-                    .issuers
-                    .iter()
-                    .map(|i| i.iss.as_str())
-                    .collect::<Vec<_>>(),
+                &self.0.issuers.iter().map(|i| &*i.iss).collect::<Vec<_>>(),
             )
             .field("clients", &self.0.clients)
             .field("token_use", &self.0.token_use)
@@ -199,7 +194,7 @@ impl Verifier {
 
         // Route by the (unverified) issuer only to pick a key set.
         let iss = match &core.iss {
-            Some(iss) => iss.as_str(),
+            Some(iss) => iss.as_ref(),
             None if core.iss_invalid => {
                 return Err(ClaimError::Invalid {
                     claim: "iss",
@@ -212,7 +207,7 @@ impl Verifier {
         let trusted = inner
             .issuers
             .iter()
-            .find(|t| t.iss == iss)
+            .find(|t| &*t.iss == iss)
             .ok_or_else(|| ClaimError::UntrustedIssuer { iss: capped(iss) })?;
         if !trusted.algorithms.contains(&header.alg) {
             return Err(HeaderError::AlgorithmNotAllowed {
@@ -295,9 +290,9 @@ impl Verifier {
             .into());
         }
         let claims = Claims::new(
-            core,
+            core.detach(),
             token_use,
-            trusted.iss.clone(),
+            Arc::clone(&trusted.iss),
             header.kid,
             header.alg,
             payload,
