@@ -22,10 +22,39 @@ pub struct RunningApp {
     pub service: Service,
 }
 
+/// One answer of an example API.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `WWW-Authenticate` header, if any.
+    pub www: Option<String>,
+    /// The body as JSON, or as a JSON string when it is not JSON.
+    pub body: serde_json::Value,
+}
+
 impl RunningApp {
     /// `base_url` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// Send `method path`, with `Authorization: Bearer token` if given.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = crate::http_client().request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.expect("request to example API");
+        let status = resp.status().as_u16();
+        let www = resp
+            .headers()
+            .get("www-authenticate")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Answer { status, www, body }
     }
 }
 

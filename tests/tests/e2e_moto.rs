@@ -5,33 +5,9 @@
 
 use cognito_jwt::Clock as _;
 use cognito_jwt::{ClaimError, Error, Issuer, ManualClock, SystemClock, TokenUse, Verifier};
-use cognito_jwt_e2e::apps::{EXAMPLE_APPS, RunningApp, start_example};
+use cognito_jwt_e2e::apps::{Answer, EXAMPLE_APPS, RunningApp, start_example};
 use cognito_jwt_e2e::{Moto, MotoSeed};
-use serde_json::{Value, json};
-
-/// One answer of an example API.
-struct Answer {
-    status: u16,
-    www: Option<String>,
-    body: Value,
-}
-
-async fn call(app: &RunningApp, method: &str, path: &str, token: Option<&str>) -> Answer {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = cognito_jwt_e2e::http_client().request(method, app.url(path));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    let resp = req.send().await.expect("request to example API");
-    let status = resp.status().as_u16();
-    let www = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let text = resp.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer { status, www, body }
-}
+use serde_json::json;
 
 fn start_against_moto(name: &str, seed: &MotoSeed) -> RunningApp {
     start_example(
@@ -69,9 +45,9 @@ async fn walk(name: &str) {
     let show = |a: &Answer| format!("status {} www {:?} body {}", a.status, a.www, a.body);
 
     // Health, and no token at all: a bare challenge.
-    let a = call(&app, "GET", "/health", None).await;
+    let a = app.call("GET", "/health", None).await;
     check("GET /health", a.status == 200, show(&a));
-    let a = call(&app, "GET", "/me", None).await;
+    let a = app.call("GET", "/me", None).await;
     check(
         "no token → 401 bare Bearer",
         a.status == 401 && a.www.as_deref() == Some("Bearer"),
@@ -79,7 +55,7 @@ async fn walk(name: &str) {
     );
 
     // alice's access token on /me.
-    let a = call(&app, "GET", "/me", Some(&alice.access)).await;
+    let a = app.call("GET", "/me", Some(&alice.access)).await;
     check(
         "alice access → /me 200",
         a.status == 200
@@ -94,7 +70,7 @@ async fn walk(name: &str) {
     );
 
     // alice's ID token: /profile yes, /me no.
-    let a = call(&app, "GET", "/profile", Some(&alice.id)).await;
+    let a = app.call("GET", "/profile", Some(&alice.id)).await;
     check(
         "alice ID → /profile 200",
         a.status == 200
@@ -103,13 +79,13 @@ async fn walk(name: &str) {
             && a.body["email"] == json!(alice_user.email),
         show(&a),
     );
-    let a = call(&app, "GET", "/me", Some(&alice.id)).await;
+    let a = app.call("GET", "/me", Some(&alice.id)).await;
     check(
         "alice ID → /me 401 invalid_token",
         invalid_token(&a),
         show(&a),
     );
-    let a = call(&app, "GET", "/profile", Some(&alice.access)).await;
+    let a = app.call("GET", "/profile", Some(&alice.access)).await;
     check(
         "alice access → /profile 401 invalid_token",
         invalid_token(&a),
@@ -117,13 +93,13 @@ async fn walk(name: &str) {
     );
 
     // Groups: alice is in admin, bob is not.
-    let a = call(&app, "GET", "/admin", Some(&alice.access)).await;
+    let a = app.call("GET", "/admin", Some(&alice.access)).await;
     check(
         "alice → /admin 200",
         a.status == 200 && a.body["admin"] == true && a.body["sub"] == json!(alice_user.sub),
         show(&a),
     );
-    let a = call(&app, "GET", "/admin", Some(&bob.access)).await;
+    let a = app.call("GET", "/admin", Some(&bob.access)).await;
     check(
         "bob → /admin 403 insufficient_scope",
         a.status == 403
@@ -133,7 +109,7 @@ async fn walk(name: &str) {
             && a.body["error"] == "insufficient_scope",
         show(&a),
     );
-    let a = call(&app, "GET", "/me", Some(&bob.access)).await;
+    let a = app.call("GET", "/me", Some(&bob.access)).await;
     check(
         "bob → /me 200 (groups users)",
         a.status == 200 && a.body["username"] == "bob" && a.body["groups"] == json!(["users"]),
@@ -146,7 +122,7 @@ async fn walk(name: &str) {
         ("alice_client2 access → /me 401", "/me", &other.access),
         ("alice_client2 ID → /profile 401", "/profile", &other.id),
     ] {
-        let a = call(&app, "GET", path, Some(token)).await;
+        let a = app.call("GET", path, Some(token)).await;
         check(
             what,
             invalid_token(&a)
@@ -158,7 +134,7 @@ async fn walk(name: &str) {
 
     // Refresh tokens are not bearer credentials here.
     for path in ["/me", "/profile"] {
-        let a = call(&app, "GET", path, Some(&alice.refresh)).await;
+        let a = app.call("GET", path, Some(&alice.refresh)).await;
         check(
             &format!("refresh token → {path} 401 invalid_token"),
             invalid_token(&a),

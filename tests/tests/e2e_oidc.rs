@@ -4,33 +4,10 @@
 //! scopes) and by the core `Verifier` (ES256 and the algorithm allowlist).
 
 use cognito_jwt::{Algorithm, Error, HeaderError, Issuer, TokenUse, Verifier};
-use cognito_jwt_e2e::apps::{EXAMPLE_APPS, RunningApp, start_example};
+use cognito_jwt_e2e::apps::{Answer, EXAMPLE_APPS, start_example};
 use cognito_jwt_e2e::oidc::{self, OidcProvider};
 use cognito_jwt_e2e::{decode_header, decode_payload};
-use serde_json::{Value, json};
-
-struct Answer {
-    status: u16,
-    www: Option<String>,
-    body: Value,
-}
-
-async fn call(app: &RunningApp, method: &str, path: &str, token: Option<&str>) -> Answer {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = cognito_jwt_e2e::http_client().request(method, app.url(path));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    let resp = req.send().await.expect("request to example API");
-    let status = resp.status().as_u16();
-    let www = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let text = resp.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer { status, www, body }
-}
+use serde_json::json;
 
 /// Walks every oidc-provider check against example binary `name`.
 async fn walk(name: &str) {
@@ -81,13 +58,13 @@ async fn walk(name: &str) {
         }
     };
 
-    let a = call(&app, "GET", "/orders", Some(&reader)).await;
+    let a = app.call("GET", "/orders", Some(&reader)).await;
     check(
         "orders/read → GET /orders 200",
         a.status == 200 && a.body["requested_by"] == oidc::M2M_CLIENT,
         &a,
     );
-    let a = call(&app, "POST", "/orders", Some(&reader)).await;
+    let a = app.call("POST", "/orders", Some(&reader)).await;
     check(
         "orders/read only → POST /orders 403",
         a.status == 403
@@ -97,13 +74,13 @@ async fn walk(name: &str) {
             && a.body["error"] == "insufficient_scope",
         &a,
     );
-    let a = call(&app, "POST", "/orders", Some(&writer)).await;
+    let a = app.call("POST", "/orders", Some(&writer)).await;
     check(
         "orders/write → POST /orders 201",
         a.status == 201 && a.body["created_by"] == oidc::M2M_CLIENT,
         &a,
     );
-    let a = call(&app, "GET", "/me", Some(&writer)).await;
+    let a = app.call("GET", "/me", Some(&writer)).await;
     check(
         "M2M token → /me 200",
         a.status == 200
@@ -114,7 +91,7 @@ async fn walk(name: &str) {
         &a,
     );
     // A machine token has no user and no groups.
-    let a = call(&app, "GET", "/admin", Some(&writer)).await;
+    let a = app.call("GET", "/admin", Some(&writer)).await;
     check("M2M token → /admin 403", a.status == 403, &a);
     // Another client of the same provider is not an allowed client.
     let other = op
@@ -125,7 +102,7 @@ async fn walk(name: &str) {
         )
         .await
         .expect("readonly client token");
-    let a = call(&app, "GET", "/orders", Some(&other)).await;
+    let a = app.call("GET", "/orders", Some(&other)).await;
     check(
         "m2m-readonly-client → GET /orders 401",
         a.status == 401

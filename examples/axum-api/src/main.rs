@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use cognito_jwt_tower::{
     AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
 };
-use demo_support::{Demo, responses, rules};
+use demo_support::{responses, rules};
 use serde_json::Value;
 
 /// `GET /orders` needs `orders/read`.
@@ -70,26 +70,10 @@ fn app(verifier: Verifier) -> Router {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    demo_support::init_tracing();
-    let demo = match Demo::from_env() {
-        Ok(demo) => demo,
-        Err(e) => {
-            eprintln!("axum-api: {e}");
-            return ExitCode::from(2);
-        }
+    let (demo, listener, addr) = match demo_support::start("axum-api").await {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    let listener = match tokio::net::TcpListener::bind(demo.bind_addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("axum-api: cannot listen on {}: {e}", demo.bind_addr);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = listener.local_addr().unwrap_or(demo.bind_addr);
-    // Not fatal: keys are fetched again on first use.
-    if let Err(e) = demo.verifier.prefetch().await {
-        tracing::warn!(error = %e, "could not prefetch the JWKS");
-    }
     demo.print_ready(addr);
     if let Err(e) = axum::serve(listener, app(demo.verifier.clone())).await {
         eprintln!("axum-api: {e}");

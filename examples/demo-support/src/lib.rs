@@ -229,6 +229,32 @@ impl Demo {
     }
 }
 
+/// Start-up shared by the tokio-based examples: tracing, the configuration
+/// from the environment, the listener, and a JWKS prefetch whose failure is
+/// only logged (keys are fetched again on first use). Failures are printed
+/// with `program`'s name, and the `Err` is the exit code to return (2 for a
+/// bad configuration).
+pub async fn start(
+    program: &str,
+) -> Result<(Demo, tokio::net::TcpListener, SocketAddr), std::process::ExitCode> {
+    init_tracing();
+    let demo = Demo::from_env().map_err(|e| {
+        eprintln!("{program}: {e}");
+        std::process::ExitCode::from(2)
+    })?;
+    let listener = tokio::net::TcpListener::bind(demo.bind_addr)
+        .await
+        .map_err(|e| {
+            eprintln!("{program}: cannot listen on {}: {e}", demo.bind_addr);
+            std::process::ExitCode::FAILURE
+        })?;
+    let addr = listener.local_addr().unwrap_or(demo.bind_addr);
+    if let Err(e) = demo.verifier.prefetch().await {
+        tracing::warn!(error = %e, "could not prefetch the JWKS");
+    }
+    Ok((demo, listener, addr))
+}
+
 /// Log to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -4,29 +4,12 @@
 
 use std::process::ExitCode;
 
-use demo_support::Demo;
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    demo_support::init_tracing();
-    let demo = match Demo::from_env() {
-        Ok(demo) => demo,
-        Err(e) => {
-            eprintln!("tonic-api: {e}");
-            return ExitCode::from(2);
-        }
+    let (demo, listener, addr) = match demo_support::start("tonic-api").await {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    let listener = match tokio::net::TcpListener::bind(demo.bind_addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("tonic-api: cannot listen on {}: {e}", demo.bind_addr);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = listener.local_addr().unwrap_or(demo.bind_addr);
-    if let Err(e) = demo.verifier.prefetch().await {
-        tracing::warn!(error = %e, "could not prefetch the JWKS");
-    }
     if let Some(local) = &demo.local {
         let token = local
             .access_token()
