@@ -3,7 +3,7 @@
 //! rejection with the same RFC 6750 response as the other adapters.
 //!
 //! - [`CognitoAuth`]: the middleware. Verifies the bearer token with a shared
-//!   [`Verifier`](cognito_jwt::Verifier), stores the [`Claims`](cognito_jwt::Claims)
+//!   [`Verifier`](cognito_jwt::Verifier), stores the [`Claims`]
 //!   in the request, or answers 400/401/403/503 with the core
 //!   [`Challenge`](cognito_jwt::Challenge). Required or optional mode, header or
 //!   cookie sources ([`TokenSource`](cognito_jwt::TokenSource)), a realm, and an

@@ -4,7 +4,7 @@
 //!
 //! - [`AuthLayer`] ([`auth`]): reads the bearer token (RFC 6750
 //!   `Authorization` header; optionally a cookie or another header), verifies
-//!   it, puts the [`Claims`](cognito_jwt::Claims) into the request
+//!   it, puts the [`Claims`] into the request
 //!   extensions, and answers refusals itself. Required (default) or
 //!   [optional](AuthLayer::optional).
 //! - [`RequireLayer`] ([`require`]): per-route token use, scopes, groups or
