@@ -52,14 +52,14 @@ pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct CoreClaims<'de> {
     pub(crate) iss: Option<Cow<'de, str>>,
-    pub(crate) sub: Option<String>,
+    pub(crate) sub: Option<Cow<'de, str>>,
     pub(crate) token_use: Option<Cow<'de, str>>,
-    pub(crate) client_id: Option<String>,
-    pub(crate) aud: Vec<String>,
-    pub(crate) scope: Option<String>,
-    pub(crate) groups: Vec<String>,
-    pub(crate) username: Option<String>,
-    pub(crate) cognito_username: Option<String>,
+    pub(crate) client_id: Option<Cow<'de, str>>,
+    pub(crate) aud: Vec<Cow<'de, str>>,
+    pub(crate) scope: Option<Cow<'de, str>>,
+    pub(crate) groups: Vec<Cow<'de, str>>,
+    pub(crate) username: Option<Cow<'de, str>>,
+    pub(crate) cognito_username: Option<Cow<'de, str>>,
     pub(crate) exp: Option<i64>,
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
@@ -67,6 +67,52 @@ pub(crate) struct CoreClaims<'de> {
     pub(crate) type_error: Option<ClaimError>,
     /// `iss` is present but not a string (needed before the signature, to route).
     pub(crate) iss_invalid: bool,
+}
+
+/// A claim string kept in [`Claims`]: a byte range of the payload when the
+/// parser could borrow it, owned when it had escapes.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    Span(usize, usize),
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn of(value: Cow<'_, str>, payload: &str) -> Text {
+        if let Cow::Borrowed(b) = &value {
+            let start = (b.as_ptr() as usize).wrapping_sub(payload.as_ptr() as usize);
+            let end = start.wrapping_add(b.len());
+            if payload
+                .get(start..end)
+                .is_some_and(|s| std::ptr::eq(s.as_ptr(), b.as_ptr()))
+            {
+                return Text::Span(start, end);
+            }
+        }
+        Text::Owned(value.into_owned().into_boxed_str())
+    }
+
+    fn get<'a>(&'a self, payload: &'a str) -> &'a str {
+        match self {
+            Text::Span(start, end) => payload.get(*start..*end).unwrap_or_default(),
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+/// The validated claims a [`Claims`] keeps.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Kept {
+    sub: Option<Text>,
+    client_id: Option<Text>,
+    scope: Option<Text>,
+    username: Option<Text>,
+    cognito_username: Option<Text>,
+    aud: Vec<Text>,
+    groups: Vec<Text>,
+    exp: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
 }
 
 /// A map key that borrows from the input when it can.
@@ -241,7 +287,7 @@ pub(crate) enum ClaimValue<'de> {
     Str(Cow<'de, str>),
     Int(i64),
     Float(f64),
-    List(Vec<String>),
+    List(Vec<Cow<'de, str>>),
     /// Anything else (bool, null, object, a list with a non-string).
     Other,
 }
@@ -286,7 +332,7 @@ impl<'de> Deserialize<'de> for ClaimValue<'de> {
                 let mut all_strings = true;
                 while let Some(item) = seq.next_element::<ClaimValue<'de>>()? {
                     match item {
-                        ClaimValue::Str(s) if all_strings => items.push(s.into_owned()),
+                        ClaimValue::Str(s) if all_strings => items.push(s),
                         _ => all_strings = false,
                     }
                 }
@@ -335,17 +381,13 @@ fn borrowed_claim<'de>(
     }
 }
 
-fn string_claim(claim: &'static str, v: ClaimValue<'_>) -> Result<String, ClaimError> {
-    borrowed_claim(claim, v).map(Cow::into_owned)
-}
-
-fn string_list(
+fn string_list<'de>(
     claim: &'static str,
-    v: ClaimValue<'_>,
+    v: ClaimValue<'de>,
     allow_single: bool,
-) -> Result<Vec<String>, ClaimError> {
+) -> Result<Vec<Cow<'de, str>>, ClaimError> {
     match v {
-        ClaimValue::Str(s) if allow_single => Ok(vec![s.into_owned()]),
+        ClaimValue::Str(s) if allow_single => Ok(vec![s]),
         ClaimValue::List(items) => Ok(items),
         _ => Err(ClaimError::Invalid {
             claim,
@@ -359,47 +401,47 @@ fn string_list(
 }
 
 impl<'de> CoreClaims<'de> {
-    /// The claims kept in [`Claims`]: everything but the borrowed `iss` and `token_use`.
-    pub(crate) fn detach(self) -> CoreClaims<'static> {
-        CoreClaims {
-            iss: None,
-            sub: self.sub,
-            token_use: None,
-            client_id: self.client_id,
-            aud: self.aud,
-            scope: self.scope,
-            groups: self.groups,
-            username: self.username,
-            cognito_username: self.cognito_username,
+    /// The claims kept in [`Claims`]. Strings become spans of `payload` (the
+    /// string this was parsed from), so keeping them allocates nothing.
+    pub(crate) fn detach(self, payload: &str) -> Kept {
+        let text = |c: Option<Cow<'_, str>>| c.map(|c| Text::of(c, payload));
+        Kept {
+            sub: text(self.sub),
+            client_id: text(self.client_id),
+            scope: text(self.scope),
+            username: text(self.username),
+            cognito_username: text(self.cognito_username),
+            aud: self.aud.into_iter().map(|c| Text::of(c, payload)).collect(),
+            groups: self
+                .groups
+                .into_iter()
+                .map(|c| Text::of(c, payload))
+                .collect(),
             exp: self.exp,
             nbf: self.nbf,
             iat: self.iat,
-            type_error: None,
-            iss_invalid: false,
         }
     }
 
-    fn set(&mut self, name: &str, value: ClaimValue<'de>) {
-        let result = match name {
-            "iss" => borrowed_claim("iss", value)
+    fn set(&mut self, field: Field, value: ClaimValue<'de>) {
+        let name = field.name();
+        let result = match field {
+            Field::Iss => borrowed_claim(name, value)
                 .map(|s| self.iss = Some(s))
                 .inspect_err(|_| self.iss_invalid = true),
-            "sub" => string_claim("sub", value).map(|s| self.sub = Some(s)),
-            "token_use" => borrowed_claim("token_use", value).map(|s| self.token_use = Some(s)),
-            "client_id" => string_claim("client_id", value).map(|s| self.client_id = Some(s)),
-            "scope" => string_claim("scope", value).map(|s| self.scope = Some(s)),
-            "username" => string_claim("username", value).map(|s| self.username = Some(s)),
-            "cognito:username" => {
-                string_claim("cognito:username", value).map(|s| self.cognito_username = Some(s))
+            Field::Sub => borrowed_claim(name, value).map(|s| self.sub = Some(s)),
+            Field::TokenUse => borrowed_claim(name, value).map(|s| self.token_use = Some(s)),
+            Field::ClientId => borrowed_claim(name, value).map(|s| self.client_id = Some(s)),
+            Field::Scope => borrowed_claim(name, value).map(|s| self.scope = Some(s)),
+            Field::Username => borrowed_claim(name, value).map(|s| self.username = Some(s)),
+            Field::CognitoUsername => {
+                borrowed_claim(name, value).map(|s| self.cognito_username = Some(s))
             }
-            "aud" => string_list("aud", value, true).map(|l| self.aud = l),
-            "cognito:groups" => {
-                string_list("cognito:groups", value, false).map(|l| self.groups = l)
-            }
-            "exp" => numeric_date("exp", value).map(|t| self.exp = Some(t)),
-            "nbf" => numeric_date("nbf", value).map(|t| self.nbf = Some(t)),
-            "iat" => numeric_date("iat", value).map(|t| self.iat = Some(t)),
-            _ => Ok(()),
+            Field::Aud => string_list(name, value, true).map(|l| self.aud = l),
+            Field::Groups => string_list(name, value, false).map(|l| self.groups = l),
+            Field::Exp => numeric_date(name, value).map(|t| self.exp = Some(t)),
+            Field::Nbf => numeric_date(name, value).map(|t| self.nbf = Some(t)),
+            Field::Iat => numeric_date(name, value).map(|t| self.iat = Some(t)),
         };
         if let Err(e) = result {
             self.type_error.get_or_insert(e);
@@ -408,7 +450,7 @@ impl<'de> CoreClaims<'de> {
 
     /// Parse the decoded payload. Structural problems are errors now;
     /// claims of the wrong type are kept in `type_error` for after the signature check.
-    pub(crate) fn parse(payload: &'de [u8]) -> Result<CoreClaims<'de>, Error> {
+    pub(crate) fn parse(payload: &'de str) -> Result<CoreClaims<'de>, Error> {
         struct CoreVisitor;
         impl<'de> Visitor<'de> for CoreVisitor {
             type Value = Result<CoreClaims<'de>, ObjectError>;
@@ -418,9 +460,9 @@ impl<'de> CoreClaims<'de> {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 let mut claims = CoreClaims::default();
                 let outcome = visit_object(map, |name, map| {
-                    if is_core_claim(name) {
+                    if let Some(field) = Field::of(name) {
                         let value = map.next_value::<ClaimValue<'de>>()?;
-                        claims.set(name, value);
+                        claims.set(field, value);
                     } else {
                         // Depth-limited, so every payload that verifies can be read again.
                         map.next_value::<Skip>()?;
@@ -436,7 +478,8 @@ impl<'de> CoreClaims<'de> {
                 d.deserialize_map(CoreVisitor).map(Wrapper)
             }
         }
-        match serde_json::from_slice::<Wrapper<'de>>(payload) {
+        // From a `str`: serde_json does not validate UTF-8 again string by string.
+        match serde_json::from_str::<Wrapper<'de>>(payload) {
             Ok(Wrapper(Ok(claims))) => Ok(claims),
             Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
                 Err(MalformedToken::DuplicateMember {
@@ -450,22 +493,58 @@ impl<'de> CoreClaims<'de> {
     }
 }
 
-fn is_core_claim(name: &str) -> bool {
-    matches!(
-        name,
-        "iss"
-            | "sub"
-            | "token_use"
-            | "client_id"
-            | "scope"
-            | "username"
-            | "cognito:username"
-            | "aud"
-            | "cognito:groups"
-            | "exp"
-            | "nbf"
-            | "iat"
-    )
+/// The claims validation reads; every other member is skipped.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Iss,
+    Sub,
+    TokenUse,
+    ClientId,
+    Scope,
+    Username,
+    CognitoUsername,
+    Aud,
+    Groups,
+    Exp,
+    Nbf,
+    Iat,
+}
+
+impl Field {
+    fn of(name: &str) -> Option<Field> {
+        Some(match name {
+            "iss" => Field::Iss,
+            "sub" => Field::Sub,
+            "token_use" => Field::TokenUse,
+            "client_id" => Field::ClientId,
+            "scope" => Field::Scope,
+            "username" => Field::Username,
+            "cognito:username" => Field::CognitoUsername,
+            "aud" => Field::Aud,
+            "cognito:groups" => Field::Groups,
+            "exp" => Field::Exp,
+            "nbf" => Field::Nbf,
+            "iat" => Field::Iat,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::Iss => "iss",
+            Field::Sub => "sub",
+            Field::TokenUse => "token_use",
+            Field::ClientId => "client_id",
+            Field::Scope => "scope",
+            Field::Username => "username",
+            Field::CognitoUsername => "cognito:username",
+            Field::Aud => "aud",
+            Field::Groups => "cognito:groups",
+            Field::Exp => "exp",
+            Field::Nbf => "nbf",
+            Field::Iat => "iat",
+        }
+    }
 }
 
 /// The verified claims of a token. Cheap to clone (one `Arc`).
@@ -487,14 +566,14 @@ fn is_core_claim(name: &str) -> bool {
 pub struct Claims(Arc<ClaimsInner>);
 
 struct ClaimsInner {
-    core: CoreClaims<'static>,
+    core: Kept,
     token_use: TokenUse,
     exp: i64,
     issuer: Arc<str>,
     kid: String,
     alg: Algorithm,
-    /// The signed payload. serde_json validated it as UTF-8 while parsing it.
-    payload: Vec<u8>,
+    /// The signed payload, exactly as decoded.
+    payload: String,
     id: OnceLock<Option<Box<IdTokenClaims>>>,
     access: OnceLock<Option<Box<AccessTokenClaims>>>,
     all: OnceLock<Box<Map<String, Value>>>,
@@ -516,12 +595,12 @@ impl fmt::Debug for Claims {
 impl Claims {
     /// Build from validated parts. `core` has passed every check.
     pub(crate) fn new(
-        core: CoreClaims<'static>,
+        core: Kept,
         token_use: TokenUse,
         issuer: Arc<str>,
         kid: String,
         alg: Algorithm,
-        payload: Vec<u8>,
+        payload: String,
     ) -> Claims {
         let exp = core.exp.unwrap_or_default();
         Claims(Arc::new(ClaimsInner {
@@ -538,6 +617,10 @@ impl Claims {
         }))
     }
 
+    fn text<'a>(&'a self, t: &'a Option<Text>) -> Option<&'a str> {
+        t.as_ref().map(|t| t.get(&self.0.payload))
+    }
+
     pub(crate) fn not_before(&self) -> Option<i64> {
         self.0.core.nbf
     }
@@ -549,7 +632,7 @@ impl Claims {
 
     /// The subject (`sub`): the user's id, or the app client id for machine tokens.
     pub fn sub(&self) -> &str {
-        self.0.core.sub.as_deref().unwrap_or_default()
+        self.text(&self.0.core.sub).unwrap_or_default()
     }
 
     /// The issuer (`iss`), exactly as in the token.
@@ -560,8 +643,8 @@ impl Claims {
     /// The app client: `client_id` of an access token, `aud` of an ID token.
     pub fn client_id(&self) -> Option<&str> {
         match self.0.token_use {
-            TokenUse::Access => self.0.core.client_id.as_deref(),
-            TokenUse::Id => self.0.core.aud.first().map(String::as_str),
+            TokenUse::Access => self.text(&self.0.core.client_id),
+            TokenUse::Id => self.0.core.aud.first().map(|t| t.get(&self.0.payload)),
         }
     }
 
@@ -569,19 +652,19 @@ impl Claims {
     /// `None` for machine (client credentials) tokens.
     pub fn username(&self) -> Option<&str> {
         match self.0.token_use {
-            TokenUse::Access => self.0.core.username.as_deref(),
-            TokenUse::Id => self.0.core.cognito_username.as_deref(),
+            TokenUse::Access => self.text(&self.0.core.username),
+            TokenUse::Id => self.text(&self.0.core.cognito_username),
         }
     }
 
     /// The audiences (`aud`) as a list; empty when absent.
-    pub fn audience(&self) -> &[String] {
-        &self.0.core.aud
+    pub fn audience(&self) -> impl Iterator<Item = &str> {
+        self.0.core.aud.iter().map(|t| t.get(&self.0.payload))
     }
 
     /// The `scope` claim as sent (space-separated), if any.
     pub fn scope(&self) -> Option<&str> {
-        self.0.core.scope.as_deref()
+        self.text(&self.0.core.scope)
     }
 
     /// The scopes, split on spaces.
@@ -589,7 +672,8 @@ impl Claims {
         self.0
             .core
             .scope
-            .as_deref()
+            .as_ref()
+            .map(|t| t.get(&self.0.payload))
             .unwrap_or_default()
             .split(' ')
             .filter(|s| !s.is_empty())
@@ -601,13 +685,13 @@ impl Claims {
     }
 
     /// The user's groups (`cognito:groups`); empty when absent.
-    pub fn groups(&self) -> &[String] {
-        &self.0.core.groups
+    pub fn groups(&self) -> impl Iterator<Item = &str> {
+        self.0.core.groups.iter().map(|t| t.get(&self.0.payload))
     }
 
     /// Whether the user is in this group (exact, case-sensitive).
     pub fn in_group(&self, group: &str) -> bool {
-        self.0.core.groups.iter().any(|g| g == group)
+        self.groups().any(|g| g == group)
     }
 
     /// Expiry (`exp`), seconds since the Unix epoch.
@@ -632,14 +716,14 @@ impl Claims {
 
     /// The signed payload, exactly as decoded (JSON text).
     pub fn payload_json(&self) -> &str {
-        std::str::from_utf8(&self.0.payload).unwrap_or_default()
+        &self.0.payload
     }
 
     /// Every claim, including those added by pre-token-generation triggers.
     pub fn all(&self) -> &Map<String, Value> {
         self.0
             .all
-            .get_or_init(|| Box::new(serde_json::from_slice(&self.0.payload).unwrap_or_default()))
+            .get_or_init(|| Box::new(serde_json::from_str(&self.0.payload).unwrap_or_default()))
     }
 
     /// One claim by name, of any kind (for example `"custom:tenant"`).
@@ -652,7 +736,7 @@ impl Claims {
         self.0
             .id
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Id => serde_json::from_slice(&self.0.payload).ok().map(Box::new),
+                TokenUse::Id => serde_json::from_str(&self.0.payload).ok().map(Box::new),
                 TokenUse::Access => None,
             })
             .as_deref()
@@ -663,7 +747,7 @@ impl Claims {
         self.0
             .access
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Access => serde_json::from_slice(&self.0.payload).ok().map(Box::new),
+                TokenUse::Access => serde_json::from_str(&self.0.payload).ok().map(Box::new),
                 TokenUse::Id => None,
             })
             .as_deref()
@@ -671,7 +755,7 @@ impl Claims {
 
     /// Deserialize the verified claims into your own type.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.0.payload)
+        serde_json::from_str(&self.0.payload)
     }
 }
 

@@ -121,7 +121,10 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
         }
     }
     let header_bytes = decode_small::<512>(Segment::Header, h)?;
-    let header = parse_header(header_bytes.as_slice())?;
+    let header = match cognito_header(header_bytes.as_slice()) {
+        Some(header) => header,
+        None => parse_header(header_bytes.as_slice())?,
+    };
     let payload = decode(Segment::Payload, p)?;
     let signature = decode(Segment::Signature, s)?;
     let signing_input = token
@@ -133,6 +136,32 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
         header,
         payload,
         signature,
+    })
+}
+
+/// Cognito's header, byte for byte: `{"kid":"<kid>","alg":"<alg>"}` with a
+/// printable-ASCII `kid` (no quote, no backslash, so no escapes) and a known
+/// `alg`. For exactly these bytes a JSON parser yields the same two members,
+/// so reading them directly changes no outcome; any other header (spaces,
+/// more members, escapes, another order) goes through [`parse_header`].
+fn cognito_header(bytes: &[u8]) -> Option<Header> {
+    let rest = bytes.strip_prefix(br#"{"kid":""#)?;
+    let kid_end = rest.iter().position(|b| *b == b'"')?;
+    let (kid, rest) = rest.split_at(kid_end);
+    let rest = rest.strip_prefix(br#"","alg":""#)?;
+    let alg_end = rest.iter().position(|b| *b == b'"')?;
+    let (alg, tail) = rest.split_at(alg_end);
+    if tail != br#""}"# || kid.is_empty() || kid.len() > MAX_KID_LEN {
+        return None;
+    }
+    if !kid.iter().all(|b| b.is_ascii_graphic() && *b != b'\\') {
+        return None;
+    }
+    let alg = Algorithm::from_name(std::str::from_utf8(alg).ok()?)?;
+    Some(Header {
+        alg,
+        kid: std::str::from_utf8(kid).ok()?.to_owned(),
+        typ: None,
     })
 }
 
@@ -340,6 +369,30 @@ mod tests {
         for (t, expected) in cases {
             assert_eq!(parse(&t, 16 * 1024).unwrap_err(), expected, "token {t}");
         }
+    }
+
+    #[test]
+    fn the_cognito_header_fast_path_agrees_with_the_parser() {
+        for header in [
+            r#"{"kid":"abc+/=_-.123","alg":"RS256"}"#,
+            r#"{"kid":"k","alg":"ES256"}"#,
+            r#"{"kid":"k","alg":"none"}"#,
+            r#"{"kid":"k\u0041","alg":"RS256"}"#,
+            r#"{"kid":"","alg":"RS256"}"#,
+            r#"{"kid":"k","alg":"RS256","alg":"none"}"#,
+            r#"{"kid":"k","alg":"RS256"} "#,
+            r#"{"kid":"k", "alg":"RS256"}"#,
+            r#"{"alg":"RS256","kid":"k"}"#,
+            r#"{"kid":"k","alg":"RS256","jku":"https://evil"}"#,
+        ] {
+            let parsed = parse_header(header.as_bytes()).ok();
+            if let Some(fast) = cognito_header(header.as_bytes()) {
+                assert_eq!(Some(fast), parsed, "{header}");
+            }
+        }
+        assert!(cognito_header(br#"{"kid":"k","alg":"RS256"}"#).is_some());
+        assert!(cognito_header(br#"{"kid":"k\u0041","alg":"RS256"}"#).is_none());
+        assert!(cognito_header(br#"{"kid":"k","alg":"RS256","alg":"none"}"#).is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The verifier: one shared object that turns a token string into verified
 //! [`Claims`] or a specific [`Error`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use crate::algorithm::Algorithm;
 use crate::claims::{Claims, CoreClaims, TokenUse};
 use crate::clock::Clock;
 use crate::config::{Issuer, VerifierBuilder};
-use crate::error::{ClaimError, Error, HeaderError, capped};
+use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwks_cache::JwksCache;
 use crate::token::{self, Compact};
 use crate::token_cache::TokenCache;
@@ -190,6 +191,10 @@ impl Verifier {
             payload,
             signature,
         } = token::parse(token, inner.max_token_bytes)?;
+        // One SIMD UTF-8 pass over the whole payload; the JSON parser then
+        // reads a `str` and skips its per-string validation.
+        let payload =
+            String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
         let core = CoreClaims::parse(&payload)?;
 
         // Route by the (unverified) issuer only to pick a key set.
@@ -282,7 +287,7 @@ impl Verifier {
             .into());
         }
         if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience)
-            && !core.aud.iter().any(|a| required.contains(a))
+            && !core.aud.iter().any(|a| required.iter().any(|r| r == a))
         {
             return Err(ClaimError::AudienceMismatch {
                 expected: required.join(" "),
@@ -290,7 +295,7 @@ impl Verifier {
             .into());
         }
         let claims = Claims::new(
-            core.detach(),
+            core.detach(&payload),
             token_use,
             Arc::clone(&trusted.iss),
             header.kid,
@@ -314,11 +319,11 @@ impl Inner {
     }
 
     /// For ID tokens: one of the audiences must be an allowed client.
-    fn clients_allow_any<'a>(&self, aud: &'a [String]) -> Result<(), &'a str> {
+    fn clients_allow_any<'a>(&self, aud: &'a [Cow<'_, str>]) -> Result<(), &'a str> {
         if aud.iter().any(|a| self.clients_allow(a)) {
             Ok(())
         } else {
-            Err(aud.first().map(String::as_str).unwrap_or_default())
+            Err(aud.first().map(|a| a.as_ref()).unwrap_or_default())
         }
     }
 }

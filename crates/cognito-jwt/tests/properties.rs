@@ -231,7 +231,10 @@ fn group_requirements_are_exact_case_sensitive_membership() {
                 .verify(&builder.build())
                 .map_err(|e| TestCaseError::fail(format!("valid token refused: {e:?}")))?;
             let present = groups.clone().unwrap_or_default();
-            prop_assert_eq!(claims.groups(), present.as_slice());
+            prop_assert_eq!(
+                claims.groups().collect::<Vec<_>>(),
+                present.iter().map(String::as_str).collect::<Vec<_>>()
+            );
             let requirement = if all {
                 Requirement::new().all_groups(required.clone())
             } else {

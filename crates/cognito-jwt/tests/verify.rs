@@ -139,3 +139,21 @@ async fn generic_issuer_with_es256() {
         ))
     ));
 }
+
+#[tokio::test]
+async fn claims_with_json_escapes_read_back_exactly() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let v = verifier(&server, Some(TokenUse::Access));
+    let token = issuer
+        .access_token()
+        .subject("user-\u{e9}-\"quoted\"")
+        .username("line\nbreak")
+        .scopes(&["orders/read", "caf\u{e9}/write"])
+        .build();
+    let claims = v.verify(&token).await.unwrap();
+    assert_eq!(claims.sub(), "user-\u{e9}-\"quoted\"");
+    assert_eq!(claims.username(), Some("line\nbreak"));
+    assert!(claims.has_scope("caf\u{e9}/write"));
+    assert_eq!(claims.client_id(), Some(issuer.client_id().as_str()));
+}

@@ -316,7 +316,7 @@ pub mod responses {
             "username": claims.username(),
             "client_id": claims.client_id(),
             "scopes": claims.scopes().collect::<Vec<_>>(),
-            "groups": claims.groups(),
+            "groups": claims.groups().collect::<Vec<_>>(),
         })
     }
 
