@@ -49,7 +49,7 @@ pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 /// The claims validation needs, read in one pass over the signed payload.
 /// `iss` and `token_use` are only compared, so they borrow from the payload;
 /// [`CoreClaims::detach`] drops them before the payload moves into [`Claims`].
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct CoreClaims<'de> {
     pub(crate) iss: Option<Cow<'de, str>>,
     pub(crate) sub: Option<Cow<'de, str>>,
@@ -71,7 +71,7 @@ pub(crate) struct CoreClaims<'de> {
 
 /// A claim string kept in [`Claims`]: a byte range of the payload when the
 /// parser could borrow it, owned when it had escapes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Text {
     Span(usize, usize),
     Owned(Box<str>),
@@ -101,7 +101,7 @@ impl Text {
 }
 
 /// The validated claims a [`Claims`] keeps.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct Kept {
     sub: Option<Text>,
     client_id: Option<Text>,

@@ -195,7 +195,7 @@ impl Verifier {
         // reads a `str` and skips its per-string validation.
         let payload =
             String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
-        let core = CoreClaims::parse(&payload)?;
+        let mut core = CoreClaims::parse(&payload)?;
 
         // Route by the (unverified) issuer only to pick a key set.
         let iss = match &core.iss {
@@ -233,7 +233,7 @@ impl Verifier {
         key.verify(header.alg, signing_input, &signature)?;
 
         // The signature is good: now the claims decide.
-        if let Some(e) = core.type_error.clone() {
+        if let Some(e) = core.type_error.take() {
             return Err(e.into());
         }
         let now = inner.clock.now();
