@@ -62,7 +62,7 @@ mod require;
 mod response;
 
 pub use extract::{AccessToken, Authenticated, Authorized, ClaimsAs, IdToken};
-pub use middleware::{ActixHeaders, CognitoAuth, CognitoAuthMiddleware};
+pub use middleware::{ActixHeaders, AuthFuture, CognitoAuth, CognitoAuthMiddleware};
 pub use require::{Policy, Require, RequireMiddleware};
 pub use response::{AuthError, ErrorHook, challenge_response};
 

@@ -2,8 +2,11 @@
 //! claims in the request, or answer with the RFC 6750 challenge.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -11,6 +14,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpMessage, HttpResponse};
 use cognito_jwt::{Challenge, Claims, Error, HeaderSource, Requirement, TokenSource, Verifier};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
+use pin_project_lite::pin_project;
 
 use crate::response::{ErrorHook, Renderer};
 
@@ -25,14 +29,15 @@ use crate::response::{ErrorHook, Renderer};
 /// let req = TestRequest::default()
 ///     .insert_header(("authorization", "Bearer abc.def.ghi"))
 ///     .to_http_request();
-/// let token = TokenSource::default().extract(&ActixHeaders(req.headers()));
-/// assert_eq!(token, Ok(Some("abc.def.ghi".to_owned())));
+/// let headers = ActixHeaders(req.headers());
+/// let token = TokenSource::default().extract(&headers);
+/// assert_eq!(token, Ok(Some("abc.def.ghi")));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 impl HeaderSource for ActixHeaders<'_> {
-    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+    fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
         for value in self.0.get_all(name) {
             f(value.as_bytes());
         }
@@ -204,14 +209,9 @@ struct Inner {
 }
 
 impl Inner {
-    /// `Ok(None)`: no credentials, and that is allowed (optional mode).
-    async fn authenticate(&self, req: &ServiceRequest) -> Result<Option<Claims>, Error> {
-        let token = match self.source.extract(&ActixHeaders(req.headers()))? {
-            Some(token) => token,
-            None if self.optional => return Ok(None),
-            None => return Err(Error::MissingToken),
-        };
-        let claims = self.verifier.verify(&token).await?;
+    /// Apply the middleware's own requirement to a verification outcome.
+    fn admit(&self, outcome: Result<Claims, Error>) -> Result<Claims, Error> {
+        let claims = outcome?;
         if let Some(Err(e)) = self.requirement.as_ref().map(|r| r.verify(&claims)) {
             crate::log_refused(&e, Some(&claims));
             return Err(e);
@@ -223,7 +223,25 @@ impl Inner {
             issuer = claims.issuer(),
             "bearer token accepted"
         );
-        Ok(Some(claims))
+        Ok(claims)
+    }
+
+    /// Leave the claims and the renderer in the request for the extractors and guards.
+    fn store(&self, req: &ServiceRequest, claims: Option<Claims>) {
+        let mut extensions = req.extensions_mut();
+        if let Some(claims) = &claims {
+            extensions.insert(claims.clone());
+        }
+        extensions.insert(AuthState {
+            claims,
+            renderer: Arc::clone(&self.renderer),
+        });
+    }
+
+    fn refuse<B>(&self, req: ServiceRequest, error: &Error) -> ServiceResponse<EitherBody<B>> {
+        crate::log_rejected(error);
+        let response = self.renderer.render(error);
+        req.into_response(response).map_into_right_body()
     }
 }
 
@@ -267,6 +285,14 @@ impl<S> fmt::Debug for CognitoAuthMiddleware<S> {
     }
 }
 
+/// What the token in a request leads to, decided before any `await`.
+enum Outcome {
+    /// Decided without I/O: no token, a malformed one, or a verified-token cache answer.
+    Now(Result<Option<Claims>, Error>),
+    /// A token not seen before (or whose key changed): verify it, possibly fetching keys.
+    Verify(String),
+}
+
 impl<S, B> Service<ServiceRequest> for CognitoAuthMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
@@ -274,37 +300,126 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    type Future = AuthFuture<S, B>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let inner = Rc::clone(&self.inner);
-        Box::pin(async move {
-            match inner.authenticate(&req).await {
-                Ok(claims) => {
-                    {
-                        let mut extensions = req.extensions_mut();
-                        if let Some(claims) = &claims {
-                            extensions.insert(claims.clone());
-                        }
-                        extensions.insert(AuthState {
-                            claims,
-                            renderer: Arc::clone(&inner.renderer),
-                        });
-                    }
-                    service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body)
-                }
-                Err(error) => {
-                    crate::log_rejected(&error);
-                    let response = inner.renderer.render(&error);
-                    Ok(req.into_response(response).map_into_right_body())
+        let inner = &self.inner;
+        let headers = ActixHeaders(req.headers());
+        let outcome = match inner.source.extract(&headers) {
+            // The common case, a token seen before: answered from the
+            // verifier's cache without a copy, an `await` or a boxed future.
+            Ok(Some(token)) => match inner.verifier.verify_cached(token) {
+                Some(result) => Outcome::Now(result.map(Some)),
+                None => Outcome::Verify(token.to_owned()),
+            },
+            Ok(None) if inner.optional => Outcome::Now(Ok(None)),
+            Ok(None) => Outcome::Now(Err(Error::MissingToken)),
+            Err(e) => Outcome::Now(Err(e)),
+        };
+        let state = match outcome {
+            Outcome::Now(Ok(None)) => {
+                inner.store(&req, None);
+                State::Inner {
+                    future: self.service.call(req),
                 }
             }
-        })
+            Outcome::Now(result) => {
+                match inner.admit(result.and_then(|c| c.ok_or(Error::MissingToken))) {
+                    Ok(claims) => {
+                        inner.store(&req, Some(claims));
+                        State::Inner {
+                            future: self.service.call(req),
+                        }
+                    }
+                    Err(error) => State::Refused {
+                        response: Some(inner.refuse(req, &error)),
+                    },
+                }
+            }
+            Outcome::Verify(token) => {
+                let service = Rc::clone(&self.service);
+                let inner = Rc::clone(inner);
+                State::Verifying {
+                    future: Box::pin(async move {
+                        let outcome = inner.verifier.verify(&token).await;
+                        match inner.admit(outcome) {
+                            Ok(claims) => {
+                                inner.store(&req, Some(claims));
+                                service
+                                    .call(req)
+                                    .await
+                                    .map(ServiceResponse::map_into_left_body)
+                            }
+                            Err(error) => Ok(inner.refuse(req, &error)),
+                        }
+                    }),
+                }
+            }
+        };
+        AuthFuture { state }
+    }
+}
+
+pin_project! {
+    /// The response future of [`CognitoAuthMiddleware`]: the wrapped service's
+    /// own future when the answer was known at once, a boxed one only when the
+    /// token has to be verified.
+    pub struct AuthFuture<S, B>
+    where
+        S: Service<ServiceRequest>,
+    {
+        #[pin]
+        state: State<S, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, B>
+    where
+        S: Service<ServiceRequest>,
+    {
+        Inner {
+            #[pin]
+            future: S::Future,
+        },
+        Verifying {
+            future: LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>,
+        },
+        Refused {
+            response: Option<ServiceResponse<EitherBody<B>>>,
+        },
+    }
+}
+
+impl<S, B> fmt::Debug for AuthFuture<S, B>
+where
+    S: Service<ServiceRequest>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Future for AuthFuture<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future } => future
+                .poll(cx)
+                .map(|r| r.map(ServiceResponse::map_into_left_body)),
+            StateProj::Verifying { future } => future.as_mut().poll(cx),
+            StateProj::Refused { response } => Poll::Ready(response.take().ok_or_else(|| {
+                actix_web::error::ErrorInternalServerError(
+                    "response future polled after completion",
+                )
+            })),
+        }
     }
 }

@@ -20,7 +20,7 @@ use crate::response::{RenderRejection, Renderer, ResponseBody, into_full, reject
 pub(crate) struct Headers<'a>(pub(crate) &'a HeaderMap);
 
 impl HeaderSource for Headers<'_> {
-    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+    fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
         for value in self.0.get_all(name) {
             f(value.as_bytes());
         }
@@ -219,11 +219,12 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
-        let state = match shared.source.extract(&Headers(request.headers())) {
+        let headers = Headers(request.headers());
+        let state = match shared.source.extract(&headers) {
             // The common case, a token seen before: answered from the
-            // verifier's cache without I/O, so no boxed future and no swap of
-            // the inner service.
-            Ok(Some(token)) => match shared.verifier.verify_cached(&token) {
+            // verifier's cache without I/O, copy, boxed future or swap of the
+            // inner service.
+            Ok(Some(token)) => match shared.verifier.verify_cached(token) {
                 Some(outcome) => match admit(shared, outcome, &mut request) {
                     Ok(()) => State::Inner {
                         future: self.inner.call(request),
@@ -235,6 +236,7 @@ where
                     let clone = self.inner.clone();
                     let service = std::mem::replace(&mut self.inner, clone);
                     let verifier = shared.verifier.clone();
+                    let token = token.to_owned();
                     State::Verifying {
                         verification: Box::pin(async move { verifier.verify(&token).await }),
                         pending: Some((request, service)),

@@ -14,18 +14,19 @@ use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, web};
 use cognito_jwt::{Claims, Requirement};
 use cognito_jwt_actix::{Authenticated, CognitoAuth, Require};
 use demo_support::{Demo, responses, rules};
+use serde::Serialize;
 
 /// A route that needs a verified token meeting `rule`, answered with
 /// `status` and the JSON `respond` builds from the claims.
 ///
 /// Authentication wraps each route (as axum-api's `route_layer`), so an
 /// unknown path is 404 and an unknown method 405, with or without a token.
-fn protected(
+fn protected<T: Serialize + 'static>(
     route: Route,
     auth: &CognitoAuth,
     rule: Requirement,
     status: fn() -> HttpResponseBuilder,
-    respond: fn(&Claims) -> serde_json::Value,
+    respond: fn(&Claims) -> T,
 ) -> Route {
     route
         .to(move |Authenticated(claims): Authenticated| async move {

@@ -14,7 +14,6 @@ use cognito_jwt_tower::{
     AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
 };
 use demo_support::{responses, rules};
-use serde_json::Value;
 
 /// `GET /orders` needs `orders/read`.
 struct OrdersRead;
@@ -28,27 +27,29 @@ impl ScopeSet for OrdersWrite {
     const SCOPES: &'static [&'static str] = &[demo_support::ORDERS_WRITE];
 }
 
-async fn health() -> Json<Value> {
+async fn health() -> Json<responses::Health> {
     Json(responses::health())
 }
 
-async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
+async fn me(AccessToken(claims): AccessToken) -> Json<responses::Me> {
     Json(responses::me(&claims))
 }
 
-async fn profile(IdToken(claims): IdToken) -> Json<Value> {
+async fn profile(IdToken(claims): IdToken) -> Json<responses::Profile> {
     Json(responses::profile(&claims))
 }
 
-async fn list_orders(token: RequireScope<OrdersRead>) -> Json<Value> {
+async fn list_orders(token: RequireScope<OrdersRead>) -> Json<responses::Orders> {
     Json(responses::orders(&token))
 }
 
-async fn create_order(token: RequireScope<OrdersWrite>) -> (StatusCode, Json<Value>) {
+async fn create_order(
+    token: RequireScope<OrdersWrite>,
+) -> (StatusCode, Json<responses::OrderCreated>) {
     (StatusCode::CREATED, Json(responses::order_created(&token)))
 }
 
-async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<Value> {
+async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<responses::Admin> {
     Json(responses::admin(&claims))
 }
 

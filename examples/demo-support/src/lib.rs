@@ -300,62 +300,170 @@ pub mod rules {
 }
 
 /// The JSON bodies of successful answers, built from verified claims.
+///
+/// Each body is a small type that serializes straight from the [`Claims`]
+/// (an `Arc` clone): no intermediate `serde_json::Value` tree, no copies of
+/// the claim strings. Return them from a handler with `Json(...)` (axum) or
+/// `HttpResponse::Ok().json(...)` (actix-web).
+///
+/// [`Claims`]: cognito_jwt::Claims
 pub mod responses {
     use cognito_jwt::Claims;
-    use serde_json::{Value, json};
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+    /// A claim that holds a list (`scope`, `cognito:groups`), as a JSON array
+    /// written straight from the claims' iterator.
+    struct List<F>(F);
+
+    impl<'a, F, I> Serialize for List<F>
+    where
+        F: Fn() -> I,
+        I: Iterator<Item = &'a str>,
+    {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq((self.0)())
+        }
+    }
 
     /// `GET /health` (200): `{"status":"ok"}`.
-    pub fn health() -> Value {
-        json!({ "status": "ok" })
+    #[derive(Debug, Clone, Copy)]
+    pub struct Health;
+
+    impl Serialize for Health {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut body = serializer.serialize_struct("Health", 1)?;
+            body.serialize_field("status", "ok")?;
+            body.end()
+        }
+    }
+
+    /// `GET /health` (200).
+    pub fn health() -> Health {
+        Health
     }
 
     /// `GET /me` (200): `sub`, `username`, `client_id`, `scopes`, `groups`.
-    pub fn me(claims: &Claims) -> Value {
-        json!({
-            "sub": claims.sub(),
-            "username": claims.username(),
-            "client_id": claims.client_id(),
-            "scopes": claims.scopes().collect::<Vec<_>>(),
-            "groups": claims.groups().collect::<Vec<_>>(),
-        })
+    #[derive(Debug, Clone)]
+    pub struct Me(Claims);
+
+    impl Serialize for Me {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let claims = &self.0;
+            let mut body = serializer.serialize_struct("Me", 5)?;
+            body.serialize_field("sub", claims.sub())?;
+            body.serialize_field("username", &claims.username())?;
+            body.serialize_field("client_id", &claims.client_id())?;
+            body.serialize_field("scopes", &List(|| claims.scopes()))?;
+            body.serialize_field("groups", &List(|| claims.groups()))?;
+            body.end()
+        }
+    }
+
+    /// `GET /me` (200).
+    pub fn me(claims: &Claims) -> Me {
+        Me(claims.clone())
     }
 
     /// `GET /profile` (200): `sub`, `username`, `email` (null when absent).
-    pub fn profile(claims: &Claims) -> Value {
-        json!({
-            "sub": claims.sub(),
-            "username": claims.username(),
-            "email": claims.id_token().and_then(|t| t.email.as_deref()),
-        })
+    #[derive(Debug, Clone)]
+    pub struct Profile(Claims);
+
+    impl Serialize for Profile {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let claims = &self.0;
+            let mut body = serializer.serialize_struct("Profile", 3)?;
+            body.serialize_field("sub", claims.sub())?;
+            body.serialize_field("username", &claims.username())?;
+            body.serialize_field("email", &claims.id_token().and_then(|t| t.email.as_deref()))?;
+            body.end()
+        }
     }
 
-    /// `GET /orders` (200): a fixed list of orders and who asked.
-    pub fn orders(claims: &Claims) -> Value {
-        json!({
-            "orders": [
-                { "id": "1001", "item": "coffee beans", "quantity": 2 },
-                { "id": "1002", "item": "filter papers", "quantity": 1 },
-            ],
-            "requested_by": claims.sub(),
-        })
+    /// `GET /profile` (200).
+    pub fn profile(claims: &Claims) -> Profile {
+        Profile(claims.clone())
+    }
+
+    /// One order of the fixed demo list.
+    #[derive(Debug, Clone, Copy, serde::Serialize)]
+    pub struct Order {
+        /// Order number.
+        pub id: &'static str,
+        /// What was ordered.
+        pub item: &'static str,
+        /// How many.
+        pub quantity: u32,
+    }
+
+    /// The demo's orders.
+    pub const ORDERS: [Order; 2] = [
+        Order {
+            id: "1001",
+            item: "coffee beans",
+            quantity: 2,
+        },
+        Order {
+            id: "1002",
+            item: "filter papers",
+            quantity: 1,
+        },
+    ];
+
+    /// `GET /orders` (200): the fixed list of [`ORDERS`] and who asked.
+    #[derive(Debug, Clone)]
+    pub struct Orders(Claims);
+
+    impl Serialize for Orders {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut body = serializer.serialize_struct("Orders", 2)?;
+            body.serialize_field("orders", &ORDERS)?;
+            body.serialize_field("requested_by", self.0.sub())?;
+            body.end()
+        }
+    }
+
+    /// `GET /orders` (200).
+    pub fn orders(claims: &Claims) -> Orders {
+        Orders(claims.clone())
     }
 
     /// `POST /orders` (201): the created order and who created it.
-    pub fn order_created(claims: &Claims) -> Value {
-        json!({
-            "id": "1003",
-            "status": "created",
-            "created_by": claims.sub(),
-        })
+    #[derive(Debug, Clone)]
+    pub struct OrderCreated(Claims);
+
+    impl Serialize for OrderCreated {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut body = serializer.serialize_struct("OrderCreated", 3)?;
+            body.serialize_field("id", "1003")?;
+            body.serialize_field("status", "created")?;
+            body.serialize_field("created_by", self.0.sub())?;
+            body.end()
+        }
+    }
+
+    /// `POST /orders` (201).
+    pub fn order_created(claims: &Claims) -> OrderCreated {
+        OrderCreated(claims.clone())
     }
 
     /// `GET /admin` (200): a greeting for an administrator.
-    pub fn admin(claims: &Claims) -> Value {
-        json!({
-            "admin": true,
-            "sub": claims.sub(),
-            "username": claims.username(),
-        })
+    #[derive(Debug, Clone)]
+    pub struct Admin(Claims);
+
+    impl Serialize for Admin {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let claims = &self.0;
+            let mut body = serializer.serialize_struct("Admin", 3)?;
+            body.serialize_field("admin", &true)?;
+            body.serialize_field("sub", claims.sub())?;
+            body.serialize_field("username", &claims.username())?;
+            body.end()
+        }
+    }
+
+    /// `GET /admin` (200).
+    pub fn admin(claims: &Claims) -> Admin {
+        Admin(claims.clone())
     }
 }
 
