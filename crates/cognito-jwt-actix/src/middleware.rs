@@ -38,7 +38,14 @@ pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 impl HeaderSource for ActixHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
-        for value in self.0.get_all(name) {
+        use actix_web::http::header;
+        // The two names asked on every request, without parsing `name`.
+        let values = match name {
+            "authorization" => self.0.get_all(header::AUTHORIZATION),
+            "cookie" => self.0.get_all(header::COOKIE),
+            other => self.0.get_all(other),
+        };
+        for value in values {
             f(value.as_bytes());
         }
     }
