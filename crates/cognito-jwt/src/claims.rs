@@ -10,12 +10,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::error::{ClaimError, Error, MalformedToken, Segment, capped};
+use crate::jwk::VerifyingKey;
 
 /// What a Cognito token is for, from its `token_use` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,8 +48,8 @@ impl fmt::Display for TokenUse {
 pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 
 /// The claims validation needs, read in one pass over the signed payload.
-/// `iss` and `token_use` are only compared, so they borrow from the payload;
-/// [`CoreClaims::detach`] drops them before the payload moves into [`Claims`].
+/// Strings borrow from the payload; [`CoreClaims::detach`] turns the ones
+/// [`Claims`] keeps into spans before the payload moves into it.
 #[derive(Debug, Default)]
 pub(crate) struct CoreClaims<'de> {
     pub(crate) iss: Option<Cow<'de, str>>,
@@ -103,6 +104,7 @@ impl Text {
 /// The validated claims a [`Claims`] keeps.
 #[derive(Debug, Default)]
 pub(crate) struct Kept {
+    iss: Option<Text>,
     sub: Option<Text>,
     client_id: Option<Text>,
     scope: Option<Text>,
@@ -137,6 +139,38 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A member name of the payload: one of the core claims, or any other name
+/// (borrowed from the input when it has no escapes). Escaped names are
+/// matched after unescaping, as the typed views and [`Claims::all`] see them.
+enum Member<'de> {
+    Core(Field),
+    Other(Cow<'de, str>),
+}
+
+impl<'de> Deserialize<'de> for Member<'de> {
+    #[inline(always)]
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MemberVisitor;
+        impl<'de> Visitor<'de> for MemberVisitor {
+            type Value = Member<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Member<'de>, E> {
+                Ok(Field::of(v).map_or(Member::Other(Cow::Borrowed(v)), Member::Core))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Member<'de>, E> {
+                Ok(Field::of(v)
+                    .map_or_else(|| Member::Other(Cow::Owned(v.to_owned())), Member::Core))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Member<'de>, E> {
+                Ok(Field::of(&v).map_or(Member::Other(Cow::Owned(v)), Member::Core))
+            }
+        }
+        d.deserialize_str(MemberVisitor)
     }
 }
 
@@ -186,11 +220,19 @@ impl<'de> Deserialize<'de> for Skip {
     }
 }
 
-/// Tracks member names of one JSON object and reports the first repeat.
-/// Names are compared by a cheap fingerprint before any string comparison;
-/// past 32 names a hash set keeps hostile inputs cheap.
+/// Other member names kept inline before [`SeenKeys`] moves to a hash set.
+const INLINE_NAMES: usize = 16;
+
+/// Tracks member names of one JSON object and reports the first repeat,
+/// without allocating for a normal token. Names the caller knows (the core
+/// claims) are one bit each; other names are compared by a cheap fingerprint
+/// before any string comparison. Past [`INLINE_NAMES`] of them, or for a name
+/// that had escapes, a hash set keeps hostile inputs cheap.
 pub(crate) struct SeenKeys<'de> {
-    small: Vec<(u64, Cow<'de, str>)>,
+    known: u32,
+    len: usize,
+    fingerprints: [u64; INLINE_NAMES],
+    names: [&'de str; INLINE_NAMES],
     large: Option<HashSet<Cow<'de, str>>>,
 }
 
@@ -210,25 +252,62 @@ fn fingerprint(name: &str) -> u64 {
 impl<'de> SeenKeys<'de> {
     pub(crate) fn new() -> Self {
         SeenKeys {
-            small: Vec::with_capacity(24),
+            known: 0,
+            len: 0,
+            fingerprints: [0; INLINE_NAMES],
+            names: [""; INLINE_NAMES],
             large: None,
         }
     }
 
-    /// Record `key`; `false` if it was already there.
-    pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
+    /// Record the known name number `index` (below 32); `false` if it was already there.
+    fn insert_known(&mut self, index: u32) -> bool {
+        let bit = 1u32 << (index & 31);
+        let fresh = self.known & bit == 0;
+        self.known |= bit;
+        fresh
+    }
+
+    /// Record `key`; `false` if it was already there. Callers never pass a
+    /// name they record with [`SeenKeys::insert_known`].
+    #[expect(
+        clippy::ptr_arg,
+        reason = "a borrowed name is kept inline for 'de, an owned one is not"
+    )]
+    pub(crate) fn insert(&mut self, key: &Cow<'de, str>) -> bool {
         if let Some(set) = &mut self.large {
-            return set.insert(key);
+            return set.insert(key.clone());
         }
-        let fp = fingerprint(&key);
-        if self.small.iter().any(|(f, k)| *f == fp && *k == key) {
-            return false;
+        let slot = match key {
+            Cow::Borrowed(name) => {
+                let fp = fingerprint(name);
+                let mut seen = self.fingerprints.iter().zip(&self.names).take(self.len);
+                if seen.any(|(f, k)| *f == fp && k == name) {
+                    return false;
+                }
+                self.fingerprints
+                    .get_mut(self.len)
+                    .zip(self.names.get_mut(self.len))
+                    .map(|(f, k)| (f, k, fp, *name))
+            }
+            Cow::Owned(_) => None,
+        };
+        match slot {
+            Some((f, k, fp, name)) => {
+                *f = fp;
+                *k = name;
+                self.len += 1;
+                true
+            }
+            None => {
+                let names = self.names.iter().take(self.len);
+                let mut set: HashSet<Cow<'de, str>> =
+                    names.map(|name| Cow::Borrowed(*name)).collect();
+                let fresh = set.insert(key.clone());
+                self.large = Some(set);
+                fresh
+            }
         }
-        self.small.push((fp, key));
-        if self.small.len() > 32 {
-            self.large = Some(self.small.drain(..).map(|(_, k)| k).collect());
-        }
-        true
     }
 }
 
@@ -259,7 +338,7 @@ where
     let mut seen = SeenKeys::new();
     let mut duplicate = None;
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-        if seen.insert(key.clone()) {
+        if seen.insert(&key) {
             on_member(&key, &mut map)?;
         } else {
             map.next_value::<IgnoredAny>()?;
@@ -293,6 +372,7 @@ pub(crate) enum ClaimValue<'de> {
 }
 
 impl<'de> Deserialize<'de> for ClaimValue<'de> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ClaimVisitor;
         impl<'de> Visitor<'de> for ClaimVisitor {
@@ -406,6 +486,7 @@ impl<'de> CoreClaims<'de> {
     pub(crate) fn detach(self, payload: &str) -> Kept {
         let text = |c: Option<Cow<'_, str>>| c.map(|c| Text::of(c, payload));
         Kept {
+            iss: text(self.iss),
             sub: text(self.sub),
             client_id: text(self.client_id),
             scope: text(self.scope),
@@ -423,6 +504,7 @@ impl<'de> CoreClaims<'de> {
         }
     }
 
+    #[inline(always)]
     fn set(&mut self, field: Field, value: ClaimValue<'de>) {
         let name = field.name();
         let result = match field {
@@ -448,46 +530,63 @@ impl<'de> CoreClaims<'de> {
         }
     }
 
-    /// Parse the decoded payload. Structural problems are errors now;
-    /// claims of the wrong type are kept in `type_error` for after the signature check.
-    pub(crate) fn parse(payload: &'de str) -> Result<CoreClaims<'de>, Error> {
-        struct CoreVisitor;
-        impl<'de> Visitor<'de> for CoreVisitor {
-            type Value = Result<CoreClaims<'de>, ObjectError>;
+    /// Parse the decoded payload into `self` (a default value): written in
+    /// place, never moved through the parser's layers. Structural problems
+    /// are errors now; claims of the wrong type are kept in `type_error` for
+    /// after the signature check.
+    pub(crate) fn parse_into(&mut self, payload: &'de str) -> Result<(), Error> {
+        struct CoreSeed<'a, 'de>(&'a mut CoreClaims<'de>);
+        impl<'de> DeserializeSeed<'de> for CoreSeed<'_, 'de> {
+            type Value = Result<(), ObjectError>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_map(self)
+            }
+        }
+        impl<'de> Visitor<'de> for CoreSeed<'_, 'de> {
+            type Value = Result<(), ObjectError>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let mut claims = CoreClaims::default();
-                let outcome = visit_object(map, |name, map| {
-                    if let Some(field) = Field::of(name) {
-                        let value = map.next_value::<ClaimValue<'de>>()?;
-                        claims.set(field, value);
-                    } else {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut seen = SeenKeys::new();
+                let mut duplicate = None;
+                while let Some(member) = map.next_key::<Member<'de>>()? {
+                    let fresh = match &member {
+                        Member::Core(field) => seen.insert_known(*field as u32),
+                        Member::Other(name) => seen.insert(name),
+                    };
+                    match member {
+                        Member::Core(field) if fresh => {
+                            let value = map.next_value::<ClaimValue<'de>>()?;
+                            self.0.set(field, value);
+                        }
                         // Depth-limited, so every payload that verifies can be read again.
-                        map.next_value::<Skip>()?;
+                        Member::Other(_) if fresh => map.next_value::<Skip>().map(|_| ())?,
+                        member => {
+                            map.next_value::<IgnoredAny>()?;
+                            duplicate.get_or_insert_with(|| match &member {
+                                Member::Core(field) => field.name().to_owned(),
+                                Member::Other(name) => capped(name),
+                            });
+                        }
                     }
-                    Ok(())
-                })?;
-                Ok(outcome.map(|()| claims))
-            }
-        }
-        struct Wrapper<'de>(Result<CoreClaims<'de>, ObjectError>);
-        impl<'de> Deserialize<'de> for Wrapper<'de> {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_map(CoreVisitor).map(Wrapper)
-            }
-        }
-        // From a `str`: serde_json does not validate UTF-8 again string by string.
-        match serde_json::from_str::<Wrapper<'de>>(payload) {
-            Ok(Wrapper(Ok(claims))) => Ok(claims),
-            Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
-                Err(MalformedToken::DuplicateMember {
-                    segment: Segment::Payload,
-                    name,
                 }
-                .into())
+                Ok(duplicate.map_or(Ok(()), |name| Err(ObjectError::Duplicate(name))))
             }
+        }
+        // From a `str`: serde_json does not validate UTF-8 again string by
+        // string. The same steps as `serde_json::from_str`, with a seed.
+        let mut de = serde_json::Deserializer::from_str(payload);
+        let outcome = CoreSeed(self)
+            .deserialize(&mut de)
+            .and_then(|outcome| de.end().map(|()| outcome));
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(ObjectError::Duplicate(name))) => Err(MalformedToken::DuplicateMember {
+                segment: Segment::Payload,
+                name,
+            }
+            .into()),
             Err(e) => Err(json_error(Segment::Payload, &e).into()),
         }
     }
@@ -569,8 +668,8 @@ struct ClaimsInner {
     core: Kept,
     token_use: TokenUse,
     exp: i64,
-    issuer: Arc<str>,
-    kid: String,
+    /// The key that verified the signature (its `kid` is the token's).
+    key: Arc<VerifyingKey>,
     alg: Algorithm,
     /// The signed payload, exactly as decoded.
     payload: String,
@@ -584,10 +683,10 @@ impl fmt::Debug for Claims {
         f.debug_struct("Claims")
             .field("token_use", &self.0.token_use)
             .field("sub", &self.sub())
-            .field("iss", &self.0.issuer)
+            .field("iss", &self.issuer())
             .field("client_id", &self.client_id())
             .field("exp", &self.0.exp)
-            .field("kid", &self.0.kid)
+            .field("kid", &self.0.key.kid)
             .finish_non_exhaustive()
     }
 }
@@ -597,8 +696,7 @@ impl Claims {
     pub(crate) fn new(
         core: Kept,
         token_use: TokenUse,
-        issuer: Arc<str>,
-        kid: String,
+        key: Arc<VerifyingKey>,
         alg: Algorithm,
         payload: String,
     ) -> Claims {
@@ -607,8 +705,7 @@ impl Claims {
             core,
             token_use,
             exp,
-            issuer,
-            kid,
+            key,
             alg,
             payload,
             id: OnceLock::new(),
@@ -637,7 +734,7 @@ impl Claims {
 
     /// The issuer (`iss`), exactly as in the token.
     pub fn issuer(&self) -> &str {
-        &self.0.issuer
+        self.text(&self.0.core.iss).unwrap_or_default()
     }
 
     /// The app client: `client_id` of an access token, `aud` of an ID token.
@@ -706,7 +803,7 @@ impl Claims {
 
     /// The `kid` of the key that signed the token.
     pub fn key_id(&self) -> &str {
-        &self.0.kid
+        &self.0.key.kid
     }
 
     /// The algorithm the token was signed with.
@@ -969,5 +1066,68 @@ impl AccessTokenClaims {
             .unwrap_or_default()
             .split(' ')
             .filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_keys_reports_repeats_inline_spilled_and_escaped() {
+        let names: Vec<String> = (0..40).map(|i| format!("claim_{i}")).collect();
+        let mut seen = SeenKeys::new();
+        for (i, name) in names.iter().enumerate() {
+            assert!(seen.insert(&Cow::Borrowed(name.as_str())), "first {name}");
+            // Every earlier name is still known, before and after the spill.
+            for earlier in names.iter().take(i + 1) {
+                assert!(
+                    !seen.insert(&Cow::Borrowed(earlier.as_str())),
+                    "repeat {earlier}"
+                );
+            }
+        }
+
+        // A name that had escapes (owned) matches an inline borrowed one.
+        let mut seen = SeenKeys::new();
+        assert!(seen.insert(&Cow::Borrowed("event_id")));
+        assert!(!seen.insert(&Cow::Owned("event_id".to_owned())));
+        assert!(seen.insert(&Cow::Owned("jti".to_owned())));
+        assert!(!seen.insert(&Cow::Borrowed("jti")));
+
+        // Known names are one bit each.
+        let mut seen = SeenKeys::new();
+        assert!(seen.insert_known(Field::Exp as u32));
+        assert!(seen.insert_known(Field::Iat as u32));
+        assert!(!seen.insert_known(Field::Exp as u32));
+    }
+
+    #[test]
+    fn duplicate_members_are_rejected_however_spelled() {
+        for payload in [
+            r#"{"exp":1,"sub":"a","exp":2}"#,
+            r#"{"exp":1,"\u0065xp":2}"#,
+            r#"{"jti":"a","sub":"b","jti":"c"}"#,
+            r#"{"jti":"a","\u006ati":"c"}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"r":18,"a":19}"#,
+        ] {
+            let mut core = CoreClaims::default();
+            let err = core.parse_into(payload).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Malformed(MalformedToken::DuplicateMember {
+                        segment: Segment::Payload,
+                        ..
+                    })
+                ),
+                "{payload}: {err:?}"
+            );
+        }
+        let mut core = CoreClaims::default();
+        core.parse_into(r#"{"exp":1,"sub":"s","jti":"a","x":[1,{"y":2}]}"#)
+            .unwrap();
+        assert_eq!(core.exp, Some(1));
+        assert_eq!(core.sub.as_deref(), Some("s"));
     }
 }

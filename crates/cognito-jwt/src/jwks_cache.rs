@@ -192,15 +192,37 @@ impl JwksCache {
     }
 
     fn usable(&self, state: &State, now: Instant) -> Option<Arc<KeySet>> {
+        self.usable_ref(state, now).cloned()
+    }
+
+    fn usable_ref<'s>(&self, state: &'s State, now: Instant) -> Option<&'s Arc<KeySet>> {
         let keys = state.keys.as_ref()?;
         match (&self.source, state.fetched_at) {
-            (Source::Static, _) => Some(Arc::clone(keys)),
+            (Source::Static, _) => Some(keys),
             (Source::Remote { .. }, Some(at)) => {
                 let limit = self.options.refresh_interval + self.options.max_stale;
-                (now.saturating_duration_since(at) <= limit).then(|| Arc::clone(keys))
+                (now.saturating_duration_since(at) <= limit).then_some(keys)
             }
             (Source::Remote { .. }, None) => None,
         }
+    }
+
+    /// The key with this `kid` when the current key set is usable and has
+    /// it: no fetch and no `await`, the key found under the read lock (the
+    /// set's reference count is not touched). Starts a background refresh
+    /// when one is due, as [`JwksCache::key`] does. `None` means
+    /// [`JwksCache::key`] must decide: no usable set, or an unknown `kid`.
+    pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<Arc<VerifyingKey>> {
+        let now = Instant::now();
+        let (key, due) = {
+            let state = self.read();
+            let keys = self.usable_ref(&state, now)?;
+            (keys.get(kid).cloned(), self.refresh_due(&state, now))
+        };
+        if due {
+            self.refresh_in_background();
+        }
+        key
     }
 
     /// The key with this `kid`, fetching or refetching as the policy allows.

@@ -5,6 +5,7 @@
 //! object without duplicate members, and key material or key URLs in the
 //! header (`jwk`, `jku`, `x5u`, `x5c`) are never read.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{IgnoredAny, MapAccess, Visitor};
@@ -17,12 +18,13 @@ use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
 /// Longest `kid` accepted; real ones are a few dozen bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;
 
-/// The header members the verifier acts on.
+/// The header members the verifier acts on. `kid` and `typ` borrow from the
+/// decoded header (in the caller's [`Scratch`]) unless they had escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Header {
+pub(crate) struct Header<'a> {
     pub(crate) alg: Algorithm,
-    pub(crate) kid: String,
-    pub(crate) typ: Option<String>,
+    pub(crate) kid: Cow<'a, str>,
+    pub(crate) typ: Option<Cow<'a, str>>,
 }
 
 /// A decoded compact JWS whose structure and header are acceptable.
@@ -30,78 +32,127 @@ pub(crate) struct Header {
 pub(crate) struct Compact<'a> {
     /// `header.payload`, the bytes the signature covers.
     pub(crate) signing_input: &'a [u8],
-    pub(crate) header: Header,
+    pub(crate) header: Header<'a>,
     pub(crate) payload: Vec<u8>,
-    pub(crate) signature: Vec<u8>,
+    pub(crate) signature: &'a [u8],
 }
 
-/// Bytes decoded into a stack buffer when they fit, else onto the heap: the
-/// header is parsed and dropped at once, so it needs no allocation.
-pub(crate) struct Decoded<const N: usize> {
+/// Where [`parse`] decodes the header and the signature: a stack buffer each
+/// (RSA-4096 signatures and any real header fit), so a verification
+/// allocates neither. Larger ones go to the heap.
+pub(crate) struct Scratch {
+    header: Decoded<512>,
+    signature: Decoded<512>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        Scratch {
+            header: Decoded::new(),
+            signature: Decoded::new(),
+        }
+    }
+}
+
+/// Bytes decoded into a stack buffer when they fit, else onto the heap.
+struct Decoded<const N: usize> {
     inline: [u8; N],
-    len: usize,
-    heap: Option<Vec<u8>>,
+    heap: Vec<u8>,
 }
 
 impl<const N: usize> Decoded<N> {
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        match &self.heap {
-            Some(v) => v,
-            None => self.inline.get(..self.len).unwrap_or_default(),
+    fn new() -> Self {
+        Decoded {
+            inline: [0; N],
+            heap: Vec::new(),
         }
     }
-}
 
-fn decode_small<const N: usize>(segment: Segment, text: &str) -> Result<Decoded<N>, Error> {
-    let bad = || Error::from(MalformedToken::Base64(segment));
-    let codec = base64_simd::URL_SAFE_NO_PAD;
-    let n = codec.decoded_length(text.as_bytes()).map_err(|_| bad())?;
-    let mut out = Decoded {
-        inline: [0; N],
-        len: 0,
-        heap: None,
-    };
-    match out.inline.get_mut(..n) {
-        Some(dst) => {
-            out.len = codec
-                .decode(text.as_bytes(), base64_simd::AsOut::as_out(dst))
-                .map_err(|_| bad())?
-                .len();
-        }
-        None => out.heap = Some(decode(segment, text)?),
+    /// Decode `text` (already checked not to be empty) and return the bytes.
+    fn decode(&mut self, segment: Segment, text: &str) -> Result<&[u8], Error> {
+        let bad = || Error::from(MalformedToken::Base64(segment));
+        // SIMD decoding: strict (no padding, canonical trailing bits).
+        let codec = base64_simd::URL_SAFE_NO_PAD;
+        let n = codec.decoded_length(text.as_bytes()).map_err(|_| bad())?;
+        let dst = match self.inline.get_mut(..n) {
+            Some(dst) => dst,
+            None => {
+                self.heap.resize(n, 0);
+                self.heap.as_mut_slice()
+            }
+        };
+        let out = codec
+            .decode(text.as_bytes(), base64_simd::AsOut::as_out(dst))
+            .map_err(|_| bad())?;
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Decode a segment that [`parse`] has already checked is not empty.
 fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
-    // SIMD decoding: strict (no padding, canonical trailing bits), and the
-    // segments of every token are decoded on the cold path.
     base64_simd::URL_SAFE_NO_PAD
         .decode_to_vec(text)
         .map_err(|_| MalformedToken::Base64(segment).into())
 }
 
+/// The error for a token that is not three dot-separated segments.
+fn segment_count_error(token: &str) -> Error {
+    let found = token.bytes().filter(|b| *b == b'.').count() + 1;
+    if found == 5 {
+        MalformedToken::Encrypted
+    } else {
+        MalformedToken::SegmentCount { found }
+    }
+    .into()
+}
+
 /// Split, decode and check the structure and header of `token`.
-pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
+pub(crate) fn parse<'a>(
+    token: &'a str,
+    max_len: usize,
+    scratch: &'a mut Scratch,
+) -> Result<Compact<'a>, Error> {
     if token.len() > max_len {
         return Err(Error::TokenTooLarge {
             size: token.len(),
             max: max_len,
         });
     }
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        let found = token.split('.').count();
-        return Err(if found == 5 {
-            MalformedToken::Encrypted
-        } else {
-            MalformedToken::SegmentCount { found }
-        }
-        .into());
+    // The first and the last dot, found from either end, so the long payload
+    // is not scanned for dots: one in it makes its base64url invalid, and
+    // every error below is turned into the segment-count error that splitting
+    // on every dot would have reported first.
+    let (Some(first), Some(last)) = (token.find('.'), token.rfind('.')) else {
+        return Err(segment_count_error(token));
     };
+    let (Some(h), Some(p), Some(s)) = (
+        token.get(..first),
+        token.get(first + 1..last),
+        token.get(last + 1..),
+    ) else {
+        return Err(segment_count_error(token));
+    };
+    match parse_segments(h, p, s, scratch) {
+        Ok((header, payload, signature)) => Ok(Compact {
+            signing_input: token.as_bytes().get(..last).unwrap_or_default(),
+            header,
+            payload,
+            signature,
+        }),
+        Err(_) if p.contains('.') => Err(segment_count_error(token)),
+        Err(e) => Err(e),
+    }
+}
+
+type Segments<'a> = (Header<'a>, Vec<u8>, &'a [u8]);
+
+/// Decode and check three segments, in the order their errors are reported.
+fn parse_segments<'a>(
+    h: &str,
+    p: &str,
+    s: &str,
+    scratch: &'a mut Scratch,
+) -> Result<Segments<'a>, Error> {
     // Emptiness first for all three, so a stripped signature is named as such.
     for (segment, text) in [
         (Segment::Header, h),
@@ -112,23 +163,18 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
             return Err(MalformedToken::EmptySegment(segment).into());
         }
     }
-    let header_bytes = decode_small::<512>(Segment::Header, h)?;
-    let header = match cognito_header(header_bytes.as_slice()) {
+    let Scratch {
+        header: header_buf,
+        signature: signature_buf,
+    } = scratch;
+    let header_bytes = header_buf.decode(Segment::Header, h)?;
+    let header = match cognito_header(header_bytes) {
         Some(header) => header,
-        None => parse_header(header_bytes.as_slice())?,
+        None => parse_header(header_bytes)?,
     };
     let payload = decode(Segment::Payload, p)?;
-    let signature = decode(Segment::Signature, s)?;
-    let signing_input = token
-        .as_bytes()
-        .get(..h.len() + 1 + p.len())
-        .unwrap_or_default();
-    Ok(Compact {
-        signing_input,
-        header,
-        payload,
-        signature,
-    })
+    let signature = signature_buf.decode(Segment::Signature, s)?;
+    Ok((header, payload, signature))
 }
 
 /// Cognito's header, byte for byte: `{"kid":"<kid>","alg":"<alg>"}` with a
@@ -136,7 +182,7 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
 /// `alg`. For exactly these bytes a JSON parser yields the same two members,
 /// so reading them directly changes no outcome; any other header (spaces,
 /// more members, escapes, another order) goes through [`parse_header`].
-fn cognito_header(bytes: &[u8]) -> Option<Header> {
+fn cognito_header(bytes: &[u8]) -> Option<Header<'_>> {
     let rest = bytes.strip_prefix(br#"{"kid":""#)?;
     let kid_end = rest.iter().position(|b| *b == b'"')?;
     let (kid, rest) = rest.split_at(kid_end);
@@ -152,7 +198,7 @@ fn cognito_header(bytes: &[u8]) -> Option<Header> {
     let alg = Algorithm::from_name(std::str::from_utf8(alg).ok()?)?;
     Some(Header {
         alg,
-        kid: std::str::from_utf8(kid).ok()?.to_owned(),
+        kid: Cow::Borrowed(std::str::from_utf8(kid).ok()?),
         typ: None,
     })
 }
@@ -167,7 +213,7 @@ struct RawHeader<'de> {
     b64: bool,
 }
 
-fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
+fn parse_header(bytes: &[u8]) -> Result<Header<'_>, Error> {
     struct HeaderVisitor;
     impl<'de> Visitor<'de> for HeaderVisitor {
         type Value = Result<RawHeader<'de>, ObjectError>;
@@ -239,14 +285,14 @@ fn parse_header(bytes: &[u8]) -> Result<Header, Error> {
         }
     }
     let kid = match raw.kid {
-        Some(ClaimValue::Str(kid)) => kid.into_owned(),
+        Some(ClaimValue::Str(kid)) => kid,
         _ => return Err(HeaderError::MissingKeyId.into()),
     };
     if kid.is_empty() || kid.len() > MAX_KID_LEN {
         return Err(HeaderError::InvalidKeyId { max: MAX_KID_LEN }.into());
     }
     let typ = match raw.typ {
-        Some(ClaimValue::Str(t)) => Some(t.into_owned()),
+        Some(ClaimValue::Str(t)) => Some(t),
         _ => None,
     };
     Ok(Header { alg, kid, typ })
@@ -272,7 +318,8 @@ mod tests {
             r#"{"alg":"RS256","kid":"k1","jku":"https://evil.example/jwks","jwk":{"kty":"oct","k":"AA"}}"#,
             "{}",
         );
-        let c = parse(&t, 16 * 1024).unwrap();
+        let mut scratch = Scratch::new();
+        let c = parse(&t, 16 * 1024, &mut scratch).unwrap();
         assert_eq!(c.header.alg, Algorithm::RS256);
         assert_eq!(c.header.kid, "k1");
         assert_eq!(c.signature, b"sig");
@@ -359,7 +406,12 @@ mod tests {
             ),
         ];
         for (t, expected) in cases {
-            assert_eq!(parse(&t, 16 * 1024).unwrap_err(), expected, "token {t}");
+            let mut scratch = Scratch::new();
+            assert_eq!(
+                parse(&t, 16 * 1024, &mut scratch).unwrap_err(),
+                expected,
+                "token {t}"
+            );
         }
     }
 
@@ -388,10 +440,72 @@ mod tests {
     }
 
     #[test]
+    fn extra_dots_are_counted_before_any_other_error() {
+        // Splitting on every dot, as the structure check is specified.
+        fn by_split(t: &str) -> Option<Error> {
+            let found = t.split('.').count();
+            (found != 3).then(|| {
+                if found == 5 {
+                    MalformedToken::Encrypted.into()
+                } else {
+                    MalformedToken::SegmentCount { found }.into()
+                }
+            })
+        }
+        let h = b64(r#"{"kid":"k","alg":"RS256"}"#);
+        let bad_h = b64(r#"{"kid":"k","alg":"none"}"#);
+        let p = b64(r#"{"sub":"a"}"#);
+        let tokens = [
+            String::new(),
+            ".".into(),
+            "..".into(),
+            "...".into(),
+            "....".into(),
+            "abc".into(),
+            format!("{h}.{p}"),
+            format!("{h}..{p}.c2ln"),
+            format!("{h}.{p}..c2ln"),
+            format!("{h}.{p}.c2ln."),
+            format!(".{h}.{p}.c2ln"),
+            format!("{bad_h}.{p}.x.c2ln"),
+            format!("{h}.a.b.c2ln"),
+            format!("{h}.{p}.{p}.{p}.c2ln"),
+            format!("{h}.{p}.c2ln"),
+            format!("{bad_h}.{p}.c2ln"),
+        ];
+        for t in tokens {
+            let got = parse(&t, 16 * 1024, &mut Scratch::new()).err();
+            match by_split(&t) {
+                Some(expected) => assert_eq!(got, Some(expected), "token {t:?}"),
+                None => assert!(
+                    !matches!(
+                        got,
+                        Some(Error::Malformed(
+                            MalformedToken::SegmentCount { .. } | MalformedToken::Encrypted
+                        ))
+                    ),
+                    "token {t:?}: {got:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn long_signatures_and_headers_are_decoded_on_the_heap() {
+        let header = format!(r#"{{"kid":"k","alg":"RS256","x":"{}"}}"#, "a".repeat(600));
+        let sig = URL_SAFE_NO_PAD.encode([7u8; 1024]);
+        let t = format!("{}.{}.{sig}", b64(&header), b64("{}"));
+        let mut scratch = Scratch::new();
+        let c = parse(&t, 16 * 1024, &mut scratch).unwrap();
+        assert_eq!(c.header.kid, "k");
+        assert_eq!(c.signature, [7u8; 1024]);
+    }
+
+    #[test]
     fn size_cap_applies_before_parsing() {
         let t = "a".repeat(100);
         assert_eq!(
-            parse(&t, 64).unwrap_err(),
+            parse(&t, 64, &mut Scratch::new()).unwrap_err(),
             Error::TokenTooLarge { size: 100, max: 64 }
         );
     }

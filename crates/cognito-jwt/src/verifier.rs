@@ -10,8 +10,9 @@ use crate::claims::{Claims, CoreClaims, TokenUse};
 use crate::clock::Clock;
 use crate::config::{Issuer, VerifierBuilder};
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
+use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
-use crate::token::{self, Compact};
+use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
 /// Which app clients are accepted.
@@ -184,18 +185,47 @@ impl Verifier {
     }
 
     async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
+        // Everything runs synchronously when the issuer's current key set has
+        // the token's key, which is nearly always.
+        let mut missing = None;
+        let first = self.verify_sync(token, |store, kid| {
+            store.cached_key(kid).ok_or_else(|| {
+                missing = Some((Arc::clone(store), kid.to_owned()));
+                Error::InvalidSignature
+            })
+        });
+        match (first, missing) {
+            (result, None) => result,
+            // The key set must be fetched, or the `kid` is unknown: let the key
+            // store decide (it may wait for a fetch), then verify again with it.
+            (_, Some((store, kid))) => {
+                // Boxed: the fetch machinery stays out of every verification's future.
+                let key = Box::pin(store.key(&kid)).await?;
+                self.verify_sync(token, move |_, _| Ok(key))
+            }
+        }
+    }
+
+    /// Every check, with `key_for` finding the key for the token's `kid` in
+    /// its issuer's store. Header and signature are decoded on the stack.
+    fn verify_sync<K>(&self, token: &str, key_for: K) -> Result<Claims, Error>
+    where
+        K: FnOnce(&Arc<JwksCache>, &str) -> Result<Arc<VerifyingKey>, Error>,
+    {
         let inner = &*self.0;
+        let mut scratch = Scratch::new();
         let Compact {
             signing_input,
             header,
             payload,
             signature,
-        } = token::parse(token, inner.max_token_bytes)?;
+        } = token::parse(token, inner.max_token_bytes, &mut scratch)?;
         // One SIMD UTF-8 pass over the whole payload; the JSON parser then
         // reads a `str` and skips its per-string validation.
         let payload =
             String::from_utf8(payload).map_err(|_| MalformedToken::Json(Segment::Payload))?;
-        let mut core = CoreClaims::parse(&payload)?;
+        let mut core = CoreClaims::default();
+        core.parse_into(&payload)?;
 
         // Route by the (unverified) issuer only to pick a key set.
         let iss = match &core.iss {
@@ -229,8 +259,8 @@ impl Verifier {
             .stores
             .get(trusted.store)
             .ok_or(Error::InvalidSignature)?;
-        let key = store.key(&header.kid).await?;
-        key.verify(header.alg, signing_input, &signature)?;
+        let key = key_for(store, &header.kid)?;
+        key.verify(header.alg, signing_input, signature)?;
 
         // The signature is good: now the claims decide.
         if let Some(e) = core.type_error.take() {
@@ -294,15 +324,9 @@ impl Verifier {
             }
             .into());
         }
-        let claims = Claims::new(
-            core.detach(&payload),
-            token_use,
-            Arc::clone(&trusted.iss),
-            header.kid,
-            header.alg,
-            payload,
-        );
-        if let Some(cache) = &inner.cache {
+        let cache = inner.cache.as_ref().map(|c| (c, Arc::clone(&key)));
+        let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
+        if let Some((cache, key)) = cache {
             let left = exp.saturating_add(inner.leeway).saturating_sub(now);
             cache.insert(token, claims.clone(), key, trusted.store, left);
         }
