@@ -166,19 +166,26 @@ impl JwksCache {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The current key set, if it is still usable (not older than the stale bound).
+    /// Whether `key` is still this issuer's key for `kid` in a usable key set
+    /// (not older than the stale bound): the check of a verified-token cache
+    /// hit. Done under the read lock, without cloning the key set's `Arc` (a
+    /// reference count every request would otherwise bounce between cores).
     /// Starts a background refresh when one is due, so that traffic served
     /// entirely from the verified-token cache still keeps the keys fresh.
-    pub(crate) fn current(self: &Arc<Self>) -> Option<Arc<KeySet>> {
+    pub(crate) fn still_has(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> bool {
         let now = Instant::now();
-        let (keys, due) = {
+        let (found, due) = {
             let state = self.read();
-            (self.usable(&state, now), self.refresh_due(&state, now))
+            let found = self
+                .usable_ref(&state, now)
+                .and_then(|set| set.get(kid))
+                .is_some_and(|k| Arc::ptr_eq(k, key));
+            (found, self.refresh_due(&state, now))
         };
         if due {
             self.refresh_in_background();
         }
-        keys
+        found
     }
 
     fn refresh_due(&self, state: &State, now: Instant) -> bool {

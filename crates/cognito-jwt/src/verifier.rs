@@ -148,12 +148,7 @@ impl Verifier {
         let still_signed = inner
             .stores
             .get(entry.store)
-            .and_then(|s| s.current())
-            .and_then(|set| {
-                set.get(entry.claims.key_id())
-                    .map(|k| Arc::ptr_eq(k, &entry.key))
-            })
-            .unwrap_or(false);
+            .is_some_and(|s| s.still_has(entry.claims.key_id(), &entry.key));
         if !still_signed {
             cache.remove(token);
             return None;
