@@ -21,15 +21,8 @@ fi
 bin=$1
 shift
 seconds=3 rounds=5 connections=16
-while [[ $# -gt 0 ]]; do
-    case $1 in
-        --seconds) seconds=$2; shift 2 ;;
-        --rounds) rounds=$2; shift 2 ;;
-        --connections) connections=$2; shift 2 ;;
-        *) echo "unexpected argument $1" >&2; exit 2 ;;
-    esac
-done
-command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
+source "$(dirname "$0")/lib/wrk.sh"
+parse_wrk_options "$@"
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet -p "$bin"
@@ -51,27 +44,14 @@ if [[ -z $token || -z $base ]]; then
     exit 1
 fi
 
-# One wrk run; prints req/s. Fails on any non-2xx answer or socket error.
-run() {
-    local out
-    out=$(wrk -t1 -c"$connections" -d"${seconds}s" "$@")
-    if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
-        echo "wrk reported errors for $*:" >&2
-        echo "$out" >&2
-        exit 1
-    fi
-    awk '/^Requests\/sec:/ {print $2}' <<<"$out"
-}
-
 declare -a health=() header=() me=()
 for round in $(seq "$rounds"); do
-    health+=("$(run "$base/health")")
-    header+=("$(run -H "Authorization: $token" "$base/health")")
-    me+=("$(run -H "Authorization: $token" "$base/me")")
+    health+=("$(wrk_run "$base/health")")
+    header+=("$(wrk_run -H "Authorization: $token" "$base/health")")
+    me+=("$(wrk_run -H "Authorization: $token" "$base/me")")
     echo "round $round: /health ${health[-1]}  /health+header ${header[-1]}  /me ${me[-1]}" >&2
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 h=$(median "${health[@]}")
 hh=$(median "${header[@]}")
 m=$(median "${me[@]}")

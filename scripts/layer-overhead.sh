@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# What the tower AuthLayer alone costs per request, over loopback HTTP with wrk
+# (Debian: `apt-get install wrk`).
+#
+#   scripts/layer-overhead.sh [--seconds 3] [--rounds 5] [--connections 16]
+#
+# Runs crates/cognito-jwt-tower/examples/layer_overhead.rs: the same handler
+# (the /me body) behind AuthLayer with one reused token (/protected) and
+# behind a layer that only inserts the same pre-verified claims
+# (/unprotected); both requests carry the same Authorization header. The
+# rounds alternate; prints median req/s and the ratio. Any non-2xx fails.
+set -euo pipefail
+
+seconds=3 rounds=5 connections=16
+source "$(dirname "$0")/lib/wrk.sh"
+parse_wrk_options "$@"
+cd "$(dirname "$0")/.."
+
+cargo build --release --quiet -p cognito-jwt-tower --example layer_overhead
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+log=$(mktemp)
+"$target_dir/release/examples/layer_overhead" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
+
+for _ in $(seq 100); do
+    grep -q "^token=" "$log" && break
+    sleep 0.1
+done
+base=$(sed -n 's/^url=//p' "$log")
+token=$(sed -n 's/^token=//p' "$log")
+if [[ -z $token || -z $base ]]; then
+    echo "layer_overhead did not print its URL and token:" >&2
+    cat "$log" >&2
+    exit 1
+fi
+
+declare -a open=() protected=()
+for round in $(seq "$rounds"); do
+    open+=("$(wrk_run -H "Authorization: Bearer $token" "$base/unprotected")")
+    protected+=("$(wrk_run -H "Authorization: Bearer $token" "$base/protected")")
+    echo "round $round: /unprotected ${open[-1]}  /protected ${protected[-1]}" >&2
+done
+
+o=$(median "${open[@]}")
+p=$(median "${protected[@]}")
+echo "AuthLayer overhead ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
+echo "| scenario | req/s | vs unprotected |"
+echo "|---|---:|---:|"
+awk -v o="$o" -v p="$p" 'BEGIN {
+    printf "| same handler, claims inserted, no verification | %.0f | 1.00x |\n", o
+    printf "| same handler behind AuthLayer, one reused token | %.0f | %.2fx |\n", p, p / o
+}'

@@ -1,0 +1,32 @@
+# Helpers shared by the wrk load-test scripts; source it after setting
+# $connections and $seconds.
+
+# One wrk run; prints req/s. Fails on any non-2xx answer or socket error.
+wrk_run() {
+    local out
+    out=$(wrk -t1 -c"$connections" -d"${seconds}s" "$@")
+    if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
+        echo "wrk reported errors for $*:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+}
+
+# The median of its arguments.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
+# Options common to the scripts: --seconds, --rounds, --connections.
+parse_wrk_options() {
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+            --seconds) seconds=$2; shift 2 ;;
+            --rounds) rounds=$2; shift 2 ;;
+            --connections) connections=$2; shift 2 ;;
+            *) echo "unexpected argument $1" >&2; exit 2 ;;
+        esac
+    done
+    command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
+}
