@@ -12,6 +12,27 @@ use crate::error::Error;
 ///
 /// Values are lent for as long as the source is borrowed, so the token found
 /// in them is returned without a copy.
+///
+/// ```
+/// use cognito_jwt::{HeaderSource, TokenSource};
+///
+/// /// Headers as (name, value) pairs, e.g. from a framework without an adapter.
+/// struct Pairs<'r>(&'r [(&'r str, &'r str)]);
+///
+/// impl HeaderSource for Pairs<'_> {
+///     fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
+///         for (k, v) in self.0 {
+///             if k.eq_ignore_ascii_case(name) {
+///                 f(v.as_bytes());
+///             }
+///         }
+///     }
+/// }
+///
+/// let pairs = [("Authorization", "Bearer abc.def.ghi")];
+/// let headers = Pairs(&pairs);
+/// assert_eq!(TokenSource::default().extract(&headers), Ok(Some("abc.def.ghi")));
+/// ```
 pub trait HeaderSource {
     /// Call `f` with every value of header `name` (case-insensitive), in order.
     fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8]));
