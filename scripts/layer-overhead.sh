@@ -8,7 +8,8 @@
 # (the /me body) behind AuthLayer with one reused token (/protected) and
 # behind a layer that only inserts the same pre-verified claims
 # (/unprotected); both requests carry the same Authorization header. The
-# rounds alternate; prints median req/s and the ratio. Any non-2xx fails.
+# rounds alternate (and which route goes first); prints median req/s and the
+# ratio. Any non-2xx fails.
 set -euo pipefail
 
 seconds=3 rounds=5 connections=16
@@ -37,8 +38,14 @@ fi
 
 declare -a open=() protected=()
 for round in $(seq "$rounds"); do
-    open+=("$(wrk_run -H "Authorization: Bearer $token" "$base/unprotected")")
-    protected+=("$(wrk_run -H "Authorization: Bearer $token" "$base/protected")")
+    # Alternate which goes first, so a drift in machine load hits both alike.
+    if ((round % 2)); then
+        open+=("$(wrk_run -H "Authorization: Bearer $token" "$base/unprotected")")
+        protected+=("$(wrk_run -H "Authorization: Bearer $token" "$base/protected")")
+    else
+        protected+=("$(wrk_run -H "Authorization: Bearer $token" "$base/protected")")
+        open+=("$(wrk_run -H "Authorization: Bearer $token" "$base/unprotected")")
+    fi
     echo "round $round: /unprotected ${open[-1]}  /protected ${protected[-1]}" >&2
 done
 
