@@ -18,16 +18,8 @@ parse_wrk_options "$@"
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet -p cognito-jwt-tower --example layer_overhead
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-log=$(mktemp)
-"$target_dir/release/examples/layer_overhead" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
-
-for _ in $(seq 100); do
-    grep -q "^token=" "$log" && break
-    sleep 0.1
-done
+start_server "$(cargo_target_dir)/release/examples/layer_overhead"
+wait_for_line "^token=" || true
 base=$(sed -n 's/^url=//p' "$log")
 token=$(sed -n 's/^token=//p' "$log")
 if [[ -z $token || -z $base ]]; then

@@ -26,16 +26,8 @@ parse_wrk_options "$@"
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet -p "$bin"
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-log=$(mktemp)
-BIND_ADDR=127.0.0.1:0 RUST_LOG=warn "$target_dir/release/$bin" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
-
-for _ in $(seq 100); do
-    grep -q "^# access token: 200" "$log" && break
-    sleep 0.1
-done
+start_server env BIND_ADDR=127.0.0.1:0 RUST_LOG=warn "$(cargo_target_dir)/release/$bin"
+wait_for_line "^# access token: 200" || true
 token=$(grep -A1 "^# access token: 200" "$log" | grep -o "Bearer [^']*" | head -1)
 base=$(grep "^curl -i http" "$log" | grep -o "http://127.0.0.1:[0-9]*" | head -1)
 if [[ -z $token || -z $base ]]; then

@@ -30,3 +30,25 @@ parse_wrk_options() {
     done
     command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
 }
+
+# The workspace's target directory.
+cargo_target_dir() {
+    cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+}
+
+# Start "$@" in the background, its output in $log; killed when the script exits.
+start_server() {
+    log=$(mktemp)
+    "$@" >"$log" 2>&1 &
+    server_pid=$!
+    trap 'kill $server_pid 2>/dev/null; rm -f "$log"' EXIT
+}
+
+# Wait up to 10 s for a line of $log matching the regex $1.
+wait_for_line() {
+    for _ in $(seq 100); do
+        grep -q "$1" "$log" && return 0
+        sleep 0.1
+    done
+    return 1
+}
