@@ -168,24 +168,10 @@ impl JwksCache {
 
     /// Whether `key` is still this issuer's key for `kid` in a usable key set
     /// (not older than the stale bound): the check of a verified-token cache
-    /// hit. Done under the read lock, without cloning the key set's `Arc` (a
-    /// reference count every request would otherwise bounce between cores).
-    /// Starts a background refresh when one is due, so that traffic served
-    /// entirely from the verified-token cache still keeps the keys fresh.
+    /// hit, without touching any reference count.
     pub(crate) fn still_has(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> bool {
-        let now = Instant::now();
-        let (found, due) = {
-            let state = self.read();
-            let found = self
-                .usable_ref(&state, now)
-                .and_then(|set| set.get(kid))
-                .is_some_and(|k| Arc::ptr_eq(k, key));
-            (found, self.refresh_due(&state, now))
-        };
-        if due {
-            self.refresh_in_background();
-        }
-        found
+        self.with_cached_key(kid, |k| Arc::ptr_eq(k, key))
+            .unwrap_or(false)
     }
 
     fn refresh_due(&self, state: &State, now: Instant) -> bool {
@@ -215,21 +201,32 @@ impl JwksCache {
     }
 
     /// The key with this `kid` when the current key set is usable and has
-    /// it: no fetch and no `await`, the key found under the read lock (the
-    /// set's reference count is not touched). Starts a background refresh
-    /// when one is due, as [`JwksCache::key`] does. `None` means
-    /// [`JwksCache::key`] must decide: no usable set, or an unknown `kid`.
+    /// it: no fetch and no `await`. `None` means [`JwksCache::key`] must
+    /// decide: no usable set, or an unknown `kid`.
     pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<Arc<VerifyingKey>> {
+        self.with_cached_key(kid, Arc::clone)
+    }
+
+    /// `f` applied to the key with this `kid` in the usable key set, under
+    /// the read lock (the set's reference count is not touched, so requests
+    /// on other cores do not contend on it). Starts a background refresh
+    /// when one is due, so that traffic served entirely from cached keys and
+    /// cached tokens still keeps the keys fresh.
+    fn with_cached_key<R>(
+        self: &Arc<Self>,
+        kid: &str,
+        f: impl FnOnce(&Arc<VerifyingKey>) -> R,
+    ) -> Option<R> {
         let now = Instant::now();
-        let (key, due) = {
+        let (found, due) = {
             let state = self.read();
             let keys = self.usable_ref(&state, now)?;
-            (keys.get(kid).cloned(), self.refresh_due(&state, now))
+            (keys.get(kid).map(f), self.refresh_due(&state, now))
         };
         if due {
             self.refresh_in_background();
         }
-        key
+        found
     }
 
     /// The key with this `kid`, fetching or refetching as the policy allows.
