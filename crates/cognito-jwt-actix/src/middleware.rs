@@ -294,8 +294,10 @@ impl<S> fmt::Debug for CognitoAuthMiddleware<S> {
 
 /// What the token in a request leads to, decided before any `await`.
 enum Outcome {
-    /// Decided without I/O: no token, a malformed one, or a verified-token cache answer.
-    Now(Result<Option<Claims>, Error>),
+    /// No credentials, and that is allowed (optional mode).
+    Anonymous,
+    /// Decided without I/O: a missing or malformed token, or a verified-token cache answer.
+    Now(Result<Claims, Error>),
     /// A token not seen before (or whose key changed): verify it, possibly fetching keys.
     Verify(String),
 }
@@ -318,33 +320,31 @@ where
             // The common case, a token seen before: answered from the
             // verifier's cache without a copy, an `await` or a boxed future.
             Ok(Some(token)) => match inner.verifier.verify_cached(token) {
-                Some(result) => Outcome::Now(result.map(Some)),
+                Some(result) => Outcome::Now(result),
                 None => Outcome::Verify(token.to_owned()),
             },
-            Ok(None) if inner.optional => Outcome::Now(Ok(None)),
+            Ok(None) if inner.optional => Outcome::Anonymous,
             Ok(None) => Outcome::Now(Err(Error::MissingToken)),
             Err(e) => Outcome::Now(Err(e)),
         };
         let state = match outcome {
-            Outcome::Now(Ok(None)) => {
+            Outcome::Anonymous => {
                 inner.store(&req, None);
                 State::Inner {
                     future: self.service.call(req),
                 }
             }
-            Outcome::Now(result) => {
-                match inner.admit(result.and_then(|c| c.ok_or(Error::MissingToken))) {
-                    Ok(claims) => {
-                        inner.store(&req, Some(claims));
-                        State::Inner {
-                            future: self.service.call(req),
-                        }
+            Outcome::Now(result) => match inner.admit(result) {
+                Ok(claims) => {
+                    inner.store(&req, Some(claims));
+                    State::Inner {
+                        future: self.service.call(req),
                     }
-                    Err(error) => State::Refused {
-                        response: Some(inner.refuse(req, &error)),
-                    },
                 }
-            }
+                Err(error) => State::Refused {
+                    response: Some(inner.refuse(req, &error)),
+                },
+            },
             Outcome::Verify(token) => {
                 let service = Rc::clone(&self.service);
                 let inner = Rc::clone(inner);
