@@ -23,6 +23,7 @@
 //! No lock is held across an `.await`: state sits behind a `std` lock taken for
 //! a few instructions, and waiting for a fetch happens on a shared `OnceCell`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -115,6 +116,24 @@ pub(crate) struct JwksCache {
     options: JwksOptions,
     state: RwLock<State>,
     inflight: Mutex<Option<FetchCell>>,
+    /// Bumped every time the key set is replaced. Read without the lock by
+    /// verified-token cache hits: a key found in the set at one generation is
+    /// still there while the generation is unchanged.
+    generation: AtomicU64,
+    /// Until when (nanoseconds after `epoch`) the current key set needs no
+    /// look under the lock: its refresh is not yet due. After that, cache hits
+    /// take the locked path, which starts the refresh and applies the stale
+    /// bound. `u64::MAX` for static keys, 0 before the first fetch.
+    settled_until: AtomicU64,
+    epoch: Instant,
+}
+
+/// `now + delay`, without overflowing on absurd configured durations (about
+/// 136 years at most).
+fn later(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay)
+        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+        .unwrap_or(now)
 }
 
 /// Resets the `refreshing` flag even if the refresh task is dropped with its runtime.
@@ -141,6 +160,9 @@ impl JwksCache {
             options,
             state: RwLock::new(State::default()),
             inflight: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            settled_until: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 
@@ -155,7 +177,29 @@ impl JwksCache {
                 ..State::default()
             }),
             inflight: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            settled_until: AtomicU64::new(u64::MAX),
+            epoch: Instant::now(),
         }
+    }
+
+    /// The key set's generation, to pair with a key found in it (read it
+    /// before looking the key up).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether a key found in the set at `generation` is still good without
+    /// taking the lock: the set has not been replaced since, and its refresh
+    /// is not due. Two atomic loads and a clock read; nothing is written, so
+    /// requests on other cores do not contend.
+    pub(crate) fn settled(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::Acquire) == generation
+            && self.nanos(Instant::now()) < self.settled_until.load(Ordering::Acquire)
+    }
+
+    fn nanos(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -193,7 +237,10 @@ impl JwksCache {
         match (&self.source, state.fetched_at) {
             (Source::Static, _) => Some(keys),
             (Source::Remote { .. }, Some(at)) => {
-                let limit = self.options.refresh_interval + self.options.max_stale;
+                let limit = self
+                    .options
+                    .refresh_interval
+                    .saturating_add(self.options.max_stale);
                 (now.saturating_duration_since(at) <= limit).then_some(keys)
             }
             (Source::Remote { .. }, None) => None,
@@ -259,7 +306,8 @@ impl JwksCache {
                     return Err(self.unknown(kid));
                 }
                 None => {
-                    self.write().cooldown_until = Some(now + self.options.unknown_kid_cooldown);
+                    self.write().cooldown_until =
+                        Some(later(now, self.options.unknown_kid_cooldown));
                     tracing::info!(issuer = %self.issuer, kid = %capped(kid), "unknown kid: refetching the JWKS");
                     self.start_or_join()
                 }
@@ -391,6 +439,11 @@ impl JwksCache {
                 tracing::info!(issuer = %self.issuer, keys = set.len(), kids = ?set.kids().collect::<Vec<_>>(), "JWKS fetched");
                 state.keys = Some(Arc::clone(&set));
                 state.fetched_at = Some(now);
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                let due = now
+                    .checked_add(self.options.refresh_interval)
+                    .map_or(u64::MAX, |due| self.nanos(due));
+                self.settled_until.store(due, Ordering::Release);
                 state.failures = 0;
                 state.retry_at = None;
                 state.last_error = None;
@@ -404,7 +457,7 @@ impl JwksCache {
                     .min_backoff
                     .saturating_mul(1u32 << exp)
                     .min(self.options.max_backoff);
-                state.retry_at = Some(now + delay);
+                state.retry_at = Some(later(now, delay));
                 tracing::warn!(issuer = %self.issuer, %reason, failures = state.failures, retry_in_ms = delay.as_millis() as u64, "JWKS fetch failed");
                 state.last_error = Some(reason.clone());
                 Err(reason)
