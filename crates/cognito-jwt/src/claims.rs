@@ -72,7 +72,7 @@ pub(crate) struct CoreClaims<'de> {
 
 /// A claim string kept in [`Claims`]: a byte range of the payload when the
 /// parser could borrow it, owned when it had escapes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Text {
     Span(usize, usize),
     Owned(Box<str>),
@@ -102,7 +102,7 @@ impl Text {
 }
 
 /// The validated claims a [`Claims`] keeps.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Kept {
     iss: Option<Text>,
     sub: Option<Text>,
@@ -711,6 +711,24 @@ impl Claims {
             id: OnceLock::new(),
             access: OnceLock::new(),
             all: OnceLock::new(),
+        }))
+    }
+
+    /// The same claims in an allocation of their own (the verified-token
+    /// cache gives each thread one, so that threads serving one token do not
+    /// share a reference count).
+    pub(crate) fn own_copy(&self) -> Claims {
+        let c = &*self.0;
+        Claims(Arc::new(ClaimsInner {
+            core: c.core.clone(),
+            token_use: c.token_use,
+            exp: c.exp,
+            key: Arc::clone(&c.key),
+            alg: c.alg,
+            payload: c.payload.clone(),
+            id: c.id.clone(),
+            access: c.access.clone(),
+            all: c.all.clone(),
         }))
     }
 

@@ -23,7 +23,7 @@
 //! | leeway on `exp`, `nbf`, `iat` | 30 s (at most 300 s) | `VerifierBuilder::leeway` |
 //! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
 //! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
-//! | verified-token cache | 10,000 tokens | `token_cache_capacity`, `disable_token_cache` |
+//! | verified-token cache | 10,000 tokens shared, plus each thread's last 16 hits (see below) | `token_cache_capacity`, `disable_token_cache` (both tiers) |
 //! | JWKS refresh | every 10 min, in the background | [`JwksOptions`](crate::JwksOptions) |
 //! | stale keys while the endpoint fails | up to 24 h past the refresh | `JwksOptions::max_stale` |
 //! | unknown `kid` cooldown | 10 s | `JwksOptions::unknown_kid_cooldown` |
@@ -40,6 +40,25 @@
 //! - **Unusable JWKs**: `oct` keys, `use` other than `sig`, `key_ops` without `verify`, a JWK `alg` that differs from the header, RSA under 2048 bits. Each is skipped on its own; the rest of the set stays usable.
 //! - **Ambiguous JSON**: duplicate member names in the header or the claims are refused; so are non-canonical base64url, padding, JWE (five segments), nested tokens (`cty: JWT`), `crit`, and `b64: false`.
 //! - **Claim types**: `exp` is required; `exp`, `nbf`, `iat` must be numbers between 0 and year 9999; `iss`, `sub`, `token_use`, `client_id` must be strings.
+//!
+//! ## The verified-token cache
+//!
+//! A token that passed every check is not verified again while it is cached;
+//! the cache key is the whole token, compared byte for byte (never a hash
+//! alone). Every hit still checks `exp`/`nbf` against the clock, and that the
+//! key that verified it is still in its issuer's current key set: a key that
+//! leaves the set at a refresh stops every token it signed at once. Scopes,
+//! groups and token use per route are never cached; they are checked on every
+//! request.
+//!
+//! Two tiers: a shared one (moka, bounded, TinyLFU), and per thread the last
+//! 16 tokens that hit in it. The per-thread tier exists because a shared hit
+//! writes memory every core shares; it checks the key through the key set's
+//! generation number and sends the token back to the shared tier when the set
+//! changed or its refresh is due, so it keeps every guarantee above. It holds
+//! at most 16 tokens and their claims per thread (about 50 KB with
+//! Cognito-sized tokens), for the
+//! thread's lifetime.
 //!
 //! ## Revocation
 //!

@@ -12,8 +12,31 @@
 //!
 //! Authorization (scopes, groups, token use per route) is never cached: it runs
 //! per request in the adapters.
+//!
+//! ## Two tiers
+//!
+//! The shared tier (moka) is what every thread consults first time round. But
+//! a hit there writes to memory every core shares: moka's access log, the
+//! entry's reference counts, the key set's read lock. When many requests carry
+//! one token, as a busy client's do, those writes bounce cache lines between
+//! cores and a hit costs twice as much on two threads as on one.
+//!
+//! So each thread also keeps a **near** tier: its last [`NEAR_SLOTS`] tokens
+//! that hit in the shared tier, compared in full (a short fingerprint only
+//! picks the slot to compare). A near hit writes nothing shared. It re-checks
+//! the same things as a shared hit: the time on every hit, and the key through
+//! the key set's generation (any replacement of the set, or a due refresh,
+//! sends the token back to the shared tier and its locked check). After
+//! [`OWN_COPY_AFTER`] near hits a slot takes its own copy of the claims, so
+//! threads serving one token do not share a reference count either.
+//!
+//! The near tier holds at most [`NEAR_SLOTS`] tokens and claims per thread
+//! (about 50 KB with Cognito-sized tokens), replaced round-robin; it lives as
+//! long as the thread.
 
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
@@ -23,6 +46,8 @@ use crate::jwk::VerifyingKey;
 
 #[derive(Clone)]
 pub(crate) struct Entry {
+    /// The token (the same allocation as the moka key), for the near tier.
+    pub(crate) token: Arc<str>,
     pub(crate) claims: Claims,
     pub(crate) key: Arc<VerifyingKey>,
     /// Index of the issuer's key store in the verifier.
@@ -46,6 +71,56 @@ impl Expiry<Arc<str>, Entry> for UntilExpiry {
 
 pub(crate) struct TokenCache {
     cache: moka::sync::Cache<Arc<str>, Entry, foldhash::fast::RandomState>,
+    /// Tells this cache's near entries from other verifiers' on the same thread.
+    id: u64,
+}
+
+/// Tokens each thread keeps in its near tier.
+pub(crate) const NEAR_SLOTS: usize = 16;
+
+/// Near hits after which a slot takes its own copy of the claims.
+pub(crate) const OWN_COPY_AFTER: u32 = 4;
+
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+struct NearEntry {
+    cache: u64,
+    token: Arc<str>,
+    claims: Claims,
+    store: usize,
+    generation: u64,
+    hits: u32,
+}
+
+struct Near {
+    /// Per slot, 0 when empty, else [`tag`] of its token: compared first.
+    tags: [u64; NEAR_SLOTS],
+    slots: [Option<NearEntry>; NEAR_SLOTS],
+    /// The slot to replace next.
+    next: usize,
+}
+
+thread_local! {
+    static NEAR: RefCell<Near> = const {
+        RefCell::new(Near {
+            tags: [0; NEAR_SLOTS],
+            slots: [const { None }; NEAR_SLOTS],
+            next: 0,
+        })
+    };
+}
+
+/// A token's fingerprint, never 0: its length and last eight bytes (the end of
+/// the signature, which differs between tokens). It only picks which slot to
+/// compare; a match is always the whole token, byte for byte.
+fn tag(token: &[u8]) -> u64 {
+    let tail = token
+        .len()
+        .checked_sub(8)
+        .and_then(|at| token.get(at..))
+        .and_then(|t| <[u8; 8]>::try_from(t).ok())
+        .map_or(0, u64::from_le_bytes);
+    (tail ^ (token.len() as u64).rotate_left(48)) | 1
 }
 
 /// Longest an entry lives whatever its `exp` says (Cognito tokens live at most a day).
@@ -58,11 +133,74 @@ impl TokenCache {
                 .max_capacity(capacity)
                 .expire_after(UntilExpiry)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
+            id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
+    /// The near tier: this thread's claims for `token` if it holds them and
+    /// `settled(store, generation)` says the signing key needs no locked
+    /// check. A slot that is not settled is dropped (the shared tier decides).
+    pub(crate) fn near(
+        &self,
+        token: &[u8],
+        settled: impl FnOnce(usize, u64) -> bool,
+    ) -> Option<Claims> {
+        let tag = tag(token);
+        NEAR.try_with(|near| {
+            let mut near = near.try_borrow_mut().ok()?;
+            let Near { tags, slots, .. } = &mut *near;
+            let (slot_tag, slot) = tags.iter_mut().zip(slots.iter_mut()).find(|(t, s)| {
+                **t == tag
+                    && s.as_ref()
+                        .is_some_and(|e| e.cache == self.id && e.token.as_bytes() == token)
+            })?;
+            let entry = slot.as_mut()?;
+            if !settled(entry.store, entry.generation) {
+                *slot_tag = 0;
+                *slot = None;
+                return None;
+            }
+            entry.hits = entry.hits.saturating_add(1);
+            if entry.hits == OWN_COPY_AFTER {
+                entry.claims = entry.claims.own_copy();
+            }
+            Some(entry.claims.clone())
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// The shared tier. On a hit that the caller then confirms, it calls
+    /// [`TokenCache::keep_near`].
     pub(crate) fn get(&self, token: &str) -> Option<Entry> {
         self.cache.get(token)
+    }
+
+    /// Put a confirmed shared-tier hit into this thread's near tier, with the
+    /// key set's generation read before the key was confirmed.
+    pub(crate) fn keep_near(&self, entry: Entry, generation: u64) -> Claims {
+        let claims = entry.claims.clone();
+        // Dropped after the thread-local borrow ends.
+        let _evicted = NEAR
+            .try_with(|near| {
+                let mut near = near.try_borrow_mut().ok()?;
+                let i = near.next % NEAR_SLOTS;
+                near.next = i.wrapping_add(1);
+                let Near { tags, slots, .. } = &mut *near;
+                let (slot_tag, slot) = (tags.get_mut(i)?, slots.get_mut(i)?);
+                *slot_tag = tag(entry.token.as_bytes());
+                slot.replace(NearEntry {
+                    cache: self.id,
+                    token: entry.token,
+                    claims: entry.claims,
+                    store: entry.store,
+                    generation,
+                    hits: 0,
+                })
+            })
+            .ok()
+            .flatten();
+        claims
     }
 
     pub(crate) fn insert(
@@ -77,9 +215,11 @@ impl TokenCache {
         if ttl.is_zero() {
             return;
         }
+        let token: Arc<str> = Arc::from(token);
         self.cache.insert(
-            Arc::from(token),
+            Arc::clone(&token),
             Entry {
+                token,
                 claims,
                 key,
                 store,

@@ -142,28 +142,38 @@ impl Verifier {
     /// this first; adapters call it to skip the asynchronous path for the
     /// common reused token.
     pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, Error>> {
+        self.cached_near(token.as_bytes())
+            .or_else(|| self.cached_shared(token))
+    }
+
+    /// The verified-token cache's near tier (this thread's recent hits). It
+    /// takes bytes whose syntax has not been checked: only a token that was
+    /// verified can match one, byte for byte.
+    pub(crate) fn cached_near(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
+        let inner = &*self.0;
+        let cache = inner.cache.as_ref()?;
+        let claims = cache.near(token, |store, generation| {
+            inner
+                .stores
+                .get(store)
+                .is_some_and(|s| s.settled(generation))
+        })?;
+        Some(inner.time_checked(claims))
+    }
+
+    /// The verified-token cache's shared tier; a confirmed hit goes near.
+    pub(crate) fn cached_shared(&self, token: &str) -> Option<Result<Claims, Error>> {
         let inner = &*self.0;
         let cache = inner.cache.as_ref()?;
         let entry = cache.get(token)?;
-        let still_signed = inner
-            .stores
-            .get(entry.store)
-            .is_some_and(|s| s.still_has(entry.claims.key_id(), &entry.key));
-        if !still_signed {
+        let store = inner.stores.get(entry.store)?;
+        let generation = store.generation();
+        if !store.still_has(entry.claims.key_id(), &entry.key) {
             cache.remove(token);
             return None;
         }
-        let now = inner.clock.now();
-        Some(
-            check_time(
-                now,
-                inner.leeway,
-                entry.claims.expires_at(),
-                entry.claims.not_before(),
-                None,
-            )
-            .map(|()| entry.claims),
-        )
+        let claims = cache.keep_near(entry, generation);
+        Some(inner.time_checked(claims))
     }
 
     /// Verify and deserialize the claims into your own type.
@@ -330,6 +340,18 @@ impl Verifier {
 }
 
 impl Inner {
+    /// A cached token's `exp` and `nbf` against the clock now.
+    fn time_checked(&self, claims: Claims) -> Result<Claims, Error> {
+        check_time(
+            self.clock.now(),
+            self.leeway,
+            claims.expires_at(),
+            claims.not_before(),
+            None,
+        )
+        .map(|()| claims)
+    }
+
     fn clients_allow(&self, id: &str) -> bool {
         match &self.clients {
             ClientPolicy::Any => true,

@@ -105,8 +105,10 @@ async fn expiry_follows_the_injected_clock_even_from_the_token_cache() {
         .build()
         .unwrap();
     let token = issuer.access_token().expires_in(300).build();
-    v.verify(&token).await.unwrap();
-    v.verify(&token).await.unwrap();
+    // First verified, then from the shared cache, then from this thread's near tier.
+    for _ in 0..8 {
+        v.verify(&token).await.unwrap();
+    }
     // Past `exp` plus the default 30 s leeway. The token's `iat` comes from
     // the wall clock and may be a second later than the manual clock's start
     // (a second boundary between the two reads), so go 5 s beyond.
@@ -159,4 +161,31 @@ async fn claims_with_json_escapes_read_back_exactly() {
     assert_eq!(claims.username(), Some("line\nbreak"));
     assert!(claims.has_scope("caf\u{e9}/write"));
     assert_eq!(claims.client_id(), Some(issuer.client_id().as_str()));
+}
+
+#[tokio::test]
+async fn verifiers_on_one_thread_never_answer_from_each_others_cache() {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let ours = verifier(&server, Some(TokenUse::Access));
+    let theirs = Verifier::builder(Issuer::cognito("us-east-1_TestPool1").jwks_url(server.url()))
+        .client_ids(["another-app-client"])
+        .token_use(TokenUse::Access)
+        .build()
+        .unwrap();
+    let token = issuer.access_token().build();
+    // Both have fetched their keys (one generation each).
+    assert!(matches!(
+        theirs.verify(&token).await,
+        Err(Error::Claim(ClaimError::ClientNotAllowed { .. }))
+    ));
+    for _ in 0..8 {
+        ours.verify(&token).await.unwrap();
+        assert_eq!(ours.verify_cached(&token).map(|r| r.is_ok()), Some(true));
+    }
+    assert_eq!(theirs.verify_cached(&token).map(|r| r.is_ok()), None);
+    assert!(matches!(
+        theirs.verify(&token).await,
+        Err(Error::Claim(ClaimError::ClientNotAllowed { .. }))
+    ));
 }
