@@ -66,48 +66,90 @@ impl TokenSource {
 
     /// Extract the token: `Ok(None)` when the request carries no credentials.
     /// The token is borrowed from the headers, not copied.
+    ///
+    /// Two credentials at once (two `Authorization` headers, or a bearer
+    /// token and a cookie) are [`Error::MultipleCredentials`], whatever their
+    /// syntax; one credential that is not RFC 6750 `b64token` syntax is
+    /// [`Error::MalformedCredentials`].
     pub fn extract<'h>(&self, headers: &'h dyn HeaderSource) -> Result<Option<&'h str>, Error> {
-        let mut found: Option<&'h str> = None;
-        let mut error: Option<Error> = None;
-        let mut put =
-            |token: Result<Option<&'h str>, Error>, found: &mut Option<&'h str>| match token {
-                Ok(Some(t)) => {
-                    if found.is_some() {
-                        error.get_or_insert(Error::MultipleCredentials);
-                    } else {
-                        *found = Some(t);
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    error.get_or_insert(e);
-                }
-            };
+        self.locate(headers)?.map(Located::token).transpose()
+    }
 
+    /// Find the request's one credential, its syntax not yet checked.
+    pub(crate) fn locate<'h>(
+        &self,
+        headers: &'h dyn HeaderSource,
+    ) -> Result<Option<Located<'h>>, Error> {
+        let mut found: Option<Located<'h>> = None;
+        let mut count = 0usize;
         let mut authorization = 0usize;
         headers.each_value("authorization", &mut |v| {
             authorization += 1;
-            if authorization > 1 {
-                put(Err(Error::MultipleCredentials), &mut found);
-            } else {
-                put(parse_authorization(v), &mut found);
+            if let Some(bearer) = bearer_credential(v) {
+                count += 1;
+                found.get_or_insert(bearer);
             }
         });
-        if let Some(name) = &self.header {
-            headers.each_value(name, &mut |v| {
-                put(parse_raw(v).map(Some), &mut found);
+        if authorization > 1 {
+            return Err(Error::MultipleCredentials);
+        }
+        let mut raw = |v: &'h [u8]| {
+            count += 1;
+            found.get_or_insert(Located {
+                bytes: trim(v),
+                form: Form::Raw,
             });
+        };
+        if let Some(name) = &self.header {
+            headers.each_value(name, &mut |v| raw(v));
         }
         if let Some(name) = &self.cookie {
-            headers.each_value("cookie", &mut |v| {
-                for token in cookies(v, name) {
-                    put(parse_raw(token).map(Some), &mut found);
-                }
-            });
+            headers.each_value("cookie", &mut |v| cookies(v, name).for_each(&mut raw));
         }
-        match error {
-            Some(e) => Err(e),
-            None => Ok(found),
+        if count > 1 {
+            return Err(Error::MultipleCredentials);
+        }
+        Ok(found)
+    }
+}
+
+/// A credential found in a request: the bytes that must be a token, and
+/// where they came from. [`Located::token`] checks their syntax; until then
+/// they may only be compared with tokens already verified.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Located<'h> {
+    bytes: &'h [u8],
+    form: Form,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// After `Bearer ` in the `Authorization` header.
+    Bearer,
+    /// A whole cookie or header value.
+    Raw,
+}
+
+impl<'h> Located<'h> {
+    /// The credential as sent (trimmed), syntax unchecked.
+    pub(crate) fn bytes(&self) -> &'h [u8] {
+        self.bytes
+    }
+
+    /// The token, if it is RFC 6750 `b64token` syntax.
+    pub(crate) fn token(self) -> Result<&'h str, Error> {
+        let reason = match self.form {
+            Form::Bearer if self.bytes.is_empty() => "the Bearer scheme has no token",
+            Form::Bearer => {
+                "the bearer token must follow `Bearer` after one space and use b64token characters only"
+            }
+            Form::Raw => "the token uses characters outside b64token",
+        };
+        if is_b64token(self.bytes) {
+            // b64token characters are ASCII, so this is valid UTF-8.
+            Ok(ascii_str(self.bytes))
+        } else {
+            Err(Error::MalformedCredentials(reason))
         }
     }
 }
@@ -157,8 +199,8 @@ fn trim(bytes: &[u8]) -> &[u8] {
     bytes.get(start..end).unwrap_or_default()
 }
 
-/// `Authorization: Bearer <b64token>`; another scheme means "no bearer credentials".
-fn parse_authorization(value: &[u8]) -> Result<Option<&str>, Error> {
+/// `Authorization: Bearer <credential>`; another scheme means "no bearer credentials".
+fn bearer_credential(value: &[u8]) -> Option<Located<'_>> {
     let value = trim(value);
     let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
         Some(i) => (
@@ -167,31 +209,10 @@ fn parse_authorization(value: &[u8]) -> Result<Option<&str>, Error> {
         ),
         None => (value, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
-        return Ok(None);
-    }
-    if rest.is_empty() {
-        return Err(Error::MalformedCredentials(
-            "the Bearer scheme has no token",
-        ));
-    }
-    if !is_b64token(rest) {
-        return Err(Error::MalformedCredentials(
-            "the bearer token must follow `Bearer` after one space and use b64token characters only",
-        ));
-    }
-    // b64token characters are ASCII, so this is valid UTF-8.
-    Ok(Some(ascii_str(rest)))
-}
-
-fn parse_raw(value: &[u8]) -> Result<&str, Error> {
-    let value = trim(value);
-    if !is_b64token(value) {
-        return Err(Error::MalformedCredentials(
-            "the token uses characters outside b64token",
-        ));
-    }
-    Ok(ascii_str(value))
+    scheme.eq_ignore_ascii_case(b"bearer").then_some(Located {
+        bytes: rest,
+        form: Form::Bearer,
+    })
 }
 
 fn cookies<'h, 'n>(header: &'h [u8], name: &'n str) -> impl Iterator<Item = &'h [u8]> + 'n

@@ -17,12 +17,14 @@
 //! What is checked, and the one error each failure gets, is listed on
 //! [`Verifier::verify`] and [`Error`]. The defaults and security choices are
 //! in the [`manual`]. HTTP adapters
-//! (`cognito-jwt-tower`, `cognito-jwt-actix`) build on [`TokenSource`],
-//! [`Requirement`] and [`Challenge`], which know nothing of any framework.
+//! (`cognito-jwt-tower`, `cognito-jwt-actix`) build on
+//! [`Verifier::authenticate`], [`TokenSource`], [`Requirement`] and
+//! [`Challenge`], which know nothing of any framework.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod algorithm;
+mod authentication;
 mod authz;
 mod bearer;
 mod challenge;
@@ -38,6 +40,7 @@ mod token_cache;
 mod verifier;
 
 pub use algorithm::Algorithm;
+pub use authentication::Authentication;
 pub use authz::Requirement;
 pub use bearer::{HeaderSource, TokenSource};
 pub use challenge::Challenge;
