@@ -12,7 +12,9 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpMessage, HttpResponse};
-use cognito_jwt::{Challenge, Claims, Error, HeaderSource, Requirement, TokenSource, Verifier};
+use cognito_jwt::{
+    Authentication, Challenge, Claims, Error, HeaderSource, Requirement, TokenSource, Verifier,
+};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use pin_project_lite::pin_project;
 
@@ -316,16 +318,13 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let inner = &self.inner;
         let headers = ActixHeaders(req.headers());
-        let outcome = match inner.source.extract(&headers) {
+        let outcome = match inner.verifier.authenticate(&inner.source, &headers) {
             // The common case, a token seen before: answered from the
             // verifier's cache without a copy, an `await` or a boxed future.
-            Ok(Some(token)) => match inner.verifier.verify_cached(token) {
-                Some(result) => Outcome::Now(result),
-                None => Outcome::Verify(token.to_owned()),
-            },
-            Ok(None) if inner.optional => Outcome::Anonymous,
-            Ok(None) => Outcome::Now(Err(Error::MissingToken)),
-            Err(e) => Outcome::Now(Err(e)),
+            Authentication::Decided(result) => Outcome::Now(result),
+            Authentication::Verify(token) => Outcome::Verify(token.to_owned()),
+            Authentication::Anonymous if inner.optional => Outcome::Anonymous,
+            Authentication::Anonymous => Outcome::Now(Err(Error::MissingToken)),
         };
         let state = match outcome {
             Outcome::Anonymous => {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use cognito_jwt::{Claims, Error, HeaderSource, Requirement, TokenSource, Verifier};
+use cognito_jwt::{
+    Authentication, Claims, Error, HeaderSource, Requirement, TokenSource, Verifier,
+};
 use http::{HeaderMap, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -192,12 +194,7 @@ type Verification = Pin<Box<dyn Future<Output = Result<Claims, Error>> + Send>>;
 
 /// Check the layer's requirement on a verification outcome and, on success,
 /// put the claims and the context into the request.
-fn admit<B>(
-    shared: &Arc<Shared>,
-    outcome: Result<Claims, Error>,
-    request: &mut Request<B>,
-) -> Result<(), Error> {
-    let claims = outcome?;
+fn admit<B>(shared: &Arc<Shared>, claims: Claims, request: &mut Request<B>) -> Result<(), Error> {
     shared.requirement.verify(&claims)?;
     tracing::trace!(
         kid = claims.key_id(),
@@ -226,31 +223,29 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let headers = Headers(request.headers());
-        let state = match shared.source.extract(&headers) {
+        let state = match shared.verifier.authenticate(&shared.source, &headers) {
             // The common case, a token seen before: answered from the
             // verifier's cache without I/O, copy, boxed future or swap of the
             // inner service.
-            Ok(Some(token)) => match shared.verifier.verify_cached(token) {
-                Some(outcome) => match admit(shared, outcome, &mut request) {
-                    Ok(()) => State::Inner {
-                        future: self.inner.call(request),
-                    },
-                    Err(e) => State::reject(shared, &e, request.headers()),
+            Authentication::Decided(Ok(claims)) => match admit(shared, claims, &mut request) {
+                Ok(()) => State::Inner {
+                    future: self.inner.call(request),
                 },
-                None => {
-                    // The inner service that was polled ready is taken; a clone stays behind.
-                    let clone = self.inner.clone();
-                    let service = std::mem::replace(&mut self.inner, clone);
-                    let verifier = shared.verifier.clone();
-                    let token = token.to_owned();
-                    State::Verifying {
-                        verification: Box::pin(async move { verifier.verify(&token).await }),
-                        pending: Some((request, service)),
-                        shared: Arc::clone(shared),
-                    }
-                }
+                Err(e) => State::reject(shared, &e, request.headers()),
             },
-            Ok(None) if shared.optional => {
+            Authentication::Verify(token) => {
+                // The inner service that was polled ready is taken; a clone stays behind.
+                let clone = self.inner.clone();
+                let service = std::mem::replace(&mut self.inner, clone);
+                let verifier = shared.verifier.clone();
+                let token = token.to_owned();
+                State::Verifying {
+                    verification: Box::pin(async move { verifier.verify(&token).await }),
+                    pending: Some((request, service)),
+                    shared: Arc::clone(shared),
+                }
+            }
+            Authentication::Anonymous if shared.optional => {
                 request
                     .extensions_mut()
                     .insert(AuthContext(Arc::clone(shared)));
@@ -258,8 +253,10 @@ where
                     future: self.inner.call(request),
                 }
             }
-            Ok(None) => State::reject(shared, &Error::MissingToken, request.headers()),
-            Err(e) => State::reject(shared, &e, request.headers()),
+            Authentication::Anonymous => {
+                State::reject(shared, &Error::MissingToken, request.headers())
+            }
+            Authentication::Decided(Err(e)) => State::reject(shared, &e, request.headers()),
         };
         ResponseFuture { state }
     }
@@ -356,7 +353,7 @@ where
                         this.state.set(State::Refused { response: None });
                         continue;
                     };
-                    match admit(shared, outcome, &mut request) {
+                    match outcome.and_then(|claims| admit(shared, claims, &mut request)) {
                         Ok(()) => State::Inner {
                             future: service.call(request),
                         },
