@@ -1,0 +1,120 @@
+//! `cargo bench -p cognito-jwt --bench request_path`: what a request carrying a
+//! token seen before costs the core, against a floor measured in the same run.
+//!
+//! - `floor_token_eq`: comparing the 1 KB token with a copy of itself, which
+//!   any cache that is safe against collisions must do once per hit.
+//! - `extract`: finding the token in an `Authorization: Bearer` header (RFC
+//!   6750 syntax and the b64token scan).
+//! - `hit`: `Verifier::verify_cached` for a token verified before (time and
+//!   key re-checked).
+//! - `authenticate_hit`: `Verifier::authenticate`, what the adapters call per
+//!   request: finding the token and the cache hit, for a token verified before.
+//! - `hit_threads/{1,2}`: the same on one and on two threads at once, all
+//!   threads on one token (the reused-token load test), wall time per hit.
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use cognito_jwt::{Authentication, HeaderSource, Issuer, TokenSource, TokenUse, Verifier};
+use cognito_jwt_testkit::TestIssuer;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+struct OneHeader(String);
+
+impl HeaderSource for OneHeader {
+    fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
+        if name == "authorization" {
+            f(self.0.as_bytes());
+        }
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let issuer = TestIssuer::cognito();
+    let token = issuer
+        .access_token()
+        .scopes(&["openid", "orders/read", "orders/write"])
+        .groups(&["admin", "users"])
+        .subject("user-000001-0000-0000-0000-000000000000")
+        .build();
+    let copy = token.clone();
+    let verifier = Verifier::builder(
+        Issuer::cognito("us-east-1_TestPool1").static_jwks(issuer.jwks().to_string()),
+    )
+    .client_ids([issuer.client_id()])
+    .token_use(TokenUse::Access)
+    .build()
+    .expect("bench verifier");
+    // Prime the verified-token cache (the keys are static, so this never waits).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(verifier.verify(&token)).expect("prime");
+
+    let mut g = c.benchmark_group("request_path");
+    g.throughput(Throughput::Elements(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("floor_token_eq", |b| {
+        b.iter(|| black_box(token.as_bytes()) == black_box(copy.as_bytes()))
+    });
+    let headers = OneHeader(format!("Bearer {token}"));
+    let source = TokenSource::default();
+    g.bench_function("extract", |b| {
+        b.iter(|| source.extract(black_box(&headers)).map(|t| t.map(str::len)))
+    });
+    g.bench_function("hit", |b| {
+        b.iter(|| {
+            verifier
+                .verify_cached(black_box(&token))
+                .and_then(Result::ok)
+                .map(|claims| claims.expires_at())
+        })
+    });
+    g.bench_function("authenticate_hit", |b| {
+        b.iter(
+            || match verifier.authenticate(&source, black_box(&headers)) {
+                Authentication::Decided(Ok(claims)) => claims.expires_at(),
+                _ => 0,
+            },
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("hit_threads");
+    g.measurement_time(Duration::from_secs(3));
+    for threads in [1usize, 2] {
+        g.throughput(Throughput::Elements(threads as u64));
+        g.bench_function(format!("{threads}"), |b| {
+            b.iter_custom(|iters| {
+                let barrier = Barrier::new(threads);
+                let mut elapsed = Duration::ZERO;
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|_| {
+                            s.spawn(|| {
+                                barrier.wait();
+                                let start = Instant::now();
+                                for _ in 0..iters {
+                                    let claims = verifier
+                                        .verify_cached(black_box(&token))
+                                        .and_then(Result::ok);
+                                    black_box(claims);
+                                }
+                                start.elapsed()
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        elapsed = elapsed.max(h.join().unwrap_or_default());
+                    }
+                });
+                elapsed
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(request_path, benches);
+criterion_main!(request_path);
