@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, web};
 use cognito_jwt::{Claims, Requirement};
-use cognito_jwt_actix::{Authenticated, CognitoAuth, Require};
+use cognito_jwt_actix::{Authenticated, CognitoAuth};
 use demo_support::{Demo, responses, rules};
 use serde::Serialize;
 
@@ -32,9 +32,8 @@ fn protected<T: Serialize + 'static>(
         .to(move |Authenticated(claims): Authenticated| async move {
             status().json(respond(&claims))
         })
-        // The last `wrap` runs first: verify the token, then the route's rule.
-        .wrap(Require::new(rule))
-        .wrap(auth.clone())
+        // One middleware per route: verify the token, then the route's rule.
+        .wrap(auth.clone().require(rule))
 }
 
 fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
