@@ -1,29 +1,38 @@
 #!/usr/bin/env bash
-# What the tower AuthLayer alone costs per request, over loopback HTTP with wrk
-# (Debian: `apt-get install wrk`).
+# What an adapter's middleware alone costs per request, over loopback HTTP
+# with wrk (Debian: `apt-get install wrk`).
 #
-#   scripts/layer-overhead.sh [--seconds 3] [--rounds 5] [--connections 16]
+#   scripts/layer-overhead.sh [tower|actix] [--seconds 3] [--rounds 5] [--connections 16]
 #
-# Runs crates/cognito-jwt-tower/examples/layer_overhead.rs: the same handler
-# (the /me body) behind AuthLayer with one reused token (/protected) and
-# behind a layer that only inserts the same pre-verified claims
-# (/unprotected); both requests carry the same Authorization header. The
-# rounds alternate (and which route goes first); prints median req/s and the
-# ratio. Any non-2xx fails.
+# Runs the adapter's overhead example (tower: examples/layer_overhead.rs,
+# axum and AuthLayer; actix: examples/middleware_overhead.rs, CognitoAuth):
+# the same handler (the /me body) behind the middleware with one reused
+# token (/protected) and behind one that only inserts the same pre-verified
+# claims (/unprotected); both requests carry the same Authorization header.
+# The rounds alternate (and which route goes first); prints median req/s and
+# the ratio. Any non-2xx fails.
 set -euo pipefail
 
 seconds=3 rounds=5 connections=16
+adapter=tower
+case ${1:-} in
+    tower | actix) adapter=$1; shift ;;
+esac
+case $adapter in
+    tower) crate=cognito-jwt-tower example=layer_overhead middleware=AuthLayer ;;
+    actix) crate=cognito-jwt-actix example=middleware_overhead middleware=CognitoAuth ;;
+esac
 source "$(dirname "$0")/lib/wrk.sh"
 parse_wrk_options "$@"
 cd "$(dirname "$0")/.."
 
-cargo build --release --quiet -p cognito-jwt-tower --example layer_overhead
-start_server "$(cargo_target_dir)/release/examples/layer_overhead"
+cargo build --release --quiet -p "$crate" --example "$example"
+start_server "$(cargo_target_dir)/release/examples/$example"
 wait_for_line "^token=" || true
 base=$(sed -n 's/^url=//p' "$log")
 token=$(sed -n 's/^token=//p' "$log")
 if [[ -z $token || -z $base ]]; then
-    echo "layer_overhead did not print its URL and token:" >&2
+    echo "$example did not print its URL and token:" >&2
     cat "$log" >&2
     exit 1
 fi
@@ -43,10 +52,10 @@ done
 
 o=$(median "${open[@]}")
 p=$(median "${protected[@]}")
-echo "AuthLayer overhead ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
+echo "$middleware overhead ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
 echo "| scenario | req/s | vs unprotected |"
 echo "|---|---:|---:|"
-awk -v o="$o" -v p="$p" 'BEGIN {
+awk -v o="$o" -v p="$p" -v m="$middleware" 'BEGIN {
     printf "| same handler, claims inserted, no verification | %.0f | 1.00x |\n", o
-    printf "| same handler behind AuthLayer, one reused token | %.0f | %.2fx |\n", p, p / o
+    printf "| same handler behind %s, one reused token | %.0f | %.2fx |\n", m, p, p / o
 }'
