@@ -213,3 +213,65 @@ async fn claims_from_the_cache_read_the_same_as_when_verified() {
         assert_eq!(view(&cached), expected, "round {round}");
     }
 }
+
+/// Edits of the cached token's header value: whatever they produce,
+/// `authenticate` (which compares bytes before checking syntax) must answer
+/// as `extract` then `verify_cached`.
+#[test]
+fn any_edit_of_a_cached_header_gets_the_reference_answer() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let issuer = TestIssuer::cognito();
+    let token = issuer.access_token().subject("alice").build();
+    let v = verifier(&issuer, true);
+    runtime.block_on(v.verify(&token)).unwrap();
+    // Three hits: later cases are answered from this thread's near tier.
+    for _ in 0..3 {
+        assert!(matches!(v.verify_cached(&token), Some(Ok(_))));
+    }
+    let source = TokenSource::default().cookie("tok").header("x-token");
+
+    // Which header, then an edit: where (a fraction of the value's length),
+    // the bytes put in there, and how many bytes after it are removed.
+    let header = prop::sample::select(vec!["authorization", "x-token", "cookie"]);
+    let edit = (
+        0.0..=1.0f64,
+        prop::collection::vec(any::<u8>(), 0..3),
+        0usize..3,
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 3000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(header, edit), |(name, (at, insert, remove))| {
+            let value = match name {
+                "authorization" => format!("Bearer {token}"),
+                _ => token.clone(),
+            };
+            let mut bytes = value.into_bytes();
+            let at = ((bytes.len() as f64) * at) as usize;
+            let at = at.min(bytes.len());
+            let end = (at + remove).min(bytes.len());
+            bytes.splice(at..end, insert);
+            // Header values reach us as bytes; a lossy string keeps the
+            // edit's shape while staying a `String` for the test source.
+            let edited = String::from_utf8_lossy(&bytes).into_owned();
+            let edited = match name {
+                "cookie" => format!("tok={edited}"),
+                _ => edited,
+            };
+            let headers = Headers(vec![(name, edited)]);
+            prop_assert_eq!(
+                answer(v.authenticate(&source, &headers)),
+                reference(&v, &source, &headers)
+            );
+            Ok(())
+        })
+        .unwrap();
+}
