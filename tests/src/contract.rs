@@ -73,6 +73,10 @@ struct Case {
     status: u16,
     www_authenticate: Option<String>,
     body: Value,
+    /// The `Allow` header's methods (in any order), when it must be checked.
+    allow: Option<&'static str>,
+    /// The body must be empty (answers to `HEAD`).
+    empty_body: bool,
 }
 
 /// The RFC 6750 body of a refusal.
@@ -168,6 +172,10 @@ async fn run(base: &str, cases: &[Case]) -> Vec<String> {
             .headers()
             .get("content-type")
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let allow = response
+            .headers()
+            .get("allow")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let text = response.text().await.unwrap_or_default();
         let body: Value = if case.body.is_null() {
             Value::Null
@@ -194,6 +202,14 @@ async fn run(base: &str, cases: &[Case]) -> Vec<String> {
                 ));
             }
         }
+        if let Some(expected) = case.allow
+            && allow.as_deref().map(methods) != Some(methods(expected))
+        {
+            wrong.push(format!("Allow {allow:?}, expected {expected:?}"));
+        }
+        if case.empty_body && !text.is_empty() {
+            wrong.push(format!("a body ({} bytes), expected none", text.len()));
+        }
         if !wrong.is_empty() {
             failures.push(format!(
                 "{} ({} {}):\n  {}",
@@ -205,6 +221,17 @@ async fn run(base: &str, cases: &[Case]) -> Vec<String> {
         }
     }
     failures
+}
+
+/// The methods of an `Allow` header, in order ("GET,HEAD" and "GET, HEAD" alike).
+fn methods(allow: &str) -> Vec<String> {
+    let mut methods: Vec<String> = allow
+        .split(',')
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    methods.sort();
+    methods
 }
 
 /// The protected routes, the token kind each accepts, and a good token's answer.
@@ -301,6 +328,8 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
         status: 200,
         www_authenticate: None,
         body: json!({ "status": "ok" }),
+        allow: None,
+        empty_body: false,
     }];
 
     let malformed = refusal("invalid_request", "malformed Authorization header");
@@ -322,6 +351,8 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
                 status,
                 www_authenticate: www,
                 body,
+                allow: None,
+                empty_body: false,
             });
         };
         push(
@@ -431,6 +462,8 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
             status,
             www_authenticate: www,
             body,
+            allow: None,
+            empty_body: false,
         });
     };
     push(
@@ -485,15 +518,76 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
         ),
     );
 
-    // Unknown paths are not protected resources.
-    cases.push(Case {
-        what: "unknown path".into(),
-        method: "GET",
-        path: "/nope",
-        authorization: vec![],
-        status: 404,
-        www_authenticate: None,
-        body: Value::Null,
-    });
+    // Routing comes before authentication: an unknown path is 404 and an
+    // unknown method 405 (with `Allow`), with or without a token; `HEAD` is
+    // answered like `GET`, without the body.
+    let token = good(false);
+    let mut push = |what: &str,
+                    method: &'static str,
+                    path: &'static str,
+                    authorization: Vec<String>,
+                    (status, www_authenticate): (u16, Option<String>),
+                    allow: Option<&'static str>| {
+        cases.push(Case {
+            what: what.into(),
+            method,
+            path,
+            authorization,
+            status,
+            www_authenticate,
+            body: Value::Null,
+            allow,
+            empty_body: method == "HEAD",
+        });
+    };
+    for (auth, authorization) in [("no token", vec![]), ("good token", bearer(&token))] {
+        push(
+            &format!("unknown path, {auth}"),
+            "GET",
+            "/nope",
+            authorization.clone(),
+            (404, None),
+            None,
+        );
+        for (method, path, allow) in [
+            ("DELETE", "/orders", "GET, HEAD, POST"),
+            ("PUT", "/me", "GET, HEAD"),
+            ("OPTIONS", "/admin", "GET, HEAD"),
+            ("POST", "/health", "GET, HEAD"),
+        ] {
+            push(
+                &format!("unknown method, {auth}"),
+                method,
+                path,
+                authorization.clone(),
+                (405, None),
+                Some(allow),
+            );
+        }
+        push(
+            &format!("HEAD of the health check, {auth}"),
+            "HEAD",
+            "/health",
+            authorization,
+            (200, None),
+            None,
+        );
+    }
+    push(
+        "HEAD, no token",
+        "HEAD",
+        "/me",
+        vec![],
+        (401, Some("Bearer".into())),
+        None,
+    );
+    push(
+        "HEAD, good token",
+        "HEAD",
+        "/me",
+        bearer(&token),
+        (200, None),
+        None,
+    );
     cases
 }

@@ -10,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, web};
+use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
 use cognito_jwt::{Claims, Requirement};
 use cognito_jwt_actix::{Authenticated, CognitoAuth};
 use demo_support::{Demo, responses, rules};
@@ -36,21 +36,20 @@ fn protected<T: Serialize + 'static>(
         .wrap(auth.clone().require(rule))
 }
 
+/// `GET`, and `HEAD` answered like it (without the body), as axum-api does.
+fn get() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
     let ok = HttpResponse::Ok;
     cfg.service(
         web::resource("/health")
-            .route(web::get().to(|| async { HttpResponse::Ok().json(responses::health()) })),
+            .route(get().to(|| async { HttpResponse::Ok().json(responses::health()) })),
     )
-    .service(web::resource("/me").route(protected(
-        web::get(),
-        auth,
-        rules::me(),
-        ok,
-        responses::me,
-    )))
+    .service(web::resource("/me").route(protected(get(), auth, rules::me(), ok, responses::me)))
     .service(web::resource("/profile").route(protected(
-        web::get(),
+        get(),
         auth,
         rules::profile(),
         ok,
@@ -59,7 +58,7 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
     .service(
         web::resource("/orders")
             .route(protected(
-                web::get(),
+                get(),
                 auth,
                 rules::orders_read(),
                 ok,
@@ -74,7 +73,7 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
             )),
     )
     .service(web::resource("/admin").route(protected(
-        web::get(),
+        get(),
         auth,
         rules::admin(),
         ok,

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use cognito_jwt_tower::{
     AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
@@ -55,17 +55,23 @@ async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<responses::Admin>
 
 /// The application: every route but `/health` sits behind the [`AuthLayer`].
 fn app(verifier: Verifier) -> Router {
+    // Layered per method router (`MethodRouter::route_layer`), so that only
+    // the routes' own methods are protected: an unknown method is 405 (with
+    // `Allow`) and an unknown path 404, with or without a token, as in
+    // actix-api. `Router::route_layer` would also wrap each path's 405
+    // fallback and answer 401 there first.
+    let auth = AuthLayer::new(verifier);
+    let protected = |methods: MethodRouter| methods.route_layer(auth.clone());
     Router::new()
-        .route("/me", get(me))
-        .route("/profile", get(profile))
-        .route("/orders", get(list_orders).post(create_order))
+        .route("/me", protected(get(me)))
+        .route("/profile", protected(get(profile)))
+        .route("/orders", protected(get(list_orders).post(create_order)))
         // A route-level rule, shared with the actix example (`rules::admin`).
+        // The last `route_layer` runs first: verify, then the rule.
         .route(
             "/admin",
-            get(admin).route_layer(RequireLayer::new(rules::admin())),
+            protected(get(admin).route_layer(RequireLayer::new(rules::admin()))),
         )
-        // `route_layer`: unknown paths stay 404 and unknown methods 405.
-        .route_layer(AuthLayer::new(verifier))
         .route("/health", get(health))
 }
 
