@@ -60,6 +60,19 @@
 //!     .layer(AuthLayer::new(verifier));
 //! # let _ = app; Ok(()) }
 //! ```
+//!
+//! ## Where to put the layer in axum
+//!
+//! | | unknown path, no token | unknown method, no token |
+//! |---|---|---|
+//! | `Router::layer(AuthLayer)` (above) | 401 | 401 |
+//! | `Router::route_layer(AuthLayer)` | 404 | 401 (axum wraps each path's 405 fallback too) |
+//! | `MethodRouter::route_layer(AuthLayer)` on each protected route | 404 | 405 with `Allow` |
+//!
+//! The first hides which paths exist from anonymous callers; the last
+//! answers routing errors before authentication, as actix-web does when
+//! `CognitoAuth` wraps each route (the example APIs do this, and answer
+//! alike).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -771,3 +771,51 @@ async fn grpc_status_mapping() {
         "the token cannot be verified right now",
     );
 }
+
+#[tokio::test]
+async fn where_the_layer_sits_decides_what_routing_errors_look_like() {
+    let f = fixture();
+    let token = f.issuer.access_token().build();
+    let auth = AuthLayer::new(f.verifier.clone());
+    let placements = [
+        (
+            "Router::layer",
+            Router::new().route("/r", get(sub)).layer(auth.clone()),
+            (401, 401),
+        ),
+        (
+            "Router::route_layer",
+            Router::new()
+                .route("/r", get(sub))
+                .route_layer(auth.clone()),
+            (404, 401),
+        ),
+        (
+            "MethodRouter::route_layer",
+            Router::new().route("/r", get(sub).route_layer(auth.clone())),
+            (404, 405),
+        ),
+    ];
+    for (placement, app, (unknown_path, unknown_method)) in placements {
+        let reply = send(app.clone(), get_with("/nope", &[])).await;
+        assert_eq!(reply.status, unknown_path, "{placement}: unknown path");
+        let delete = Request::delete("/r").body(Body::empty()).unwrap();
+        let reply = send(app.clone(), delete).await;
+        assert_eq!(reply.status, unknown_method, "{placement}: unknown method");
+        if unknown_method == 405 {
+            assert_eq!(reply.header("allow"), Some("GET,HEAD"), "{placement}");
+        }
+        // With a token, routing errors are routing errors everywhere.
+        let reply = send(app.clone(), bearer("/nope", &token)).await;
+        assert_eq!(reply.status, 404, "{placement}: unknown path, token");
+        let delete = Request::delete("/r")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let reply = send(app.clone(), delete).await;
+        assert_eq!(reply.status, 405, "{placement}: unknown method, token");
+        // And the route itself is protected in every placement.
+        assert_eq!(send(app.clone(), get_with("/r", &[])).await.status, 401);
+        assert_eq!(send(app, bearer("/r", &token)).await.status, 200);
+    }
+}
