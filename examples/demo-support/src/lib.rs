@@ -27,6 +27,10 @@
 //! | `POST /orders` | access token, scope `orders/write` ([`rules::orders_write`]) | 201 [`responses::order_created`] |
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
 //!
+//! Routing comes before authentication: an unknown path is 404 and an
+//! unknown method 405 with `Allow`, with or without a token; `HEAD` is
+//! answered like `GET`, without the body.
+//!
 //! ```
 //! let demo = demo_support::Demo::from_vars(|_| None).unwrap(); // embedded issuer
 //! assert!(demo.local.is_some());
