@@ -11,6 +11,9 @@
 //!   request: finding the token and the cache hit, for a token verified before.
 //! - `hit_threads/{1,2}`: the same on one and on two threads at once, all
 //!   threads on one token (the reused-token load test), wall time per hit.
+//! - `hit_many_users`: hits for 1,000 cached tokens in turn, so each thread's
+//!   16-token near tier never holds the next one: every hit goes to the
+//!   shared tier (and replaces a near entry). The near tier's worst case.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -78,6 +81,28 @@ fn benches(c: &mut Criterion) {
                 _ => 0,
             },
         )
+    });
+    let users: Vec<String> = (0..1000)
+        .map(|i| {
+            issuer
+                .access_token()
+                .scopes(&["openid", "orders/read"])
+                .subject(format!("user-{i:06}-0000-0000-0000-000000000000"))
+                .build()
+        })
+        .collect();
+    for t in &users {
+        runtime.block_on(verifier.verify(t)).expect("prime users");
+    }
+    g.bench_function("hit_many_users", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % users.len();
+            verifier
+                .verify_cached(black_box(&users[i]))
+                .and_then(Result::ok)
+                .map(|claims| claims.expires_at())
+        })
     });
     g.finish();
 

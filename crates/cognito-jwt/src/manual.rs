@@ -52,13 +52,12 @@
 //! request.
 //!
 //! Two tiers: a shared one (moka, bounded, TinyLFU), and per thread the last
-//! 16 tokens that hit in it. The per-thread tier exists because a shared hit
-//! writes memory every core shares; it checks the key through the key set's
-//! generation number and sends the token back to the shared tier when the set
-//! changed or its refresh is due, so it keeps every guarantee above. It holds
-//! at most 16 tokens and their claims per thread (about 50 KB with
-//! Cognito-sized tokens), for the
-//! thread's lifetime.
+//! 16 tokens that hit in it twice in quick succession. The per-thread tier
+//! exists because a shared hit writes memory every core shares; it checks the
+//! key through the key set's generation number and sends the token back to
+//! the shared tier when the set changed or its refresh is due, so it keeps
+//! every guarantee above. It holds at most 16 tokens and their claims per
+//! thread (about 50 KB with Cognito-sized tokens), for the thread's lifetime.
 //!
 //! ## Revocation
 //!

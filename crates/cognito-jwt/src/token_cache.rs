@@ -21,14 +21,15 @@
 //! one token, as a busy client's do, those writes bounce cache lines between
 //! cores and a hit costs twice as much on two threads as on one.
 //!
-//! So each thread also keeps a **near** tier: its last [`NEAR_SLOTS`] tokens
-//! that hit in the shared tier, compared in full (a short fingerprint only
-//! picks the slot to compare). A near hit writes nothing shared. It re-checks
-//! the same things as a shared hit: the time on every hit, and the key through
-//! the key set's generation (any replacement of the set, or a due refresh,
-//! sends the token back to the shared tier and its locked check). After
-//! [`OWN_COPY_AFTER`] near hits a slot takes its own copy of the claims, so
-//! threads serving one token do not share a reference count either.
+//! So each thread also keeps a **near** tier: the last [`NEAR_SLOTS`] tokens
+//! that hit twice in the shared tier (see [`SEEN_SLOTS`]), compared in full
+//! (a short fingerprint only picks the slot to compare). A near hit writes
+//! nothing shared. It re-checks the same things as a shared hit: the time on
+//! every hit, and the key through the key set's generation (any replacement
+//! of the set, or a due refresh, sends the token back to the shared tier and
+//! its locked check). After [`OWN_COPY_AFTER`] near hits a slot takes its own
+//! copy of the claims, so threads serving one token do not share a reference
+//! count either.
 //!
 //! The near tier holds at most [`NEAR_SLOTS`] tokens and claims per thread
 //! (about 50 KB with Cognito-sized tokens), replaced round-robin; it lives as
@@ -46,8 +47,6 @@ use crate::jwk::VerifyingKey;
 
 #[derive(Clone)]
 pub(crate) struct Entry {
-    /// The token (the same allocation as the moka key), for the near tier.
-    pub(crate) token: Arc<str>,
     pub(crate) claims: Claims,
     pub(crate) key: Arc<VerifyingKey>,
     /// Index of the issuer's key store in the verifier.
@@ -81,6 +80,12 @@ pub(crate) const NEAR_SLOTS: usize = 16;
 /// Near hits after which a slot takes its own copy of the claims.
 pub(crate) const OWN_COPY_AFTER: u32 = 4;
 
+/// Fingerprints of recent shared-tier hits each thread remembers (direct
+/// mapped). A token enters the near tier on its second shared hit within
+/// them, so traffic spread over more tokens than the near tier holds does
+/// not churn it: it costs a fingerprint compare, not an entry replaced.
+const SEEN_SLOTS: usize = 64;
+
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
 struct NearEntry {
@@ -98,6 +103,8 @@ struct Near {
     slots: [Option<NearEntry>; NEAR_SLOTS],
     /// The slot to replace next.
     next: usize,
+    /// Tags of recent shared-tier hits not (yet) admitted, at `tag % SEEN_SLOTS`.
+    seen: [u64; SEEN_SLOTS],
 }
 
 thread_local! {
@@ -106,6 +113,7 @@ thread_local! {
             tags: [0; NEAR_SLOTS],
             slots: [const { None }; NEAR_SLOTS],
             next: 0,
+            seen: [0; SEEN_SLOTS],
         })
     };
 }
@@ -176,10 +184,34 @@ impl TokenCache {
         self.cache.get(token)
     }
 
-    /// Put a confirmed shared-tier hit into this thread's near tier, with the
-    /// key set's generation read before the key was confirmed.
-    pub(crate) fn keep_near(&self, entry: Entry, generation: u64) -> Claims {
+    /// A confirmed shared-tier hit, with the key set's generation read
+    /// before the key was confirmed: its claims, and on the token's second
+    /// recent hit on this thread, a place in this thread's near tier.
+    pub(crate) fn keep_near(&self, token: &str, entry: Entry, generation: u64) -> Claims {
+        let tag = tag(token.as_bytes());
+        let second_hit = NEAR
+            .try_with(|near| {
+                let mut near = near.try_borrow_mut().ok()?;
+                let seen = near.seen.get_mut((tag % SEEN_SLOTS as u64) as usize)?;
+                let again = *seen == tag;
+                *seen = if again { 0 } else { tag };
+                Some(again)
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+        if !second_hit {
+            return entry.claims;
+        }
         let claims = entry.claims.clone();
+        let near_entry = NearEntry {
+            cache: self.id,
+            token: Arc::from(token),
+            claims: entry.claims,
+            store: entry.store,
+            generation,
+            hits: 0,
+        };
         // Dropped after the thread-local borrow ends.
         let _evicted = NEAR
             .try_with(|near| {
@@ -188,15 +220,8 @@ impl TokenCache {
                 near.next = i.wrapping_add(1);
                 let Near { tags, slots, .. } = &mut *near;
                 let (slot_tag, slot) = (tags.get_mut(i)?, slots.get_mut(i)?);
-                *slot_tag = tag(entry.token.as_bytes());
-                slot.replace(NearEntry {
-                    cache: self.id,
-                    token: entry.token,
-                    claims: entry.claims,
-                    store: entry.store,
-                    generation,
-                    hits: 0,
-                })
+                *slot_tag = tag;
+                slot.replace(near_entry)
             })
             .ok()
             .flatten();
@@ -215,11 +240,9 @@ impl TokenCache {
         if ttl.is_zero() {
             return;
         }
-        let token: Arc<str> = Arc::from(token);
         self.cache.insert(
-            Arc::clone(&token),
+            Arc::from(token),
             Entry {
-                token,
                 claims,
                 key,
                 store,

@@ -172,7 +172,7 @@ impl Verifier {
             cache.remove(token);
             return None;
         }
-        let claims = cache.keep_near(entry, generation);
+        let claims = cache.keep_near(token, entry, generation);
         Some(inner.time_checked(claims))
     }
 

@@ -275,3 +275,29 @@ fn any_edit_of_a_cached_header_gets_the_reference_answer() {
         })
         .unwrap();
 }
+
+#[tokio::test]
+async fn many_tokens_in_turn_each_get_their_own_claims() {
+    // More tokens than a thread's near tier holds, hit in turn and in
+    // bursts, so entries are admitted, replaced and hit again.
+    let issuer = TestIssuer::cognito();
+    let v = verifier(&issuer, true);
+    let tokens: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            let sub = format!("user-{i}");
+            (issuer.access_token().subject(&sub).build(), sub)
+        })
+        .collect();
+    for (token, sub) in &tokens {
+        assert_eq!(v.verify(token).await.unwrap().sub(), sub);
+    }
+    for round in 0..6 {
+        for (i, (token, sub)) in tokens.iter().enumerate() {
+            let burst = if i % 3 == 0 { 6 } else { 1 };
+            for _ in 0..burst {
+                let claims = v.verify_cached(token).unwrap().unwrap();
+                assert_eq!(claims.sub(), sub, "round {round}, token {i}");
+            }
+        }
+    }
+}
