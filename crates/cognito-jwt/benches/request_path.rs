@@ -13,7 +13,9 @@
 //!   threads on one token (the reused-token load test), wall time per hit.
 //! - `hit_many_users`: hits for 1,000 cached tokens in turn, so each thread's
 //!   16-token near tier never holds the next one: every hit goes to the
-//!   shared tier (and replaces a near entry). The near tier's worst case.
+//!   shared tier. The near tier's worst case.
+//! - `many_users_threads/{1,2}`: the same on one and on two threads at once
+//!   (each thread its own order), wall time per hit.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -104,6 +106,42 @@ fn benches(c: &mut Criterion) {
                 .map(|claims| claims.expires_at())
         })
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("many_users_threads");
+    g.measurement_time(Duration::from_secs(3));
+    for threads in [1usize, 2] {
+        g.throughput(Throughput::Elements(threads as u64));
+        g.bench_function(format!("{threads}"), |b| {
+            b.iter_custom(|iters| {
+                let barrier = Barrier::new(threads);
+                let mut elapsed = Duration::ZERO;
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|t| {
+                            let (users, verifier, barrier) = (&users, &verifier, &barrier);
+                            s.spawn(move || {
+                                barrier.wait();
+                                let start = Instant::now();
+                                for i in 0..iters as usize {
+                                    let token = &users[(i * 7 + t * 501) % users.len()];
+                                    let claims = verifier
+                                        .verify_cached(black_box(token))
+                                        .and_then(Result::ok);
+                                    black_box(claims);
+                                }
+                                start.elapsed()
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        elapsed = elapsed.max(h.join().unwrap_or_default());
+                    }
+                });
+                elapsed
+            })
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group("hit_threads");

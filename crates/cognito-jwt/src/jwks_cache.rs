@@ -247,11 +247,15 @@ impl JwksCache {
         }
     }
 
-    /// The key with this `kid` when the current key set is usable and has
-    /// it: no fetch and no `await`. `None` means [`JwksCache::key`] must
-    /// decide: no usable set, or an unknown `kid`.
-    pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<Arc<VerifyingKey>> {
-        self.with_cached_key(kid, Arc::clone)
+    /// The key with this `kid`, and the generation of the set it is in, when
+    /// the current key set is usable and has it: no fetch and no `await`.
+    /// `None` means [`JwksCache::key`] must decide: no usable set, or an
+    /// unknown `kid`.
+    pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<(Arc<VerifyingKey>, u64)> {
+        // The generation is read under the same read lock as the key (a new
+        // set is stored, and the generation bumped, under the write lock), so
+        // the key is in the set of exactly that generation.
+        self.with_cached_key(kid, |key| (Arc::clone(key), self.generation()))
     }
 
     /// `f` applied to the key with this `kid` in the usable key set, under

@@ -8,7 +8,11 @@
 //! - time: `exp` and `nbf` against the verifier's clock and leeway;
 //! - the key: the signing key must still be in its issuer's current key set
 //!   (the same key, not just the same `kid`); a key that left the set evicts
-//!   the entry, and the token goes through full verification again.
+//!   the entry, and the token goes through full verification again. Each
+//!   entry remembers the generation of the set its key was found in; while
+//!   that set is current and not due a refresh, this needs no lock. Otherwise
+//!   the key is looked up under the set's read lock (which also starts a due
+//!   refresh).
 //!
 //! Authorization (scopes, groups, token use per route) is never cached: it runs
 //! per request in the adapters.
@@ -16,8 +20,8 @@
 //! ## Two tiers
 //!
 //! The shared tier (moka) is what every thread consults first time round. But
-//! a hit there writes to memory every core shares: moka's access log, the
-//! entry's reference counts, the key set's read lock. When many requests carry
+//! a hit there writes to memory every core shares: moka's access log and the
+//! entry's reference counts. When many requests carry
 //! one token, as a busy client's do, those writes bounce cache lines between
 //! cores and a hit costs twice as much on two threads as on one.
 //!
@@ -27,7 +31,7 @@
 //! nothing shared. It re-checks the same things as a shared hit: the time on
 //! every hit, and the key through the key set's generation (any replacement
 //! of the set, or a due refresh, sends the token back to the shared tier and
-//! its locked check). After [`OWN_COPY_AFTER`] near hits a slot takes its own
+//! the locked check). After [`OWN_COPY_AFTER`] near hits a slot takes its own
 //! copy of the claims, so threads serving one token do not share a reference
 //! count either.
 //!
@@ -51,6 +55,8 @@ pub(crate) struct Entry {
     pub(crate) key: Arc<VerifyingKey>,
     /// Index of the issuer's key store in the verifier.
     pub(crate) store: usize,
+    /// The generation of the key set the key was found in.
+    pub(crate) generation: u64,
     /// How long the entry may live (until `exp` plus leeway), computed at insert.
     ttl: Duration,
 }
@@ -234,6 +240,7 @@ impl TokenCache {
         claims: Claims,
         key: Arc<VerifyingKey>,
         store: usize,
+        generation: u64,
         seconds_left: i64,
     ) {
         let ttl = Duration::from_secs(u64::try_from(seconds_left).unwrap_or(0)).min(MAX_TTL);
@@ -246,6 +253,7 @@ impl TokenCache {
                 claims,
                 key,
                 store,
+                generation,
                 ttl,
             },
         );

@@ -15,6 +15,10 @@ use crate::jwks_cache::JwksCache;
 use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
+/// Stands for "the key set generation that holds this key is not known":
+/// never settled, so cache hits check the key under the lock.
+const UNKNOWN_GENERATION: u64 = u64::MAX;
+
 /// Which app clients are accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ClientPolicy {
@@ -167,11 +171,18 @@ impl Verifier {
         let cache = inner.cache.as_ref()?;
         let entry = cache.get(token)?;
         let store = inner.stores.get(entry.store)?;
-        let generation = store.generation();
-        if !store.still_has(entry.claims.key_id(), &entry.key) {
-            cache.remove(token);
-            return None;
-        }
+        // The key was in the set of `entry.generation`; while that set is
+        // current and not due a refresh, it still is, and no lock is needed.
+        let generation = if store.settled(entry.generation) {
+            entry.generation
+        } else {
+            let generation = store.generation();
+            if !store.still_has(entry.claims.key_id(), &entry.key) {
+                cache.remove(token);
+                return None;
+            }
+            generation
+        };
         let claims = cache.keep_near(token, entry, generation);
         Some(inner.time_checked(claims))
     }
@@ -206,7 +217,9 @@ impl Verifier {
             (_, Some((store, kid))) => {
                 // Boxed: the fetch machinery stays out of every verification's future.
                 let key = Box::pin(store.key(&kid)).await?;
-                self.verify_sync(token, move |_, _| Ok(key))
+                // Which set generation holds this key is not known here: a
+                // cache hit for this token takes the locked check.
+                self.verify_sync(token, move |_, _| Ok((key, UNKNOWN_GENERATION)))
             }
         }
     }
@@ -215,7 +228,7 @@ impl Verifier {
     /// its issuer's store. Header and signature are decoded on the stack.
     fn verify_sync<K>(&self, token: &str, key_for: K) -> Result<Claims, Error>
     where
-        K: FnOnce(&Arc<JwksCache>, &str) -> Result<Arc<VerifyingKey>, Error>,
+        K: FnOnce(&Arc<JwksCache>, &str) -> Result<(Arc<VerifyingKey>, u64), Error>,
     {
         let inner = &*self.0;
         let mut scratch = Scratch::new();
@@ -264,7 +277,7 @@ impl Verifier {
             .stores
             .get(trusted.store)
             .ok_or(Error::InvalidSignature)?;
-        let key = key_for(store, &header.kid)?;
+        let (key, generation) = key_for(store, &header.kid)?;
         key.verify(header.alg, signing_input, signature)?;
 
         // The signature is good: now the claims decide.
@@ -333,7 +346,7 @@ impl Verifier {
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
         if let Some((cache, key)) = cache {
             let left = exp.saturating_add(inner.leeway).saturating_sub(now);
-            cache.insert(token, claims.clone(), key, trusted.store, left);
+            cache.insert(token, claims.clone(), key, trusted.store, generation, left);
         }
         Ok(claims)
     }
