@@ -294,16 +294,6 @@ impl<S> fmt::Debug for CognitoAuthMiddleware<S> {
     }
 }
 
-/// What the token in a request leads to, decided before any `await`.
-enum Outcome {
-    /// No credentials, and that is allowed (optional mode).
-    Anonymous,
-    /// Decided without I/O: a missing or malformed token, or a verified-token cache answer.
-    Now(Result<Claims, Error>),
-    /// A token not seen before (or whose key changed): verify it, possibly fetching keys.
-    Verify(String),
-}
-
 impl<S, B> Service<ServiceRequest> for CognitoAuthMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
@@ -321,48 +311,49 @@ where
         let outcome = match inner.verifier.authenticate(&inner.source, &headers) {
             // The common case, a token seen before: answered from the
             // verifier's cache without a copy, an `await` or a boxed future.
-            Authentication::Decided(result) => Outcome::Now(result),
-            Authentication::Verify(token) => Outcome::Verify(token.to_owned()),
-            Authentication::Anonymous if inner.optional => Outcome::Anonymous,
-            Authentication::Anonymous => Outcome::Now(Err(Error::MissingToken)),
-        };
-        let state = match outcome {
-            Outcome::Anonymous => {
+            Authentication::Decided(outcome) => outcome,
+            Authentication::Anonymous if inner.optional => {
                 inner.store(&req, None);
+                let future = self.service.call(req);
+                return AuthFuture {
+                    state: State::Inner { future },
+                };
+            }
+            Authentication::Anonymous => Err(Error::MissingToken),
+            // A token not seen before (or whose key changed): verify it,
+            // possibly fetching keys.
+            Authentication::Verify(token) => {
+                let token = token.to_owned();
+                let service = Rc::clone(&self.service);
+                let inner = Rc::clone(inner);
+                let future = Box::pin(async move {
+                    let outcome = inner.verifier.verify(&token).await;
+                    match inner.admit(outcome) {
+                        Ok(claims) => {
+                            inner.store(&req, Some(claims));
+                            service
+                                .call(req)
+                                .await
+                                .map(ServiceResponse::map_into_left_body)
+                        }
+                        Err(error) => Ok(inner.refuse(req, &error)),
+                    }
+                });
+                return AuthFuture {
+                    state: State::Verifying { future },
+                };
+            }
+        };
+        let state = match inner.admit(outcome) {
+            Ok(claims) => {
+                inner.store(&req, Some(claims));
                 State::Inner {
                     future: self.service.call(req),
                 }
             }
-            Outcome::Now(result) => match inner.admit(result) {
-                Ok(claims) => {
-                    inner.store(&req, Some(claims));
-                    State::Inner {
-                        future: self.service.call(req),
-                    }
-                }
-                Err(error) => State::Refused {
-                    response: Some(inner.refuse(req, &error)),
-                },
+            Err(error) => State::Refused {
+                response: Some(inner.refuse(req, &error)),
             },
-            Outcome::Verify(token) => {
-                let service = Rc::clone(&self.service);
-                let inner = Rc::clone(inner);
-                State::Verifying {
-                    future: Box::pin(async move {
-                        let outcome = inner.verifier.verify(&token).await;
-                        match inner.admit(outcome) {
-                            Ok(claims) => {
-                                inner.store(&req, Some(claims));
-                                service
-                                    .call(req)
-                                    .await
-                                    .map(ServiceResponse::map_into_left_body)
-                            }
-                            Err(error) => Ok(inner.refuse(req, &error)),
-                        }
-                    }),
-                }
-            }
         };
         AuthFuture { state }
     }
