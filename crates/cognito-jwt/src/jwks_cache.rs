@@ -183,9 +183,9 @@ impl JwksCache {
         }
     }
 
-    /// The key set's generation, to pair with a key found in it (read it
-    /// before looking the key up).
-    pub(crate) fn generation(&self) -> u64 {
+    /// The key set's generation (read under the read lock to pair it with a
+    /// key found in the set).
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
@@ -211,11 +211,12 @@ impl JwksCache {
     }
 
     /// Whether `key` is still this issuer's key for `kid` in a usable key set
-    /// (not older than the stale bound): the check of a verified-token cache
-    /// hit, without touching any reference count.
-    pub(crate) fn still_has(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> bool {
-        self.with_cached_key(kid, |k| Arc::ptr_eq(k, key))
-            .unwrap_or(false)
+    /// (not older than the stale bound), and if so the generation of that
+    /// set: the locked check of a verified-token cache hit, without touching
+    /// any reference count.
+    pub(crate) fn still_has(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> Option<u64> {
+        self.with_cached_key(kid, |k| Arc::ptr_eq(k, key).then(|| self.generation()))
+            .flatten()
     }
 
     fn refresh_due(&self, state: &State, now: Instant) -> bool {

@@ -190,9 +190,9 @@ impl TokenCache {
         self.cache.get(token)
     }
 
-    /// A confirmed shared-tier hit, with the key set's generation read
-    /// before the key was confirmed: its claims, and on the token's second
-    /// recent hit on this thread, a place in this thread's near tier.
+    /// A confirmed shared-tier hit, with the generation of the key set its
+    /// key was confirmed in: its claims, and on the token's second recent hit
+    /// on this thread, a place in this thread's near tier.
     pub(crate) fn keep_near(&self, token: &str, entry: Entry, generation: u64) -> Claims {
         let tag = tag(token.as_bytes());
         let second_hit = NEAR

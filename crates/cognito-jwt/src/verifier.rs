@@ -175,13 +175,11 @@ impl Verifier {
         // current and not due a refresh, it still is, and no lock is needed.
         let generation = if store.settled(entry.generation) {
             entry.generation
-        } else {
-            let generation = store.generation();
-            if !store.still_has(entry.claims.key_id(), &entry.key) {
-                cache.remove(token);
-                return None;
-            }
+        } else if let Some(generation) = store.still_has(entry.claims.key_id(), &entry.key) {
             generation
+        } else {
+            cache.remove(token);
+            return None;
         };
         let claims = cache.keep_near(token, entry, generation);
         Some(inner.time_checked(claims))
