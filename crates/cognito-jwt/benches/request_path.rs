@@ -108,71 +108,57 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("many_users_threads");
+    // Each thread hits its own order of the 1,000 users.
+    let many_users = |t: usize, i: usize| {
+        let token = &users[(i * 7 + t * 501) % users.len()];
+        black_box(
+            verifier
+                .verify_cached(black_box(token))
+                .and_then(Result::ok),
+        );
+    };
+    threaded(c, "many_users_threads", &many_users);
+    // Every thread hits the one token.
+    let one_token = |_: usize, _: usize| {
+        black_box(
+            verifier
+                .verify_cached(black_box(&token))
+                .and_then(Result::ok),
+        );
+    };
+    threaded(c, "hit_threads", &one_token);
+}
+
+/// Bench group `name`: `hit(thread, i)` for `i` in `0..iters` on one and on
+/// two threads at once; the time is the slowest thread's wall time.
+fn threaded(c: &mut Criterion, name: &str, hit: &(dyn Fn(usize, usize) + Sync)) {
+    let mut g = c.benchmark_group(name);
     g.measurement_time(Duration::from_secs(3));
     for threads in [1usize, 2] {
         g.throughput(Throughput::Elements(threads as u64));
         g.bench_function(format!("{threads}"), |b| {
             b.iter_custom(|iters| {
                 let barrier = Barrier::new(threads);
-                let mut elapsed = Duration::ZERO;
                 std::thread::scope(|s| {
                     let handles: Vec<_> = (0..threads)
                         .map(|t| {
-                            let (users, verifier, barrier) = (&users, &verifier, &barrier);
+                            let barrier = &barrier;
                             s.spawn(move || {
                                 barrier.wait();
                                 let start = Instant::now();
                                 for i in 0..iters as usize {
-                                    let token = &users[(i * 7 + t * 501) % users.len()];
-                                    let claims = verifier
-                                        .verify_cached(black_box(token))
-                                        .and_then(Result::ok);
-                                    black_box(claims);
+                                    hit(t, i);
                                 }
                                 start.elapsed()
                             })
                         })
                         .collect();
-                    for h in handles {
-                        elapsed = elapsed.max(h.join().unwrap_or_default());
-                    }
-                });
-                elapsed
-            })
-        });
-    }
-    g.finish();
-
-    let mut g = c.benchmark_group("hit_threads");
-    g.measurement_time(Duration::from_secs(3));
-    for threads in [1usize, 2] {
-        g.throughput(Throughput::Elements(threads as u64));
-        g.bench_function(format!("{threads}"), |b| {
-            b.iter_custom(|iters| {
-                let barrier = Barrier::new(threads);
-                let mut elapsed = Duration::ZERO;
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..threads)
-                        .map(|_| {
-                            s.spawn(|| {
-                                barrier.wait();
-                                let start = Instant::now();
-                                for _ in 0..iters {
-                                    let claims = verifier
-                                        .verify_cached(black_box(&token))
-                                        .and_then(Result::ok);
-                                    black_box(claims);
-                                }
-                                start.elapsed()
-                            })
-                        })
-                        .collect();
-                    for h in handles {
-                        elapsed = elapsed.max(h.join().unwrap_or_default());
-                    }
-                });
-                elapsed
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_default())
+                        .max()
+                        .unwrap_or_default()
+                })
             })
         });
     }
