@@ -50,12 +50,6 @@ for round in $(seq "$rounds"); do
     echo "round $round: /unprotected ${open[-1]}  /protected ${protected[-1]}" >&2
 done
 
-o=$(median "${open[@]}")
-p=$(median "${protected[@]}")
-echo "$middleware overhead ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
-echo "| scenario | req/s | vs unprotected |"
-echo "|---|---:|---:|"
-awk -v o="$o" -v p="$p" -v m="$middleware" 'BEGIN {
-    printf "| same handler, claims inserted, no verification | %.0f | 1.00x |\n", o
-    printf "| same handler behind %s, one reused token | %.0f | %.2fx |\n", m, p, p / o
-}'
+ratio_table "$middleware overhead" unprotected \
+    "same handler, claims inserted, no verification" "$(median "${open[@]}")" \
+    "same handler behind $middleware, one reused token" "$(median "${protected[@]}")"

@@ -44,14 +44,7 @@ for round in $(seq "$rounds"); do
     echo "round $round: /health ${health[-1]}  /health+header ${header[-1]}  /me ${me[-1]}" >&2
 done
 
-h=$(median "${health[@]}")
-hh=$(median "${header[@]}")
-m=$(median "${me[@]}")
-echo "wrk load test of $bin ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
-echo "| scenario | req/s | vs /health |"
-echo "|---|---:|---:|"
-awk -v h="$h" -v hh="$hh" -v m="$m" 'BEGIN {
-    printf "| GET /health (unprotected) | %.0f | 1.00x |\n", h
-    printf "| GET /health with the token header (unchecked) | %.0f | %.2fx |\n", hh, hh / h
-    printf "| GET /me, one reused token | %.0f | %.2fx |\n", m, m / h
-}'
+ratio_table "wrk load test of $bin" /health \
+    "GET /health (unprotected)" "$(median "${health[@]}")" \
+    "GET /health with the token header (unchecked)" "$(median "${header[@]}")" \
+    "GET /me, one reused token" "$(median "${me[@]}")"

@@ -52,3 +52,18 @@ wait_for_line() {
     done
     return 1
 }
+
+# The results table: ratio_table <subject> <baseline name> <label> <req/s> [<label> <req/s>]...
+# The first row is the baseline every ratio is against.
+ratio_table() {
+    local subject=$1 against=$2 base=$4
+    shift 2
+    echo "$subject ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
+    echo "| scenario | req/s | vs $against |"
+    echo "|---|---:|---:|"
+    while [[ $# -ge 2 ]]; do
+        awk -v label="$1" -v v="$2" -v base="$base" \
+            'BEGIN { printf "| %s | %.0f | %.2fx |\n", label, v, v / base }'
+        shift 2
+    done
+}
