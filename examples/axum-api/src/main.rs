@@ -7,9 +7,10 @@
 
 use std::process::ExitCode;
 
-use axum::http::StatusCode;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use axum::{Json, Router};
 use cognito_jwt_tower::{
     AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
 };
@@ -25,6 +26,33 @@ impl ScopeSet for OrdersRead {
 struct OrdersWrite;
 impl ScopeSet for OrdersWrite {
     const SCOPES: &'static [&'static str] = &[demo_support::ORDERS_WRITE];
+}
+
+/// A JSON reply, serialized into a `Vec` sized for this API's bodies.
+///
+/// Used instead of `axum::Json`, which writes through a `BytesMut` writer
+/// that starts at 128 bytes: for `/me`'s 177-byte body that writer takes
+/// 2.3–2.5 times as long as a `Vec` (`cargo bench -p demo-support --bench
+/// replies`), and it was the largest cost of a `/me` request outside the
+/// kernel (BENCHMARKS.md). actix-web's `HttpResponse::json` already
+/// serializes into a `Vec`.
+struct Json<T>(T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(256);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        }
+    }
 }
 
 async fn health() -> Json<responses::Health> {

@@ -1,0 +1,62 @@
+//! `cargo bench -p demo-support --bench replies`: what serializing the
+//! example APIs' `/me` reply costs, by the writer it goes through.
+//!
+//! - `health_vec`: `/health`'s `{"status":"ok"}` into a `Vec`, the floor.
+//! - `me_vec`: `/me`'s body (177 bytes for the demo's access token) into a
+//!   `Vec` with room for it, as axum-api's `Json` and actix-web's
+//!   `HttpResponse::json` do.
+//! - `me_bytes_mut_writer`: the same body through `BytesMut::writer()`
+//!   starting at 128 bytes, as `axum::Json` does.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::{BufMut, BytesMut};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use demo_support::{ADMIN_GROUP, Demo, ORDERS_READ, ORDERS_WRITE, responses};
+
+fn benches(c: &mut Criterion) {
+    // The demo on its embedded issuer, and the token it prints for `GET /me`.
+    let demo = Demo::from_vars(|_| None).expect("demo");
+    let local = demo.local.as_ref().expect("embedded issuer");
+    let token = local
+        .test_issuer()
+        .access_token()
+        .scopes(&["openid", ORDERS_READ, ORDERS_WRITE])
+        .groups(&[ADMIN_GROUP])
+        .build();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let claims = runtime
+        .block_on(demo.verifier.verify(&token))
+        .expect("verify");
+    let me = responses::me(&claims);
+
+    let mut g = c.benchmark_group("replies");
+    g.throughput(Throughput::Elements(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("health_vec", |b| {
+        b.iter(|| {
+            let mut body = Vec::with_capacity(256);
+            serde_json::to_writer(&mut body, black_box(&responses::health())).map(|()| body)
+        })
+    });
+    g.bench_function("me_vec", |b| {
+        b.iter(|| {
+            let mut body = Vec::with_capacity(256);
+            serde_json::to_writer(&mut body, black_box(&me)).map(|()| body)
+        })
+    });
+    g.bench_function("me_bytes_mut_writer", |b| {
+        b.iter(|| {
+            let mut body = BytesMut::with_capacity(128).writer();
+            serde_json::to_writer(&mut body, black_box(&me)).map(|()| body.into_inner().freeze())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(replies, benches);
+criterion_main!(replies);
