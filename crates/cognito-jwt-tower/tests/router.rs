@@ -4,6 +4,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::handler::Handler;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use bytes::Bytes;
@@ -793,6 +794,11 @@ async fn where_the_layer_sits_decides_what_routing_errors_look_like() {
         (
             "MethodRouter::route_layer",
             Router::new().route("/r", get(sub).route_layer(auth.clone())),
+            (404, 405),
+        ),
+        (
+            "Handler::layer",
+            Router::new().route("/r", get(sub.layer(auth.clone()))),
             (404, 405),
         ),
     ];

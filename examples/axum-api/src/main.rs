@@ -8,9 +8,10 @@
 use std::process::ExitCode;
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::get;
 use cognito_jwt_tower::{
     AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
 };
@@ -83,22 +84,27 @@ async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<responses::Admin>
 
 /// The application: every route but `/health` sits behind the [`AuthLayer`].
 fn app(verifier: Verifier) -> Router {
-    // Layered per method router (`MethodRouter::route_layer`), so that only
-    // the routes' own methods are protected: an unknown method is 405 (with
-    // `Allow`) and an unknown path 404, with or without a token, as in
-    // actix-api. `Router::route_layer` would also wrap each path's 405
-    // fallback and answer 401 there first.
+    // Layered per handler (`Handler::layer`), so that only the routes' own
+    // methods are protected: an unknown method is 405 (with `Allow`) and an
+    // unknown path 404, with or without a token, as in actix-api.
+    // `Router::route_layer` would also wrap each path's 405 fallback and
+    // answer 401 there first. `MethodRouter::route_layer` answers alike but
+    // adds a boxed route per request (BENCHMARKS.md).
     let auth = AuthLayer::new(verifier);
-    let protected = |methods: MethodRouter| methods.route_layer(auth.clone());
     Router::new()
-        .route("/me", protected(get(me)))
-        .route("/profile", protected(get(profile)))
-        .route("/orders", protected(get(list_orders).post(create_order)))
+        .route("/me", get(me.layer(auth.clone())))
+        .route("/profile", get(profile.layer(auth.clone())))
+        .route(
+            "/orders",
+            get(list_orders.layer(auth.clone())).post(create_order.layer(auth.clone())),
+        )
         // A route-level rule, shared with the actix example (`rules::admin`).
-        // The last `route_layer` runs first: verify, then the rule.
+        // The last `layer` runs first: verify, then the rule.
         .route(
             "/admin",
-            protected(get(admin).route_layer(RequireLayer::new(rules::admin()))),
+            get(admin
+                .layer(RequireLayer::new(rules::admin()))
+                .layer(auth.clone())),
         )
         .route("/health", get(health))
 }
