@@ -19,7 +19,7 @@ use serde::Serialize;
 /// A route that needs a verified token meeting `rule`, answered with
 /// `status` and the JSON `respond` builds from the claims.
 ///
-/// Authentication wraps each route (as axum-api's `route_layer`), so an
+/// Authentication wraps each route (as axum-api layers each handler), so an
 /// unknown path is 404 and an unknown method 405, with or without a token.
 fn protected<T: Serialize + 'static>(
     route: Route,
