@@ -10,6 +10,7 @@
 
 use std::process::ExitCode;
 
+use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
 use cognito_jwt::{Claims, Requirement};
 use cognito_jwt_actix::{Authenticated, CognitoAuth};
@@ -30,10 +31,20 @@ fn protected<T: Serialize + 'static>(
 ) -> Route {
     route
         .to(move |Authenticated(claims): Authenticated| async move {
-            status().json(respond(&claims))
+            json(status(), &respond(&claims))
         })
         // One middleware per route: verify the token, then the route's rule.
         .wrap(auth.clone().require(rule))
+}
+
+/// A JSON reply, serialized by [`responses::to_json`] (a `Vec` with room
+/// for the body; `HttpResponseBuilder::json` starts at 128 bytes and
+/// regrows for `/me`).
+fn json<T: Serialize>(mut status: HttpResponseBuilder, body: &T) -> HttpResponse {
+    match responses::to_json(body) {
+        Ok(body) => status.content_type(ContentType::json()).body(body),
+        Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
+    }
 }
 
 /// `GET`, and `HEAD` answered like it (without the body), as axum-api does.
@@ -45,7 +56,7 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
     let ok = HttpResponse::Ok;
     cfg.service(
         web::resource("/health")
-            .route(get().to(|| async { HttpResponse::Ok().json(responses::health()) })),
+            .route(get().to(|| async { json(HttpResponse::Ok(), &responses::health()) })),
     )
     .service(web::resource("/me").route(protected(get(), auth, rules::me(), ok, responses::me)))
     .service(web::resource("/profile").route(protected(

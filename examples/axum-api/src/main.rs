@@ -29,21 +29,15 @@ impl ScopeSet for OrdersWrite {
     const SCOPES: &'static [&'static str] = &[demo_support::ORDERS_WRITE];
 }
 
-/// A JSON reply, serialized into a `Vec` sized for this API's bodies.
-///
-/// Used instead of `axum::Json`, which writes through a `BytesMut` writer
-/// that starts at 128 bytes: for `/me`'s 177-byte body that writer takes
-/// 2.3–2.5 times as long as a `Vec` (`cargo bench -p demo-support --bench
-/// replies`), and it was the largest cost of a `/me` request outside the
-/// kernel (BENCHMARKS.md). actix-web's `HttpResponse::json` already
-/// serializes into a `Vec`.
+/// A JSON reply, serialized by [`responses::to_json`] (a `Vec` with room
+/// for the body) rather than `axum::Json`, whose `BytesMut` writer was the
+/// largest cost of a `/me` request outside the kernel (BENCHMARKS.md).
 struct Json<T>(T);
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(256);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
+        match responses::to_json(&self.0) {
+            Ok(body) => (
                 [(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),

@@ -329,6 +329,18 @@ pub mod responses {
         }
     }
 
+    /// A reply body as JSON, written into a `Vec` with room for any of this
+    /// module's bodies (`/me`'s, the largest, is 177 bytes for the demo's
+    /// tokens), so it never regrows. Both example APIs answer through it:
+    /// `axum::Json` and actix-web's `json()` start smaller (128 bytes) and
+    /// `axum::Json` writes through a `BytesMut` writer, 2.4 times as slow
+    /// for `/me` (`cargo bench -p demo-support --bench replies`).
+    pub fn to_json<T: Serialize>(body: &T) -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(256);
+        serde_json::to_writer(&mut out, body)?;
+        Ok(out)
+    }
+
     /// `GET /health` (200): `{"status":"ok"}`.
     #[derive(Debug, Clone, Copy)]
     pub struct Health;
