@@ -15,18 +15,12 @@ use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use demo_support::{ADMIN_GROUP, Demo, ORDERS_READ, ORDERS_WRITE, responses};
+use demo_support::{Demo, responses};
 
 fn benches(c: &mut Criterion) {
     // The demo on its embedded issuer, and the token it prints for `GET /me`.
     let demo = Demo::from_vars(|_| None).expect("demo");
-    let local = demo.local.as_ref().expect("embedded issuer");
-    let token = local
-        .test_issuer()
-        .access_token()
-        .scopes(&["openid", ORDERS_READ, ORDERS_WRITE])
-        .groups(&[ADMIN_GROUP])
-        .build();
+    let token = demo.full_access_token().expect("embedded issuer");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

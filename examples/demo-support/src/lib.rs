@@ -161,18 +161,27 @@ impl Demo {
         })
     }
 
+    /// A freshly minted access token with every scope and group the routes
+    /// ask for: the one [`Demo::curl_commands`] shows for `GET /me`, `POST
+    /// /orders` and `GET /admin`. `None` without the embedded issuer.
+    pub fn full_access_token(&self) -> Option<String> {
+        let local = self.local.as_ref()?;
+        Some(
+            local
+                .access_token()
+                .scopes(&["openid", ORDERS_READ, ORDERS_WRITE])
+                .groups(&[ADMIN_GROUP])
+                .build(),
+        )
+    }
+
     /// `curl` commands with freshly minted tokens for every route, against
     /// `base` (for example `http://127.0.0.1:3000`). Empty without the
     /// embedded issuer.
     pub fn curl_commands(&self, base: &str) -> Vec<String> {
-        let Some(local) = &self.local else {
+        let (Some(local), Some(all)) = (&self.local, self.full_access_token()) else {
             return Vec::new();
         };
-        let all = local
-            .access_token()
-            .scopes(&["openid", ORDERS_READ, ORDERS_WRITE])
-            .groups(&[ADMIN_GROUP])
-            .build();
         let read_only = local
             .access_token()
             .scopes(&["openid", ORDERS_READ])
