@@ -16,28 +16,21 @@
 //!
 //! So the ratio of the two is the middleware's cost alone, with the same
 //! bytes on the wire and the same work in the handler. Prints `url=` and
-//! `token=` lines, then serves until killed. Loopback only; keys from a
-//! static JWKS.
+//! `token=` lines, then serves until killed. Loopback only; tokens and keys
+//! from the example APIs' embedded issuer (`demo-support`).
 
 use std::future::{Ready, ready};
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
-use cognito_jwt::{Claims, Issuer, TokenUse, Verifier};
+use cognito_jwt::Claims;
 use cognito_jwt_actix::CognitoAuth;
-use cognito_jwt_testkit::TestIssuer;
-use serde_json::json;
+use demo_support::{Demo, responses};
 
 /// The `/me` body of the example APIs.
 async fn me(claims: web::ReqData<Claims>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "sub": claims.sub(),
-        "username": claims.username(),
-        "client_id": claims.client_id(),
-        "scopes": claims.scopes().collect::<Vec<_>>(),
-        "groups": claims.groups().collect::<Vec<_>>(),
-    }))
+    HttpResponse::Ok().json(responses::me(&claims))
 }
 
 /// Authentication for free: the same claims put into every request.
@@ -85,23 +78,15 @@ where
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let issuer = TestIssuer::cognito();
-    let pool = issuer.pool_id().ok_or("the test issuer has no pool id")?;
-    let verifier = Verifier::builder(Issuer::cognito(pool).static_jwks(issuer.jwks().to_string()))
-        .client_ids([issuer.client_id()])
-        .token_use(TokenUse::Access)
-        .build()?;
-    let token = issuer
-        .access_token()
-        .scopes(&["openid", "orders/read", "orders/write"])
-        .groups(&["admin"])
-        .build();
-    let claims = verifier.verify(&token).await?;
+    // The example APIs' embedded issuer; it serves the JWKS while `demo` lives.
+    let demo = Demo::from_vars(|_| None)?;
+    let token = demo.full_access_token().ok_or("no embedded issuer")?;
+    let claims = demo.verifier.verify(&token).await?;
 
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     println!("url=http://{}", listener.local_addr()?);
     println!("token={token}");
-    let auth = CognitoAuth::new(verifier);
+    let auth = CognitoAuth::new(demo.verifier.clone());
     HttpServer::new(move || {
         App::new()
             .route("/protected", web::get().to(me).wrap(auth.clone()))

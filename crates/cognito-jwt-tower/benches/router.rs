@@ -25,10 +25,10 @@ use axum::handler::Handler;
 use axum::http::{HeaderValue, Request, header};
 use axum::routing::get;
 use axum::{Extension, Router};
-use cognito_jwt::{Claims, Issuer, TokenUse, Verifier};
-use cognito_jwt_testkit::TestIssuer;
+use cognito_jwt::Claims;
 use cognito_jwt_tower::AuthLayer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use demo_support::Demo;
 use tower::ServiceExt;
 
 async fn health() -> &'static str {
@@ -40,24 +40,17 @@ async fn me(Extension(claims): Extension<Claims>) -> String {
 }
 
 fn benches(c: &mut Criterion) {
-    let issuer = TestIssuer::cognito();
-    let verifier = Verifier::builder(
-        Issuer::cognito("us-east-1_TestPool1").static_jwks(issuer.jwks().to_string()),
-    )
-    .client_ids([issuer.client_id()])
-    .token_use(TokenUse::Access)
-    .build()
-    .expect("bench verifier");
-    let token = issuer
-        .access_token()
-        .scopes(&["openid", "orders/read", "orders/write"])
-        .groups(&["admin"])
-        .build();
+    // The example APIs' embedded issuer and the token they answer `/me` for.
+    let demo = Demo::from_vars(|_| None).expect("demo");
+    let token = demo.full_access_token().expect("embedded issuer");
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
-    let claims = runtime.block_on(verifier.verify(&token)).expect("verify");
-    let auth = AuthLayer::new(verifier);
+    let claims = runtime
+        .block_on(demo.verifier.verify(&token))
+        .expect("verify");
+    let auth = AuthLayer::new(demo.verifier.clone());
     let free = Extension(claims);
     let app = Router::new()
         .route("/health", get(health))

@@ -15,45 +15,34 @@
 //!
 //! So the ratio of the two is the layer's cost alone, with the same bytes on
 //! the wire and the same work in the handler. Prints `url=` and `token=`
-//! lines, then serves until killed. Loopback only; keys from a static JWKS.
+//! lines, then serves until killed. Loopback only; tokens and keys from the
+//! example APIs' embedded issuer (`demo-support`).
 
 use std::net::SocketAddr;
 
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use cognito_jwt::{Claims, Issuer, TokenUse, Verifier};
-use cognito_jwt_testkit::TestIssuer;
+use cognito_jwt::Claims;
 use cognito_jwt_tower::AuthLayer;
-use serde_json::{Value, json};
+use demo_support::{Demo, responses};
 
 /// The `/me` body of the example APIs.
-async fn me(Extension(claims): Extension<Claims>) -> Json<Value> {
-    Json(json!({
-        "sub": claims.sub(),
-        "username": claims.username(),
-        "client_id": claims.client_id(),
-        "scopes": claims.scopes().collect::<Vec<_>>(),
-        "groups": claims.groups().collect::<Vec<_>>(),
-    }))
+async fn me(Extension(claims): Extension<Claims>) -> Json<responses::Me> {
+    Json(responses::me(&claims))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let issuer = TestIssuer::cognito();
-    let pool = issuer.pool_id().ok_or("the test issuer has no pool id")?;
-    let verifier = Verifier::builder(Issuer::cognito(pool).static_jwks(issuer.jwks().to_string()))
-        .client_ids([issuer.client_id()])
-        .token_use(TokenUse::Access)
-        .build()?;
-    let token = issuer
-        .access_token()
-        .scopes(&["openid", "orders/read", "orders/write"])
-        .groups(&["admin"])
-        .build();
-    let claims = verifier.verify(&token).await?;
+    // The example APIs' embedded issuer; it serves the JWKS while `demo` lives.
+    let demo = Demo::from_vars(|_| None)?;
+    let token = demo.full_access_token().ok_or("no embedded issuer")?;
+    let claims = demo.verifier.verify(&token).await?;
 
     let app = Router::new()
-        .route("/protected", get(me).route_layer(AuthLayer::new(verifier)))
+        .route(
+            "/protected",
+            get(me).route_layer(AuthLayer::new(demo.verifier.clone())),
+        )
         .route("/unprotected", get(me).route_layer(Extension(claims)));
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
