@@ -138,19 +138,17 @@ impl<'h> Located<'h> {
 
     /// The token, if it is RFC 6750 `b64token` syntax.
     pub(crate) fn token(self) -> Result<&'h str, Error> {
-        let reason = match self.form {
+        if is_b64token(self.bytes) {
+            // b64token characters are ASCII, so this is valid UTF-8.
+            return Ok(ascii_str(self.bytes));
+        }
+        Err(Error::MalformedCredentials(match self.form {
             Form::Bearer if self.bytes.is_empty() => "the Bearer scheme has no token",
             Form::Bearer => {
                 "the bearer token must follow `Bearer` after one space and use b64token characters only"
             }
             Form::Raw => "the token uses characters outside b64token",
-        };
-        if is_b64token(self.bytes) {
-            // b64token characters are ASCII, so this is valid UTF-8.
-            Ok(ascii_str(self.bytes))
-        } else {
-            Err(Error::MalformedCredentials(reason))
-        }
+        }))
     }
 }
 

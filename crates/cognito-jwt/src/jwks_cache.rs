@@ -445,10 +445,8 @@ impl JwksCache {
                 state.keys = Some(Arc::clone(&set));
                 state.fetched_at = Some(now);
                 self.generation.fetch_add(1, Ordering::AcqRel);
-                let due = now
-                    .checked_add(self.options.refresh_interval)
-                    .map_or(u64::MAX, |due| self.nanos(due));
-                self.settled_until.store(due, Ordering::Release);
+                let due = later(now, self.options.refresh_interval);
+                self.settled_until.store(self.nanos(due), Ordering::Release);
                 state.failures = 0;
                 state.retry_at = None;
                 state.last_error = None;
