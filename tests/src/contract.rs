@@ -223,7 +223,8 @@ async fn run(base: &str, cases: &[Case]) -> Vec<String> {
     failures
 }
 
-/// The methods of an `Allow` header, in order ("GET,HEAD" and "GET, HEAD" alike).
+/// The methods of an `Allow` header, upper-cased and sorted ("GET,HEAD" and
+/// "head, get" alike).
 fn methods(allow: &str) -> Vec<String> {
     let mut methods: Vec<String> = allow
         .split(',')
