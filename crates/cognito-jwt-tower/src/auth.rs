@@ -16,7 +16,8 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::response::{RenderRejection, Renderer, ResponseBody, into_full, reject};
+use crate::body::{RejectionBody, into_body};
+use crate::response::{RenderRejection, Renderer, reject};
 
 /// [`HeaderSource`] over an `http` header map.
 pub(crate) struct Headers<'a>(pub(crate) &'a HeaderMap);
@@ -66,7 +67,9 @@ impl AuthContext {
 /// response of the core [`Challenge`](cognito_jwt::Challenge) (or a gRPC
 /// status for gRPC calls). Cheap to clone; no lock and no blocking on the
 /// request path. The inner service must be `Clone` (axum routers and tonic
-/// services are).
+/// services are). Responses keep the inner service's body type, which must
+/// implement [`RejectionBody`] (axum's body does; tonic's with the `tonic`
+/// feature; see [`crate::body`] for the others).
 ///
 /// ```
 /// use axum::{Extension, Router, routing::get};
@@ -211,8 +214,9 @@ fn admit<B>(shared: &Arc<Shared>, claims: Claims, request: &mut Request<B>) -> R
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    ResBody: RejectionBody,
 {
-    type Response = Response<ResponseBody<ResBody>>;
+    type Response = Response<ResBody>;
     type Error = S::Error;
     type Future = ResponseFuture<S, ReqBody>;
 
@@ -325,17 +329,16 @@ where
 impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: RejectionBody,
 {
-    type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
+    type Output = Result<Response<ResBody>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             let next = match this.state.as_mut().project() {
                 StateProj::Inner { future } => {
-                    return future
-                        .poll(cx)
-                        .map(|r| r.map(|response| response.map(ResponseBody::inner)));
+                    return future.poll(cx);
                 }
                 StateProj::Refused { response } => {
                     let response = response.take().map_or_else(
@@ -347,7 +350,7 @@ where
                         },
                         |response| *response,
                     );
-                    return Poll::Ready(Ok(into_full(response)));
+                    return Poll::Ready(Ok(into_body(response)));
                 }
                 StateProj::Verifying {
                     verification,

@@ -17,6 +17,12 @@
 //!   `WWW-Authenticate`, `Retry-After`, JSON body), or a trailers-only gRPC
 //!   status for gRPC calls ([`grpc`]); a [`RenderRejection`] hook renders
 //!   your own.
+//! - Bodies ([`body`]): the layers answer in the inner service's own body
+//!   type, so what they let through is not wrapped (nor boxed again by
+//!   axum). Refusals are written into it through [`RejectionBody`]:
+//!   implemented for axum's and (feature `tonic`) tonic's bodies,
+//!   `Full<Bytes>`, `BoxBody`, `UnsyncBoxBody`, `String`, and
+//!   [`ResponseBody`] for any other body.
 //!
 //! | refusal | HTTP | `WWW-Authenticate` | gRPC |
 //! |---|---|---|---|
@@ -87,6 +93,7 @@
 pub struct ReadmeDoctests;
 
 pub mod auth;
+pub mod body;
 #[cfg(feature = "axum")]
 pub mod extract;
 pub mod grpc;
@@ -94,12 +101,13 @@ pub mod require;
 pub mod response;
 
 pub use auth::{AuthLayer, AuthService};
+pub use body::{RejectionBody, ResponseBody};
 #[cfg(feature = "axum")]
 pub use extract::{
     AccessToken, AuthRejection, ClaimsAs, GroupSet, IdToken, RequireGroup, RequireScope, ScopeSet,
     VerifiedClaims,
 };
 pub use require::{RequireLayer, RequireService};
-pub use response::{DefaultRender, Rejection, RenderRejection, ResponseBody, render_challenge};
+pub use response::{DefaultRender, Rejection, RenderRejection, render_challenge};
 
 pub use cognito_jwt::{Claims, Error, Requirement, TokenSource, TokenUse, Verifier};

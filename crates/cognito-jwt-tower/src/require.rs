@@ -14,7 +14,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::AuthContext;
-use crate::response::{ResponseBody, into_full, misconfigured};
+use crate::body::{RejectionBody, into_body};
+use crate::response::misconfigured;
 
 /// A layer that checks the verified claims against a [`Requirement`] before
 /// the route runs: token use, scopes (any-of / all-of), groups, or your own
@@ -161,8 +162,9 @@ impl<S: fmt::Debug> fmt::Debug for RequireService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: RejectionBody,
 {
-    type Response = Response<ResponseBody<ResBody>>;
+    type Response = Response<ResBody>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -220,21 +222,20 @@ impl<F> fmt::Debug for ResponseFuture<F> {
 impl<F, ResBody, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: RejectionBody,
 {
-    type Output = Result<Response<ResponseBody<ResBody>>, E>;
+    type Output = Result<Response<ResBody>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Inner { future } => future
-                .poll(cx)
-                .map(|r| r.map(|response| response.map(ResponseBody::inner))),
+            KindProj::Inner { future } => future.poll(cx),
             KindProj::Refused { response } => {
                 let response = response.take().unwrap_or_else(|| {
                     let mut r = Response::new(Bytes::new());
                     *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
                     r
                 });
-                Poll::Ready(Ok(into_full(response)))
+                Poll::Ready(Ok(into_body(response)))
             }
         }
     }

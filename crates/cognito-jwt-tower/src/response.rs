@@ -1,18 +1,14 @@
 //! How a refused request is answered: the [`Rejection`] handed to a
 //! [`RenderRejection`] hook, the default rendering of the core
-//! [`Challenge`], and the [`ResponseBody`] the middleware returns.
+//! [`Challenge`]. The body type of the answer is in [`crate::body`].
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use cognito_jwt::{Challenge, Error};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
-use http_body::{Body, Frame, SizeHint};
-use pin_project_lite::pin_project;
 
 use crate::grpc;
 
@@ -162,85 +158,6 @@ impl Default for Renderer {
     }
 }
 
-pin_project! {
-    /// The body of a response from this crate's services: the inner service's
-    /// body, or the bytes of a rejection.
-    pub struct ResponseBody<B> {
-        #[pin]
-        kind: Kind<B>,
-    }
-}
-
-pin_project! {
-    #[project = KindProj]
-    enum Kind<B> {
-        Inner { #[pin] body: B },
-        Full { data: Option<Bytes> },
-    }
-}
-
-impl<B> ResponseBody<B> {
-    /// Wrap the inner service's body.
-    pub fn inner(body: B) -> Self {
-        ResponseBody {
-            kind: Kind::Inner { body },
-        }
-    }
-
-    /// A complete body of these bytes.
-    pub fn full(data: Bytes) -> Self {
-        ResponseBody {
-            kind: Kind::Full {
-                data: (!data.is_empty()).then_some(data),
-            },
-        }
-    }
-}
-
-impl<B> fmt::Debug for ResponseBody<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            Kind::Inner { .. } => f.write_str("ResponseBody::Inner"),
-            Kind::Full { data } => f
-                .debug_struct("ResponseBody::Full")
-                .field("len", &data.as_ref().map_or(0, Bytes::len))
-                .finish(),
-        }
-    }
-}
-
-impl<B> Body for ResponseBody<B>
-where
-    B: Body<Data = Bytes>,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        match self.project().kind.project() {
-            KindProj::Inner { body } => body.poll_frame(cx),
-            KindProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match &self.kind {
-            Kind::Inner { body } => body.is_end_stream(),
-            Kind::Full { data } => data.is_none(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match &self.kind {
-            Kind::Inner { body } => body.size_hint(),
-            Kind::Full { data } => SizeHint::with_exact(data.as_ref().map_or(0, Bytes::len) as u64),
-        }
-    }
-}
-
 /// Render `error` for a request with `headers`, through `renderer`, and log it.
 pub(crate) fn reject(
     error: &Error,
@@ -257,11 +174,6 @@ pub(crate) fn reject(
         _ => tracing::debug!(kind = error.kind(), status, error = %error, "request refused"),
     }
     renderer.render(&rejection)
-}
-
-/// A response with a [`ResponseBody::full`] body.
-pub(crate) fn into_full<B>(response: Response<Bytes>) -> Response<ResponseBody<B>> {
-    response.map(ResponseBody::full)
 }
 
 /// The answer when a route layer or extractor finds no [`AuthLayer`](crate::AuthLayer)

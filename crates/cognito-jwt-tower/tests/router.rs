@@ -11,8 +11,8 @@ use bytes::Bytes;
 use cognito_jwt::{Claims, Issuer, JwksOptions, Requirement, TokenSource, TokenUse, Verifier};
 use cognito_jwt_testkit::{DEFAULT_POOL_ID, JwksServer, Mode, TestIssuer};
 use cognito_jwt_tower::{
-    AccessToken, AuthLayer, ClaimsAs, GroupSet, IdToken, Rejection, RequireGroup, RequireLayer,
-    RequireScope, ScopeSet, VerifiedClaims,
+    AccessToken, AuthLayer, ClaimsAs, GroupSet, IdToken, Rejection, RejectionBody, RequireGroup,
+    RequireLayer, RequireScope, ResponseBody, ScopeSet, VerifiedClaims,
 };
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::BodyExt;
@@ -824,4 +824,103 @@ async fn where_the_layer_sits_decides_what_routing_errors_look_like() {
         assert_eq!(send(app.clone(), get_with("/r", &[])).await.status, 401);
         assert_eq!(send(app, bearer("/r", &token)).await.status, 200);
     }
+}
+
+/// Refusals and answers of a plain tower stack (`AuthLayer`, then
+/// `RequireLayer`) whose handler answers `ok` in the body type `make` builds:
+/// the stack answers in that same type.
+async fn walk_body_type<B>(f: &Fixture, make: fn(&'static str) -> B)
+where
+    B: http_body::Body<Data = Bytes> + RejectionBody + Send + 'static,
+    B::Error: std::fmt::Debug,
+{
+    let svc = ServiceBuilder::new()
+        .layer(AuthLayer::new(f.verifier.clone()))
+        .layer(RequireLayer::access_token().any_scope(["orders/read"]))
+        .service(service_fn(move |_req: Request<Body>| async move {
+            Ok::<_, Infallible>(Response::new(make("ok")))
+        }));
+    let body_type = std::any::type_name::<B>();
+
+    send(svc.clone(), get_with("/", &[])).await.assert_refused(
+        401,
+        Some("Bearer"),
+        "unauthorized",
+        "authentication required",
+    );
+    let expired = f.issuer.access_token().expires_in(-60).build();
+    send(svc.clone(), bearer("/", &expired))
+        .await
+        .assert_refused(
+            401,
+            Some(&invalid_token("the token has expired")),
+            INVALID_TOKEN,
+            "the token has expired",
+        );
+    let no_scope = f.issuer.access_token().build();
+    send(svc.clone(), bearer("/", &no_scope))
+        .await
+        .assert_refused(
+            403,
+            Some(&insufficient(MISSING_SCOPE, Some("orders/read"))),
+            "insufficient_scope",
+            MISSING_SCOPE,
+        );
+    let scoped = f.issuer.access_token().scopes(&["orders/read"]).build();
+    let reply = send(svc, bearer("/", &scoped)).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.body.as_str()),
+        (200, "ok"),
+        "{body_type}"
+    );
+}
+
+/// The layers answer in the inner service's own body type (no wrapper for
+/// axum to box again), for every body type they can write a refusal into;
+/// any other body goes through `ResponseBody::inner`.
+#[tokio::test]
+async fn responses_keep_the_inner_body_type() {
+    use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
+    use http_body_util::{Empty, Full};
+
+    let f = fixture();
+    walk_body_type(&f, Body::from).await;
+    walk_body_type(&f, |s| Full::new(Bytes::from(s))).await;
+    walk_body_type(&f, String::from).await;
+    walk_body_type(&f, |s| -> BoxBody<Bytes, std::io::Error> {
+        Full::new(Bytes::from(s))
+            .map_err(|never| match never {})
+            .boxed()
+    })
+    .await;
+    walk_body_type(&f, |s| -> UnsyncBoxBody<Bytes, Infallible> {
+        Full::new(Bytes::from(s)).boxed_unsync()
+    })
+    .await;
+
+    // Proven by the types: an axum handler's `Response<Body>` comes back as
+    // `Response<Body>`, which axum then neither wraps nor boxes.
+    fn answers_axum_body<S: tower::Service<Request<Body>, Response = Response<Body>>>(_: &S) {}
+    answers_axum_body(&tower::Layer::layer(
+        &AuthLayer::new(f.verifier.clone()),
+        get(sub).with_state(()),
+    ));
+
+    // A body that cannot hold a refusal (`Empty`): map the inner responses
+    // into `ResponseBody::inner`, and the layer answers `ResponseBody<Empty>`.
+    let svc = ServiceBuilder::new()
+        .layer(AuthLayer::new(f.verifier.clone()))
+        .map_response(|r: Response<Empty<Bytes>>| r.map(ResponseBody::inner))
+        .service(service_fn(|_req: Request<Body>| async {
+            Ok::<_, Infallible>(Response::new(Empty::<Bytes>::new()))
+        }));
+    send(svc.clone(), get_with("/", &[])).await.assert_refused(
+        401,
+        Some("Bearer"),
+        "unauthorized",
+        "authentication required",
+    );
+    let token = f.issuer.access_token().build();
+    let reply = send(svc, bearer("/", &token)).await;
+    assert_eq!((reply.status.as_u16(), reply.body.as_str()), (200, ""));
 }

@@ -8,6 +8,9 @@
 //!
 //! Refusals arrive at tonic clients as proper statuses: `Unauthenticated`,
 //! `PermissionDenied`, `InvalidArgument`, `Unavailable`.
+//!
+//! `cognito-jwt-tower` is used with its `tonic` feature, which lets the
+//! layers answer in tonic's own response body type.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
