@@ -2,7 +2,7 @@
 # What an adapter's middleware alone costs per request, over loopback HTTP
 # with wrk (Debian: `apt-get install wrk`).
 #
-#   scripts/layer-overhead.sh [tower|actix] [--seconds 3] [--rounds 5] [--connections 16]
+#   scripts/layer-overhead.sh [tower|actix] [--seconds 3] [--rounds 5] [--connections 16] [--pin]
 #
 # Runs the adapter's overhead example (tower: examples/layer_overhead.rs,
 # axum and AuthLayer; actix: examples/middleware_overhead.rs, CognitoAuth):

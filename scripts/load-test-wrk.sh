@@ -5,6 +5,7 @@
 #
 #   scripts/load-test-wrk.sh axum-api            # or actix-api
 #   scripts/load-test-wrk.sh axum-api --seconds 3 --rounds 5 --connections 16
+#   scripts/load-test-wrk.sh axum-api --pin      # server and wrk on their own CPUs
 #
 # Starts the release binary with its embedded local issuer (no COGNITO_*
 # variables), takes the access token it prints for `GET /me`, then alternates
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    echo "usage: $0 <example binary name> [--seconds N] [--rounds N] [--connections N]" >&2
+    echo "usage: $0 <example binary name> [--seconds N] [--rounds N] [--connections N] [--pin]" >&2
     exit 2
 fi
 bin=$1

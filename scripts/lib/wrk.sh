@@ -1,10 +1,17 @@
 # Helpers shared by the wrk load-test scripts; source it after setting
 # $connections and $seconds.
 
+# With --pin, the server runs on every CPU but the last and wrk on the last
+# (taskset), so the two never take each other's CPU: the server is then
+# saturated on its own CPUs, and the ratio of two routes' req/s is the
+# inverse ratio of their server CPU per request, repeatable to about 1%
+# here, where unpinned runs move by 5%. Unset: no pinning.
+server_cpus="" client_cpus=""
+
 # One wrk run; prints req/s. Fails on any non-2xx answer or socket error.
 wrk_run() {
     local out
-    out=$(wrk -t1 -c"$connections" -d"${seconds}s" "$@")
+    out=$(${client_cpus:+taskset -c "$client_cpus"} wrk -t1 -c"$connections" -d"${seconds}s" "$@")
     if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
         echo "wrk reported errors for $*:" >&2
         echo "$out" >&2
@@ -25,10 +32,25 @@ parse_wrk_options() {
             --seconds) seconds=$2; shift 2 ;;
             --rounds) rounds=$2; shift 2 ;;
             --connections) connections=$2; shift 2 ;;
+            --pin) pin_cpus; shift ;;
             *) echo "unexpected argument $1" >&2; exit 2 ;;
         esac
     done
     command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
+}
+
+# --pin: the server on CPUs 0..n-2, wrk on CPU n-1.
+pin_cpus() {
+    local last=$(($(nproc) - 1))
+    if [[ $last -lt 1 ]]; then
+        echo "--pin needs at least two CPUs" >&2
+        exit 2
+    fi
+    command -v taskset >/dev/null || { echo "taskset not found (util-linux)" >&2; exit 2; }
+    server_cpus=0 client_cpus=$last
+    if [[ $last -gt 1 ]]; then
+        server_cpus=0-$((last - 1))
+    fi
 }
 
 # The workspace's target directory.
@@ -39,7 +61,7 @@ cargo_target_dir() {
 # Start "$@" in the background, its output in $log; killed when the script exits.
 start_server() {
     log=$(mktemp)
-    "$@" >"$log" 2>&1 &
+    ${server_cpus:+taskset -c "$server_cpus"} "$@" >"$log" 2>&1 &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null; rm -f "$log"' EXIT
 }
@@ -58,7 +80,9 @@ wait_for_line() {
 ratio_table() {
     local subject=$1 against=$2 base=$4
     shift 2
-    echo "$subject ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians"
+    local pinned=""
+    [[ -n $server_cpus ]] && pinned="; pinned: server on CPUs $server_cpus, wrk on CPU $client_cpus"
+    echo "$subject ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); wrk -t1 -c$connections, $rounds rounds of ${seconds}s, medians$pinned"
     echo "| scenario | req/s | vs $against |"
     echo "|---|---:|---:|"
     while [[ $# -ge 2 ]]; do
