@@ -16,7 +16,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::body::{RejectionBody, into_body};
+use crate::body::{RejectionBody, refusal};
 use crate::response::{RenderRejection, Renderer, reject};
 
 /// [`HeaderSource`] over an `http` header map.
@@ -341,16 +341,7 @@ where
                     return future.poll(cx);
                 }
                 StateProj::Refused { response } => {
-                    let response = response.take().map_or_else(
-                        || {
-                            // Polled after completion: answer 500 rather than panic.
-                            let mut r = Response::new(Bytes::new());
-                            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                            r
-                        },
-                        |response| *response,
-                    );
-                    return Poll::Ready(Ok(into_body(response)));
+                    return Poll::Ready(Ok(refusal(response.take().map(|r| *r))));
                 }
                 StateProj::Verifying {
                     verification,

@@ -132,9 +132,16 @@ impl<B> RejectionBody for ResponseBody<B> {
     }
 }
 
-/// A refusal, rendered as bytes, in the inner service's body type.
-pub(crate) fn into_body<B: RejectionBody>(response: Response<Bytes>) -> Response<B> {
-    response.map(B::from_rejection)
+/// A refused future's answer in the inner service's body type: its rendered
+/// refusal, taken once; polled again after that, 500 rather than a panic.
+pub(crate) fn refusal<B: RejectionBody>(response: Option<Response<Bytes>>) -> Response<B> {
+    response
+        .unwrap_or_else(|| {
+            let mut r = Response::new(Bytes::new());
+            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+        .map(B::from_rejection)
 }
 
 pin_project! {

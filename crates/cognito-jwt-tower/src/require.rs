@@ -14,7 +14,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::AuthContext;
-use crate::body::{RejectionBody, into_body};
+use crate::body::{RejectionBody, refusal};
 use crate::response::misconfigured;
 
 /// A layer that checks the verified claims against a [`Requirement`] before
@@ -229,14 +229,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
-            KindProj::Refused { response } => {
-                let response = response.take().unwrap_or_else(|| {
-                    let mut r = Response::new(Bytes::new());
-                    *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                    r
-                });
-                Poll::Ready(Ok(into_body(response)))
-            }
+            KindProj::Refused { response } => Poll::Ready(Ok(refusal(response.take()))),
         }
     }
 }

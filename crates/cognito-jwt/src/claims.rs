@@ -664,6 +664,7 @@ impl Field {
 #[derive(Clone)]
 pub struct Claims(Arc<ClaimsInner>);
 
+#[derive(Clone)]
 struct ClaimsInner {
     core: Kept,
     token_use: TokenUse,
@@ -718,18 +719,7 @@ impl Claims {
     /// cache gives each thread one, so that threads serving one token do not
     /// share a reference count).
     pub(crate) fn own_copy(&self) -> Claims {
-        let c = &*self.0;
-        Claims(Arc::new(ClaimsInner {
-            core: c.core.clone(),
-            token_use: c.token_use,
-            exp: c.exp,
-            key: Arc::clone(&c.key),
-            alg: c.alg,
-            payload: c.payload.clone(),
-            id: c.id.clone(),
-            access: c.access.clone(),
-            all: c.all.clone(),
-        }))
+        Claims(Arc::new(ClaimsInner::clone(&self.0)))
     }
 
     fn text<'a>(&'a self, t: &'a Option<Text>) -> Option<&'a str> {
