@@ -79,9 +79,7 @@ where
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The example APIs' embedded issuer; it serves the JWKS while `demo` lives.
-    let demo = Demo::from_vars(|_| None)?;
-    let token = demo.full_access_token().ok_or("no embedded issuer")?;
-    let claims = demo.verifier.verify(&token).await?;
+    let (demo, token, claims) = Demo::embedded_full_access().await?;
 
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     println!("url=http://{}", listener.local_addr()?);

@@ -40,16 +40,14 @@ async fn me(Extension(claims): Extension<Claims>) -> String {
 }
 
 fn benches(c: &mut Criterion) {
-    // The example APIs' embedded issuer and the token they answer `/me` for.
-    let demo = Demo::from_vars(|_| None).expect("demo");
-    let token = demo.full_access_token().expect("embedded issuer");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let claims = runtime
-        .block_on(demo.verifier.verify(&token))
-        .expect("verify");
+    // The example APIs' embedded issuer and the token they answer `/me` for.
+    let (demo, token, claims) = runtime
+        .block_on(Demo::embedded_full_access())
+        .expect("demo");
     let auth = AuthLayer::new(demo.verifier.clone());
     let free = Extension(claims);
     let app = Router::new()

@@ -42,7 +42,7 @@
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use cognito_jwt::{Issuer, Verifier};
+use cognito_jwt::{Claims, Issuer, Verifier};
 pub use cognito_jwt_testkit::LocalIssuer;
 
 /// The scope `GET /orders` needs.
@@ -173,6 +173,18 @@ impl Demo {
                 .groups(&[ADMIN_GROUP])
                 .build(),
         )
+    }
+
+    /// The demo on its embedded issuer (no environment read), with
+    /// [`Demo::full_access_token`] and the claims its verifier finds in it:
+    /// what the benches and overhead examples send and serve. The issuer
+    /// serves its JWKS while the returned demo lives.
+    pub async fn embedded_full_access() -> Result<(Demo, String, Claims), Box<dyn std::error::Error>>
+    {
+        let demo = Demo::from_vars(|_| None)?;
+        let token = demo.full_access_token().ok_or("no embedded issuer")?;
+        let claims = demo.verifier.verify(&token).await?;
+        Ok((demo, token, claims))
     }
 
     /// `curl` commands with freshly minted tokens for every route, against
