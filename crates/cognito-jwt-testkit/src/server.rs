@@ -46,6 +46,9 @@ pub enum Mode {
     WrongContentType,
     /// 302 redirect to the same URL (a redirect loop).
     Redirect,
+    /// 301 redirect to this URL (for example another server's JWKS, to test
+    /// that a verifier does not follow the fetch elsewhere).
+    RedirectTo(String),
     /// 200 `application/json` with this exact body.
     Custom(String),
 }
@@ -374,6 +377,10 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> 
                 .unwrap_or_else(|_| HeaderValue::from_static(JWKS_SUFFIX));
             (StatusCode::FOUND, [(LOCATION, location)]).into_response()
         }
+        Mode::RedirectTo(url) => match HeaderValue::from_str(&url) {
+            Ok(location) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, location)]).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
         Mode::Custom(body) => json_response(StatusCode::OK, "application/json", body),
     }
 }
