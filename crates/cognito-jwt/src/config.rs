@@ -179,14 +179,14 @@ fn pool_region(pool_id: &str) -> Option<&str> {
     (region_ok && suffix_ok).then_some(region)
 }
 
-fn check_jwks_url(url: &str) -> Result<(), BuildError> {
+fn check_jwks_url(url: &str) -> Result<Url, BuildError> {
     let parsed = Url::parse(url).map_err(|_| BuildError::InvalidUrl {
         url: url.to_owned(),
         reason: "not an absolute URL",
     })?;
     match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(&parsed) => Ok(()),
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
         "http" => Err(BuildError::InvalidUrl {
             url: url.to_owned(),
             reason: "plain http is allowed only for loopback hosts; use https",
@@ -435,10 +435,9 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                         KeySource::Url(u) => u.clone(),
                         _ => format!("{}/.well-known/jwks.json", primary.trim_end_matches('/')),
                     };
-                    check_jwks_url(&url)?;
                     JwksCache::remote(
                         primary.clone(),
-                        url,
+                        check_jwks_url(&url)?,
                         client.clone(),
                         algorithms.clone(),
                         self.jwks.clone(),

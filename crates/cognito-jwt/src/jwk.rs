@@ -91,6 +91,16 @@ impl KeySet {
     pub(crate) fn kids(&self) -> impl Iterator<Item = &str> {
         self.keys.keys().map(String::as_str)
     }
+
+    /// Whether both sets hold the very same keys (the parser reuses an
+    /// unchanged key's `Arc`, so this is pointer equality, kid by kid).
+    pub(crate) fn same_keys(&self, other: &KeySet) -> bool {
+        self.keys.len() == other.keys.len()
+            && self
+                .keys
+                .iter()
+                .all(|(kid, key)| other.keys.get(kid).is_some_and(|o| Arc::ptr_eq(o, key)))
+    }
 }
 
 #[derive(Deserialize)]

@@ -20,14 +20,26 @@
 //! - **Hard limits.** A total timeout per fetch, a body size cap, status 200 and
 //!   a JSON content type only, redirects not followed by the default client.
 //!
+//! - **Cancel-safe.** A fetch runs in a task of its own; requests only watch
+//!   it. A request that is dropped mid-fetch (client gone, HTTP/2 reset, a
+//!   timeout layer) leaves the fetch running for everyone else, so no
+//!   cancelled caller can start a second fetch or skip the cooldown.
+//! - **Can't tell is not invalid.** An unknown `kid` while the endpoint is
+//!   failing is [`Error::KeysUnavailable`] (503, `Retry-After`): during a key
+//!   rotation that meets an outage, clients keep their valid new tokens. Only
+//!   a `kid` that a *successful* fetch did not contain is [`Error::UnknownKey`].
+//! - **The configured URL only.** The response is used only if it came from
+//!   the configured URL itself: whatever HTTP client is given, a redirect is
+//!   never followed to keys somewhere else.
+//!
 //! No lock is held across an `.await`: state sits behind a `std` lock taken for
-//! a few instructions, and waiting for a fetch happens on a shared `OnceCell`.
+//! a few instructions, and waiting for a fetch happens on a `watch` channel.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
+use tokio::sync::watch;
 
 use crate::algorithm::Algorithm;
 use crate::error::{Error, capped};
@@ -85,7 +97,7 @@ impl Default for JwksOptions {
 /// Where the keys come from.
 pub(crate) enum Source {
     Remote {
-        url: String,
+        url: reqwest::Url,
         client: reqwest::Client,
     },
     Static,
@@ -106,7 +118,12 @@ struct State {
     refreshing: bool,
 }
 
-type FetchCell = Arc<OnceCell<Result<Arc<KeySet>, String>>>;
+/// What a fetch ended with: the new key set, or why there is none.
+type FetchOutcome = Result<Arc<KeySet>, String>;
+
+/// A fetch in flight, watched by every request that waits for it. The value
+/// is `None` until the fetch task sends its outcome.
+type FetchWatch = watch::Receiver<Option<FetchOutcome>>;
 
 /// One issuer's keys. Shared by every request (`Arc`).
 pub(crate) struct JwksCache {
@@ -115,7 +132,9 @@ pub(crate) struct JwksCache {
     algorithms: Vec<Algorithm>,
     options: JwksOptions,
     state: RwLock<State>,
-    inflight: Mutex<Option<FetchCell>>,
+    /// The fetch in flight, if any. Set and cleared by the fetch task's
+    /// owner only (see [`JwksCache::start_or_join`]).
+    inflight: Mutex<Option<FetchWatch>>,
     /// Bumped every time the key set is replaced. Read without the lock by
     /// verified-token cache hits: a key found in the set at one generation is
     /// still there while the generation is unchanged.
@@ -148,7 +167,7 @@ impl Drop for RefreshGuard {
 impl JwksCache {
     pub(crate) fn remote(
         issuer: String,
-        url: String,
+        url: reqwest::Url,
         client: reqwest::Client,
         algorithms: Vec<Algorithm>,
         options: JwksOptions,
@@ -284,12 +303,18 @@ impl JwksCache {
     /// The key with this `kid`, fetching or refetching as the policy allows.
     pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<VerifyingKey>, Error> {
         let now = Instant::now();
-        let (keys, needs_refresh, cooling, retry_at) = {
+        let (keys, needs_refresh, cooling, last_failed, retry_at) = {
             let state = self.read();
             let keys = self.usable(&state, now);
             let needs_refresh = keys.is_some() && self.refresh_due(&state, now);
-            let cooling = state.cooldown_until.is_some_and(|t| now < t);
-            (keys, needs_refresh, cooling, state.retry_at)
+            let cooling = state.cooldown_until.filter(|t| now < *t);
+            (
+                keys,
+                needs_refresh,
+                cooling,
+                state.failures > 0,
+                state.retry_at,
+            )
         };
 
         if let Some(keys) = keys {
@@ -303,43 +328,51 @@ impl JwksCache {
                 return Err(self.unknown(kid));
             }
             // Unknown kid: join a fetch in flight, or start one unless cooling down.
-            let joined = self.inflight_cell();
-            let cell = match joined {
-                Some(cell) => cell,
-                None if cooling => {
-                    tracing::debug!(issuer = %self.issuer, kid = %capped(kid), "unknown kid during cooldown");
+            let fetch = match (self.inflight_watch(), cooling) {
+                (Some(fetch), _) => fetch,
+                // The last fetch failed: whether this kid is the pool's new
+                // key cannot be told until one succeeds.
+                (None, Some(until)) if last_failed => {
+                    let next = retry_at.map_or(until, |r| r.max(until));
+                    tracing::debug!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid while the key set cannot be fetched");
+                    return Err(self.unavailable(next.saturating_duration_since(now)));
+                }
+                (None, Some(_)) => {
+                    tracing::debug!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid during cooldown");
                     return Err(self.unknown(kid));
                 }
-                None => {
+                (None, None) => {
                     self.write().cooldown_until =
                         Some(later(now, self.options.unknown_kid_cooldown));
-                    tracing::info!(issuer = %self.issuer, kid = %capped(kid), "unknown kid: refetching the JWKS");
+                    tracing::info!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid: refetching the JWKS");
                     self.start_or_join()
                 }
             };
-            return match self.run(cell).await {
+            return match wait(fetch).await {
                 Ok(set) => set.get(kid).cloned().ok_or_else(|| self.unknown(kid)),
-                // Keep serving the last good keys; this kid is not among them.
-                Err(_) => Err(self.unknown(kid)),
+                // The last good keys stay in use, and this kid is not among
+                // them; but the fetch that could have brought it failed.
+                Err(_) => Err(self.unavailable(self.retry_wait())),
             };
         }
 
         // No usable keys: a fetch is needed before anything can be verified.
         if let Some(at) = retry_at.filter(|t| now < *t)
-            && self.inflight_cell().is_none()
+            && self.inflight_watch().is_none()
         {
             return Err(self.unavailable(at.saturating_duration_since(now)));
         }
-        let cell = self.start_or_join();
-        match self.run(cell).await {
+        match wait(self.start_or_join()).await {
             Ok(set) => set.get(kid).cloned().ok_or_else(|| self.unknown(kid)),
-            Err(_) => {
-                let wait = self.read().retry_at.map_or(self.options.min_backoff, |t| {
-                    t.saturating_duration_since(Instant::now())
-                });
-                Err(self.unavailable(wait))
-            }
+            Err(_) => Err(self.unavailable(self.retry_wait())),
         }
+    }
+
+    /// How long until the next fetch may be tried (after a failed one).
+    fn retry_wait(&self) -> Duration {
+        self.read().retry_at.map_or(self.options.min_backoff, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
     }
 
     /// Fetch now (joining a fetch in flight). Used by prefetch.
@@ -347,8 +380,7 @@ impl JwksCache {
         if matches!(self.source, Source::Static) {
             return Ok(());
         }
-        let cell = self.start_or_join();
-        self.run(cell)
+        wait(self.start_or_join())
             .await
             .map(|_| ())
             .map_err(|_| self.unavailable(self.options.min_backoff))
@@ -371,32 +403,48 @@ impl JwksCache {
         }
     }
 
-    fn inflight_cell(&self) -> Option<FetchCell> {
+    fn inflight_watch(&self) -> Option<FetchWatch> {
         self.inflight
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn start_or_join(&self) -> FetchCell {
+    /// Watch the fetch in flight, or start one in a task of its own. The
+    /// task, not the caller, owns the fetch: dropping every watcher does not
+    /// stop it, so a cancelled request cannot make the next one fetch again.
+    fn start_or_join(self: &Arc<Self>) -> FetchWatch {
         let mut slot = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(slot.get_or_insert_with(|| Arc::new(OnceCell::new())))
-    }
-
-    /// Drive (or wait for) the shared fetch, then retire the cell.
-    async fn run(self: &Arc<Self>, cell: FetchCell) -> Result<Arc<KeySet>, String> {
-        let outcome = cell.get_or_init(|| self.fetch_and_store()).await.clone();
-        let mut slot = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            *slot = None;
+        if let Some(fetch) = slot.as_ref() {
+            return fetch.clone();
         }
-        outcome
+        let (sender, receiver) = watch::channel(None);
+        let task = FetchTask {
+            cache: Arc::clone(self),
+            sender,
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                *slot = Some(receiver.clone());
+                drop(slot);
+                runtime.spawn(task.run());
+            }
+            // Outside a Tokio runtime nothing can be spawned (and reqwest
+            // could not run either): the fetch fails at once.
+            Err(_) => {
+                drop(slot);
+                let _ = task.sender.send(Some(Err(
+                    "no Tokio runtime to fetch the key set on".to_owned()
+                )));
+            }
+        }
+        receiver
     }
 
     fn refresh_in_background(self: &Arc<Self>) {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        if tokio::runtime::Handle::try_current().is_err() {
             return;
-        };
+        }
         {
             let mut state = self.write();
             if state.refreshing {
@@ -405,10 +453,10 @@ impl JwksCache {
             state.refreshing = true;
         }
         let guard = RefreshGuard(Arc::clone(self));
-        tracing::debug!(issuer = %self.issuer, "refreshing JWKS in the background");
-        handle.spawn(async move {
-            let cell = guard.0.start_or_join();
-            let _ = guard.0.run(cell).await;
+        tracing::debug!(issuer = ?self.issuer, "refreshing JWKS in the background");
+        let fetch = self.start_or_join();
+        tokio::spawn(async move {
+            let _ = wait(fetch).await;
             drop(guard);
         });
     }
@@ -441,10 +489,15 @@ impl JwksCache {
         match result {
             Ok(set) => {
                 let set = Arc::new(set);
-                tracing::info!(issuer = %self.issuer, keys = set.len(), kids = ?set.kids().collect::<Vec<_>>(), "JWKS fetched");
+                tracing::info!(issuer = ?self.issuer, keys = set.len(), kids = ?set.kids().map(capped).collect::<Vec<_>>(), "JWKS fetched");
+                // An unchanged set keeps its generation, so verified tokens
+                // cached on every thread stay valid through the refresh.
+                let changed = previous.as_deref().is_none_or(|p| !p.same_keys(&set));
                 state.keys = Some(Arc::clone(&set));
                 state.fetched_at = Some(now);
-                self.generation.fetch_add(1, Ordering::AcqRel);
+                if changed {
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                }
                 let due = later(now, self.options.refresh_interval);
                 self.settled_until.store(self.nanos(due), Ordering::Release);
                 state.failures = 0;
@@ -461,16 +514,20 @@ impl JwksCache {
                     .saturating_mul(1u32 << exp)
                     .min(self.options.max_backoff);
                 state.retry_at = Some(later(now, delay));
-                tracing::warn!(issuer = %self.issuer, %reason, failures = state.failures, retry_in_ms = delay.as_millis() as u64, "JWKS fetch failed");
+                tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
                 state.last_error = Some(reason.clone());
                 Err(reason)
             }
         }
     }
 
-    async fn download(&self, client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+    async fn download(
+        &self,
+        client: &reqwest::Client,
+        url: &reqwest::Url,
+    ) -> Result<Vec<u8>, String> {
         let mut response = client
-            .get(url)
+            .get(url.clone())
             .header(
                 reqwest::header::ACCEPT,
                 "application/json, application/jwk-set+json",
@@ -479,6 +536,14 @@ impl JwksCache {
             .send()
             .await
             .map_err(|e| format!("request failed: {}", error_chain(&e)))?;
+        // A client that follows redirects (any client but the default one
+        // may) must not bring keys from anywhere but the configured URL.
+        if response.url() != url {
+            return Err(format!(
+                "redirected to {:?}; the key set is read from the configured URL only",
+                capped(response.url().as_str())
+            ));
+        }
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(format!("HTTP status {}", status.as_u16()));
@@ -510,6 +575,56 @@ impl JwksCache {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// Owns one fetch: runs it, publishes its outcome, and retires itself from
+/// the cache's `inflight` slot, also if its runtime drops it half way.
+struct FetchTask {
+    cache: Arc<JwksCache>,
+    sender: watch::Sender<Option<FetchOutcome>>,
+}
+
+impl FetchTask {
+    async fn run(self) {
+        let outcome = self.cache.fetch_and_store().await;
+        // Retire first: a request that sees the outcome and finds the slot
+        // empty may start the next fetch when the policy allows it.
+        self.retire();
+        let _ = self.sender.send(Some(outcome));
+    }
+
+    fn retire(&self) {
+        let mut slot = self
+            .cache
+            .inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot
+            .as_ref()
+            .is_some_and(|w| w.same_channel(&self.sender.subscribe()))
+        {
+            *slot = None;
+        }
+    }
+}
+
+impl Drop for FetchTask {
+    fn drop(&mut self) {
+        // On the normal path this finds its slot already retired.
+        self.retire();
+    }
+}
+
+/// Wait for a fetch's outcome. A fetch task dropped without an answer (its
+/// runtime shut down) counts as a failed fetch.
+async fn wait(mut fetch: FetchWatch) -> FetchOutcome {
+    match fetch.wait_for(Option::is_some).await {
+        Ok(outcome) => match &*outcome {
+            Some(outcome) => outcome.clone(),
+            None => Err("the key fetch ended without an answer".to_owned()),
+        },
+        Err(_) => Err("the key fetch ended without an answer".to_owned()),
     }
 }
 

@@ -397,3 +397,144 @@ async fn a_static_jwks_needs_no_network() {
         Error::UnknownKey { kid: "nope".into() }
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_cancelled_mid_fetch_cannot_start_another_fetch() {
+    let (issuer, server) = setup();
+    let options = JwksOptions {
+        unknown_kid_cooldown: Duration::from_secs(30),
+        ..fast_options()
+    };
+    let v = verifier_with(&server, options, false);
+    v.verify(&issuer.access_token().build()).await.unwrap();
+    assert_eq!(server.fetch_count(), 1);
+    // The attack: the pool's `iss`, RS256, a random `kid`, and the request
+    // reset about a millisecond after it was sent, while the refetch it
+    // triggered is still on the wire.
+    let flood: Vec<String> = (0..300)
+        .map(|i| issuer.access_token().kid(format!("random-{i}")).build())
+        .collect();
+    server.set_mode(Mode::Delay(Duration::from_millis(300)));
+    for token in &flood {
+        // Requests join the refetch in flight (and are cancelled waiting)
+        // or, once it is done, fail fast during the cooldown.
+        let answer = tokio::time::timeout(Duration::from_millis(1), v.verify(token)).await;
+        assert!(
+            !matches!(answer, Ok(Ok(_))),
+            "an unknown kid never verifies"
+        );
+    }
+    // Let the one refetch finish, then count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        server.fetch_count(),
+        2,
+        "one refetch for the whole flood, however many callers were cancelled"
+    );
+}
+
+#[tokio::test]
+async fn a_fetch_whose_caller_is_cancelled_still_completes_for_everyone() {
+    let (issuer, server) = setup();
+    server.set_mode(Mode::Delay(Duration::from_millis(200)));
+    let v = verifier_with(&server, fast_options(), false);
+    let token = issuer.access_token().build();
+    let cancelled = tokio::time::timeout(Duration::from_millis(20), v.verify(&token)).await;
+    assert!(cancelled.is_err());
+    // The next request joins the fetch already running: no second fetch.
+    v.verify(&token).await.unwrap();
+    assert_eq!(server.fetch_count(), 1);
+}
+
+#[tokio::test]
+async fn a_redirect_is_never_followed_to_other_keys_whatever_the_client() {
+    let (issuer, server) = setup();
+    // The attacker's server publishes keys of its own under the pool's name.
+    let attacker =
+        TestIssuer::cognito().with_key(SigningKey::rsa(cognito_jwt_testkit::DEFAULT_KID));
+    let evil = JwksServer::start(&attacker);
+    server.set_mode(Mode::RedirectTo(evil.url()));
+    let v = Verifier::builder(
+        Issuer::cognito(issuer.pool_id().unwrap_or_default()).jwks_url(server.url()),
+    )
+    .client_ids([issuer.client_id()])
+    .token_use(TokenUse::Access)
+    .jwks_options(fast_options())
+    // A client that follows redirects, as reqwest's default does.
+    .http_client(reqwest::Client::new())
+    .build()
+    .unwrap();
+    let forged = attacker.access_token().build();
+    let err = v.verify(&forged).await.unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Unavailable, "{err}");
+    let Error::KeysUnavailable { reason, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains("redirected"), "{reason}");
+    assert_eq!(server.fetch_count(), 1);
+    assert_eq!(
+        evil.fetch_count(),
+        1,
+        "the client did follow; its answer was not used"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_kid_during_an_outage_is_unavailable_not_invalid() {
+    let (issuer, server) = setup();
+    let options = JwksOptions {
+        unknown_kid_cooldown: Duration::from_millis(300),
+        ..fast_options()
+    };
+    let v = verifier_with(&server, options, false);
+    v.verify(&issuer.access_token().build()).await.unwrap();
+
+    // The pool rotates its key while its JWKS endpoint is down.
+    issuer.rotate();
+    server.set_mode(Mode::Status(503));
+    let rotated = issuer.access_token().build();
+    for _ in 0..2 {
+        // The refetch fails; then, during the cooldown, the answer is the same.
+        match v.verify(&rotated).await.unwrap_err() {
+            Error::KeysUnavailable { retry_after, .. } => {
+                assert!(retry_after >= Duration::from_secs(1), "{retry_after:?}")
+            }
+            other => panic!("a valid new token must not be called invalid: {other:?}"),
+        }
+    }
+    assert_eq!(server.fetch_count(), 2);
+
+    // The endpoint recovers: past the cooldown, the new key verifies...
+    server.set_mode(Mode::Normal);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    v.verify(&rotated).await.unwrap();
+    // ...and a kid that the successful fetch did not contain is invalid again.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        v.verify(&issuer.access_token().kid("never-published").build())
+            .await
+            .unwrap_err(),
+        Error::UnknownKey {
+            kid: "never-published".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_refresh_keeps_cached_tokens() {
+    let (issuer, server) = setup();
+    let options = JwksOptions {
+        unknown_kid_cooldown: Duration::from_millis(1),
+        ..fast_options()
+    };
+    let v = verifier_with(&server, options, true);
+    let token = issuer.access_token().build();
+    v.verify(&token).await.unwrap();
+    // An unknown kid makes the verifier refetch the same set.
+    let _ = v.verify(&issuer.access_token().kid("other").build()).await;
+    assert_eq!(server.fetch_count(), 2);
+    assert!(
+        matches!(v.verify_cached(&token), Some(Ok(_))),
+        "the refetched set is the same, so the cached token stays"
+    );
+}
