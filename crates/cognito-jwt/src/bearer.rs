@@ -198,19 +198,32 @@ fn trim(bytes: &[u8]) -> &[u8] {
 }
 
 /// `Authorization: Bearer <credential>`; another scheme means "no bearer credentials".
+///
+/// The scheme is the run of RFC 9110 `tchar`s at the start. When it is
+/// `Bearer`, what follows is the credential, separator included unless the
+/// separator is the one space RFC 6750 allows: `Bearer\t<jwt>` or
+/// `Bearer:<jwt>` is the Bearer scheme with broken syntax (400), never
+/// another scheme (which would pass as anonymous), and the separator kept in
+/// the credential means it can never match a verified token.
 fn bearer_credential(value: &[u8]) -> Option<Located<'_>> {
     let value = trim(value);
-    let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
-        Some(i) => (
-            value.get(..i).unwrap_or_default(),
-            value.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (value, &[][..]),
-    };
-    scheme.eq_ignore_ascii_case(b"bearer").then_some(Located {
-        bytes: rest,
+    let end = value
+        .iter()
+        .position(|b| !is_tchar(*b))
+        .unwrap_or(value.len());
+    let (scheme, rest) = value.split_at(end);
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return None;
+    }
+    Some(Located {
+        bytes: rest.strip_prefix(b" ").unwrap_or(rest),
         form: Form::Bearer,
     })
+}
+
+/// An RFC 9110 `tchar`: the characters of an auth scheme name.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn cookies<'h, 'n>(header: &'h [u8], name: &'n str) -> impl Iterator<Item = &'h [u8]> + 'n
@@ -309,6 +322,30 @@ mod tests {
             extract(&s, vec![("authorization", "Bearer a\"b")]),
             Err(Error::MalformedCredentials(_))
         ));
+        // The Bearer scheme with another separator is malformed, not anonymous.
+        for broken in [
+            "Bearer\tabc",
+            "Bearer:abc",
+            "bearer,abc",
+            "Bearer\"abc\"",
+            "Bearer\t abc",
+        ] {
+            assert!(
+                matches!(
+                    extract(&s, vec![("authorization", broken)]),
+                    Err(Error::MalformedCredentials(_))
+                ),
+                "{broken:?}"
+            );
+        }
+        // Schemes that only start with the same letters are other schemes.
+        for other in ["Bearerx abc", "Bearer-Token abc", "BearerToken"] {
+            assert_eq!(
+                extract(&s, vec![("authorization", other)]),
+                Ok(None),
+                "{other:?}"
+            );
+        }
         assert_eq!(
             extract(
                 &s,
