@@ -61,6 +61,10 @@ pub(crate) struct CoreClaims<'de> {
     pub(crate) groups: Vec<Cow<'de, str>>,
     pub(crate) username: Option<Cow<'de, str>>,
     pub(crate) cognito_username: Option<Cow<'de, str>>,
+    /// The authorized party of an ID token (OpenID Connect Core 2).
+    pub(crate) azp: Option<Cow<'de, str>>,
+    pub(crate) jti: Option<Cow<'de, str>>,
+    pub(crate) origin_jti: Option<Cow<'de, str>>,
     pub(crate) exp: Option<i64>,
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
@@ -110,6 +114,9 @@ pub(crate) struct Kept {
     scope: Option<Text>,
     username: Option<Text>,
     cognito_username: Option<Text>,
+    azp: Option<Text>,
+    jti: Option<Text>,
+    origin_jti: Option<Text>,
     aud: Vec<Text>,
     groups: Vec<Text>,
     exp: Option<i64>,
@@ -179,7 +186,7 @@ impl<'de> Deserialize<'de> for Member<'de> {
 /// skips `IgnoredAny` iteratively with no depth limit, which would let a
 /// payload verify while [`Claims::all`] and the typed views, which parse it
 /// again with the limit, silently came back empty.
-struct Skip;
+pub(crate) struct Skip;
 
 impl<'de> Deserialize<'de> for Skip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -431,14 +438,31 @@ impl<'de> Deserialize<'de> for ClaimValue<'de> {
     }
 }
 
-fn numeric_date(claim: &'static str, v: ClaimValue<'_>) -> Result<i64, ClaimError> {
+/// Which way a fractional NumericDate is rounded: toward the stricter side
+/// of the check it is used in, so no fraction of a second is ever granted.
+#[derive(Clone, Copy)]
+enum Round {
+    /// `exp`: a token valid until 10.5 is expired from 10 on.
+    Down,
+    /// `nbf`, `iat`: a token valid from 10.1 is valid from 11 on.
+    Up,
+}
+
+fn numeric_date(claim: &'static str, v: ClaimValue<'_>, round: Round) -> Result<i64, ClaimError> {
     let invalid = ClaimError::Invalid {
         claim,
         expected: "a NumericDate: seconds since 1970 between 0 and 253402300799",
     };
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the value is checked to lie in 0..=MAX_NUMERIC_DATE first"
+    )]
     let secs = match v {
         ClaimValue::Int(i) => i,
-        ClaimValue::Float(f) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&f) => f.floor() as i64,
+        ClaimValue::Float(f) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&f) => match round {
+            Round::Down => f.floor() as i64,
+            Round::Up => f.ceil() as i64,
+        },
         _ => return Err(invalid),
     };
     if (0..=MAX_NUMERIC_DATE).contains(&secs) {
@@ -492,6 +516,9 @@ impl<'de> CoreClaims<'de> {
             scope: text(self.scope),
             username: text(self.username),
             cognito_username: text(self.cognito_username),
+            azp: text(self.azp),
+            jti: text(self.jti),
+            origin_jti: text(self.origin_jti),
             aud: self.aud.into_iter().map(|c| Text::of(c, payload)).collect(),
             groups: self
                 .groups
@@ -521,9 +548,15 @@ impl<'de> CoreClaims<'de> {
             }
             Field::Aud => string_list(name, value, true).map(|l| self.aud = l),
             Field::Groups => string_list(name, value, false).map(|l| self.groups = l),
-            Field::Exp => numeric_date(name, value).map(|t| self.exp = Some(t)),
-            Field::Nbf => numeric_date(name, value).map(|t| self.nbf = Some(t)),
-            Field::Iat => numeric_date(name, value).map(|t| self.iat = Some(t)),
+            Field::Azp => borrowed_claim(name, value).map(|s| self.azp = Some(s)),
+            Field::Jti => borrowed_claim(name, value).map(|s| self.jti = Some(s)),
+            Field::OriginJti => borrowed_claim(name, value).map(|s| self.origin_jti = Some(s)),
+            // Read only for its type: a number or an object where Cognito
+            // sends a string is a token nobody issued.
+            Field::EventId => borrowed_claim(name, value).map(|_| ()),
+            Field::Exp => numeric_date(name, value, Round::Down).map(|t| self.exp = Some(t)),
+            Field::Nbf => numeric_date(name, value, Round::Up).map(|t| self.nbf = Some(t)),
+            Field::Iat => numeric_date(name, value, Round::Up).map(|t| self.iat = Some(t)),
         };
         if let Err(e) = result {
             self.type_error.get_or_insert(e);
@@ -604,6 +637,10 @@ enum Field {
     CognitoUsername,
     Aud,
     Groups,
+    Azp,
+    Jti,
+    OriginJti,
+    EventId,
     Exp,
     Nbf,
     Iat,
@@ -621,6 +658,10 @@ impl Field {
             "cognito:username" => Field::CognitoUsername,
             "aud" => Field::Aud,
             "cognito:groups" => Field::Groups,
+            "azp" => Field::Azp,
+            "jti" => Field::Jti,
+            "origin_jti" => Field::OriginJti,
+            "event_id" => Field::EventId,
             "exp" => Field::Exp,
             "nbf" => Field::Nbf,
             "iat" => Field::Iat,
@@ -639,6 +680,10 @@ impl Field {
             Field::CognitoUsername => "cognito:username",
             Field::Aud => "aud",
             Field::Groups => "cognito:groups",
+            Field::Azp => "azp",
+            Field::Jti => "jti",
+            Field::OriginJti => "origin_jti",
+            Field::EventId => "event_id",
             Field::Exp => "exp",
             Field::Nbf => "nbf",
             Field::Iat => "iat",
@@ -745,12 +790,27 @@ impl Claims {
         self.text(&self.0.core.iss).unwrap_or_default()
     }
 
-    /// The app client: `client_id` of an access token, `aud` of an ID token.
+    /// The app client the token was issued to: `client_id` of an access
+    /// token; of an ID token, `azp` when present (it must be, with several
+    /// audiences), else its one `aud`.
     pub fn client_id(&self) -> Option<&str> {
         match self.0.token_use {
             TokenUse::Access => self.text(&self.0.core.client_id),
-            TokenUse::Id => self.0.core.aud.first().map(|t| t.get(&self.0.payload)),
+            TokenUse::Id => self
+                .text(&self.0.core.azp)
+                .or_else(|| self.0.core.aud.first().map(|t| t.get(&self.0.payload))),
         }
+    }
+
+    /// The token's own id (`jti`), if it has one.
+    pub fn jti(&self) -> Option<&str> {
+        self.text(&self.0.core.jti)
+    }
+
+    /// The id shared by every token of one sign-in session (`origin_jti`):
+    /// Cognito's RevokeToken on the session's refresh token revokes them all.
+    pub fn origin_jti(&self) -> Option<&str> {
+        self.text(&self.0.core.origin_jti)
     }
 
     /// The user name: `username` of an access token, `cognito:username` of an ID token.

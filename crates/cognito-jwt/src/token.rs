@@ -8,11 +8,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::algorithm::Algorithm;
-use crate::claims::{ClaimValue, ObjectError, json_error, visit_object};
+use crate::claims::{ClaimValue, ObjectError, Skip, json_error, visit_object};
 use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
 
 /// Longest `kid` accepted; real ones are a few dozen bytes.
@@ -230,15 +230,18 @@ fn parse_header(bytes: &[u8]) -> Result<Header<'_>, Error> {
                     "cty" => raw.cty = Some(map.next_value()?),
                     "crit" => {
                         raw.crit = true;
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<Skip>()?;
                     }
                     "b64" => {
                         raw.b64 = true;
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<Skip>()?;
                     }
-                    // jwk, jku, x5u, x5c, x5t and everything else: read past, never used.
+                    // jwk, jku, x5u, x5c, x5t and everything else: never used,
+                    // but read in full (`Skip`, unlike `IgnoredAny`, decodes
+                    // every string), so the header is valid JSON throughout:
+                    // no lone surrogate escape hides in a member nobody reads.
                     _ => {
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<Skip>()?;
                     }
                 }
                 Ok(())
@@ -252,7 +255,10 @@ fn parse_header(bytes: &[u8]) -> Result<Header<'_>, Error> {
             d.deserialize_map(HeaderVisitor).map(Wrapper)
         }
     }
-    let raw = match serde_json::from_slice::<Wrapper<'_>>(bytes) {
+    // RFC 7515 §5.2: the header is UTF-8. Checked here in one pass, as the
+    // payload is; the JSON is then read from a `str`.
+    let text = std::str::from_utf8(bytes).map_err(|_| MalformedToken::Json(Segment::Header))?;
+    let raw = match serde_json::from_str::<Wrapper<'_>>(text) {
         Ok(Wrapper(Ok(raw))) => raw,
         Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
             return Err(MalformedToken::DuplicateMember {

@@ -1,7 +1,6 @@
 //! The verifier: one shared object that turns a token string into verified
 //! [`Claims`] or a specific [`Error`].
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -312,12 +311,8 @@ impl Verifier {
             .into());
         }
         let client = match token_use {
-            TokenUse::Id => {
-                if core.aud.is_empty() {
-                    return Err(ClaimError::Missing("aud").into());
-                }
-                inner.clients_allow_any(&core.aud)
-            }
+            TokenUse::Id => id_token_client(&core)
+                .map(|client| inner.clients_allow(client).then_some(()).ok_or(client))?,
             TokenUse::Access => {
                 let id = core
                     .client_id
@@ -369,14 +364,22 @@ impl Inner {
             ClientPolicy::Only(ids) => ids.iter().any(|c| c == id),
         }
     }
+}
 
-    /// For ID tokens: one of the audiences must be an allowed client.
-    fn clients_allow_any<'a>(&self, aud: &'a [Cow<'_, str>]) -> Result<(), &'a str> {
-        if aud.iter().any(|a| self.clients_allow(a)) {
-            Ok(())
-        } else {
-            Err(aud.first().map(|a| a.as_ref()).unwrap_or_default())
+/// The client an ID token was issued to (OpenID Connect Core 3.1.3.7): its
+/// `azp`, which must be one of its audiences and is required when there are
+/// several; otherwise its one audience.
+fn id_token_client<'a>(core: &'a CoreClaims<'_>) -> Result<&'a str, Error> {
+    match (core.aud.as_slice(), core.azp.as_deref()) {
+        ([], _) => Err(ClaimError::Missing("aud").into()),
+        (aud, Some(azp)) if aud.iter().any(|a| a == azp) => Ok(azp),
+        (_, Some(_)) => Err(ClaimError::Invalid {
+            claim: "azp",
+            expected: "one of the token's audiences",
         }
+        .into()),
+        ([only], None) => Ok(only),
+        (_, None) => Err(ClaimError::Missing("azp").into()),
     }
 }
 

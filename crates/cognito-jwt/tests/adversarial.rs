@@ -46,6 +46,8 @@ enum V {
     Generic,
     /// Two Cognito pools, each with its own JWKS server.
     Multi,
+    /// [`V::Access`] with no leeway at all, where a fraction of a second shows.
+    NoLeeway,
 }
 
 struct Verifiers {
@@ -54,6 +56,7 @@ struct Verifiers {
     aud: Verifier,
     generic: Verifier,
     multi: Verifier,
+    no_leeway: Verifier,
 }
 
 impl Verifiers {
@@ -64,6 +67,7 @@ impl Verifiers {
             V::Aud => &self.aud,
             V::Generic => &self.generic,
             V::Multi => &self.multi,
+            V::NoLeeway => &self.no_leeway,
         }
     }
 }
@@ -317,6 +321,14 @@ impl World {
             .issuer(Issuer::cognito(POOL_B).jwks_url(server_b.url()))
             .client_ids([DEFAULT_CLIENT_ID])
             .token_use(TokenUse::Access)
+            .clock(clock.clone())
+            .disable_token_cache()
+            .build()
+            .unwrap();
+        let no_leeway = Verifier::builder(pool_issuer())
+            .client_ids([DEFAULT_CLIENT_ID])
+            .token_use(TokenUse::Access)
+            .leeway(std::time::Duration::ZERO)
             .clock(clock)
             .disable_token_cache()
             .build()
@@ -345,6 +357,7 @@ impl World {
                 aud,
                 generic: generic_v,
                 multi,
+                no_leeway,
             },
         }
     }
@@ -377,7 +390,119 @@ fn hostile_rows(w: &World) -> Vec<Row> {
             expected,
         });
     };
-    use V::{Access, Aud, Generic, Id, Multi};
+    use V::{Access, Aud, Generic, Id, Multi, NoLeeway};
+
+    // ---- fractions of a second, read toward the stricter side ----
+    add(
+        "nbf 0.9 s in the future, no leeway (rounded up, not down)",
+        NoLeeway,
+        w.access().claim("nbf", now as f64 + 0.9).build(),
+        claim(ClaimError::NotYetValid { nbf: now + 1, now }),
+    );
+    add(
+        "iat 0.1 s in the future, no leeway",
+        NoLeeway,
+        w.access().claim("iat", now as f64 + 0.1).build(),
+        claim(ClaimError::IssuedInFuture { iat: now + 1, now }),
+    );
+    add(
+        "exp 0.5 s from now, no leeway (rounded down: already expired)",
+        NoLeeway,
+        w.access().claim("exp", now as f64 + 0.5).build(),
+        claim(ClaimError::Expired { exp: now, now }),
+    );
+
+    // ---- registered identifiers of the wrong type (a denylist reads them) ----
+    for (name, value) in [
+        ("jti", json!(12345)),
+        ("jti", Value::Null),
+        ("jti", json!(["a", "b"])),
+        ("jti", json!({ "id": "a" })),
+        ("origin_jti", json!(7)),
+        ("origin_jti", json!(["a"])),
+        ("event_id", json!({ "e": 1 })),
+        ("event_id", json!(true)),
+    ] {
+        let name: &'static str = name;
+        add(
+            &format!("{name} is {value}"),
+            Access,
+            w.access().claim(name, value).build(),
+            invalid(name, "a string"),
+        );
+    }
+
+    // ---- the JOSE header is UTF-8 and valid JSON, also where nobody reads it ----
+    let payload = URL_SAFE_NO_PAD
+        .decode(segment(&w.access().build(), 1))
+        .unwrap();
+    let kid = w.real_key().kid().to_owned();
+    add(
+        "header member with a lone surrogate escape",
+        Access,
+        sign_raw(
+            &w.real_key(),
+            format!(r#"{{"kid":"{kid}","alg":"RS256","x":"\ud800"}}"#).as_bytes(),
+            &payload,
+        ),
+        mal(MalformedToken::Json(Segment::Header)),
+    );
+    add(
+        "header member with a byte that is not UTF-8",
+        Access,
+        sign_raw(
+            &w.real_key(),
+            &[
+                format!(r#"{{"kid":"{kid}","alg":"RS256","x":""#).as_bytes(),
+                &[0xff, 0xfe],
+                br#""}"#,
+            ]
+            .concat(),
+            &payload,
+        ),
+        mal(MalformedToken::Json(Segment::Header)),
+    );
+    add(
+        "header member name with a lone surrogate escape",
+        Access,
+        sign_raw(
+            &w.real_key(),
+            format!(r#"{{"kid":"{kid}","alg":"RS256","\udc00":1}}"#).as_bytes(),
+            &payload,
+        ),
+        mal(MalformedToken::Json(Segment::Header)),
+    );
+
+    // ---- ID tokens with several audiences need azp (OIDC Core 3.1.3.7) ----
+    add(
+        "ID token with aud listing another client and ours, no azp",
+        Id,
+        w.id()
+            .claim("aud", json!(["otherclient", DEFAULT_CLIENT_ID]))
+            .build(),
+        claim(ClaimError::Missing("azp")),
+    );
+    add(
+        "ID token with two audiences, azp naming the other client",
+        Id,
+        w.id()
+            .claim("aud", json!(["otherclient", DEFAULT_CLIENT_ID]))
+            .claim("azp", "otherclient")
+            .build(),
+        client_not_allowed("otherclient"),
+    );
+    add(
+        "ID token whose azp is not among its audiences",
+        Id,
+        w.id().claim("azp", "otherclient").build(),
+        invalid("azp", "one of the token's audiences"),
+    );
+    add(
+        "ID token with azp of the wrong type",
+        Id,
+        w.id().claim("azp", json!([DEFAULT_CLIENT_ID])).build(),
+        invalid("azp", "a string"),
+    );
 
     // ---- alg: none in any case, HMAC, algorithm confusion ----
     add(
@@ -1427,7 +1552,7 @@ fn hostile_rows(w: &World) -> Vec<Row> {
         "ID token with aud of two other clients",
         Id,
         w.id().claim("aud", json!(["other1", "other2"])).build(),
-        client_not_allowed("other1"),
+        claim(ClaimError::Missing("azp")),
     );
     add(
         "ID token with aud missing",
@@ -1726,7 +1851,7 @@ fn hostile_rows(w: &World) -> Vec<Row> {
 
 fn valid_rows(w: &World) -> Vec<(String, V, String)> {
     let now = w.now;
-    use V::{Access, Aud, Generic, Id, Multi};
+    use V::{Access, Aud, Generic, Id, Multi, NoLeeway};
     let mut rows: Vec<(String, V, String)> = Vec::new();
     let mut ok = |name: &str, v: V, token: String| rows.push((name.to_owned(), v, token));
     ok("access token", Access, w.access().build());
@@ -1751,10 +1876,34 @@ fn valid_rows(w: &World) -> Vec<(String, V, String)> {
         w.id().claim("iss", ISS_NEW).build(),
     );
     ok(
-        "ID token with aud listing another client and ours",
+        "ID token with aud listing another client and ours, azp ours",
         Id,
         w.id()
             .claim("aud", json!(["otherclient", DEFAULT_CLIENT_ID]))
+            .claim("azp", DEFAULT_CLIENT_ID)
+            .build(),
+    );
+    ok(
+        "ID token with one aud in an array (RFC 7519 allows it)",
+        Id,
+        w.id().claim("aud", json!([DEFAULT_CLIENT_ID])).build(),
+    );
+    ok(
+        "fractional times inside the window, no leeway",
+        NoLeeway,
+        w.access()
+            .claim("nbf", w.now as f64 - 0.5)
+            .claim("iat", w.now as f64 - 0.5)
+            .claim("exp", w.now as f64 + 60.5)
+            .build(),
+    );
+    ok(
+        "string jti, origin_jti and event_id",
+        Access,
+        w.access()
+            .claim("jti", "j-1")
+            .claim("origin_jti", "o-1")
+            .claim("event_id", "e-1")
             .build(),
     );
     ok(
@@ -1936,6 +2085,11 @@ async fn every_valid_token_passes() {
                     .as_str()
                     .unwrap()
                     .to_owned();
+                // Every verifier allows the one testkit client, and the
+                // client a token names is the one it was issued to.
+                if claims.client_id() != Some(DEFAULT_CLIENT_ID) {
+                    failures.push(format!("[{name}] client_id {:?}", claims.client_id()));
+                }
                 if claims.issuer() != iss {
                     failures.push(format!("[{name}] issuer {:?} != {iss:?}", claims.issuer()));
                 }
