@@ -75,7 +75,11 @@ impl Expiry<Arc<str>, Entry> for UntilExpiry {
 }
 
 pub(crate) struct TokenCache {
+    /// Weighted in bytes (see [`weight`]), capped at the byte budget.
     cache: moka::sync::Cache<Arc<str>, Entry, foldhash::fast::RandomState>,
+    /// The most tokens held; checked at insert against moka's (eventually
+    /// consistent) count, so it may be passed by a few concurrent inserts.
+    max_entries: u64,
     /// Tells this cache's near entries from other verifiers' on the same thread.
     id: u64,
 }
@@ -141,12 +145,14 @@ fn tag(token: &[u8]) -> u64 {
 const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl TokenCache {
-    pub(crate) fn new(capacity: u64) -> TokenCache {
+    pub(crate) fn new(max_entries: u64, max_bytes: u64) -> TokenCache {
         TokenCache {
             cache: moka::sync::Cache::builder()
-                .max_capacity(capacity)
+                .max_capacity(max_bytes)
+                .weigher(|token: &Arc<str>, entry: &Entry| weight(token, entry))
                 .expire_after(UntilExpiry)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
+            max_entries,
             id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -198,7 +204,9 @@ impl TokenCache {
         let second_hit = NEAR
             .try_with(|near| {
                 let mut near = near.try_borrow_mut().ok()?;
-                let seen = near.seen.get_mut((tag % SEEN_SLOTS as u64) as usize)?;
+                let seen = near
+                    .seen
+                    .get_mut(tag.checked_rem(SEEN_SLOTS as u64).unwrap_or(0) as usize)?;
                 let again = *seen == tag;
                 *seen = if again { 0 } else { tag };
                 Some(again)
@@ -244,7 +252,7 @@ impl TokenCache {
         seconds_left: i64,
     ) {
         let ttl = Duration::from_secs(u64::try_from(seconds_left).unwrap_or(0)).min(MAX_TTL);
-        if ttl.is_zero() {
+        if ttl.is_zero() || self.cache.entry_count() >= self.max_entries {
             return;
         }
         self.cache.insert(
@@ -262,4 +270,26 @@ impl TokenCache {
     pub(crate) fn remove(&self, token: &str) {
         self.cache.invalidate(token);
     }
+
+    /// Tokens held and their weight in bytes, after pending evictions ran.
+    pub(crate) fn usage(&self) -> (u64, u64) {
+        self.cache.run_pending_tasks();
+        (self.cache.entry_count(), self.cache.weighted_size())
+    }
 }
+
+/// Bytes an entry is counted for: the token, and its claims four times over
+/// (the payload, and what the typed views and the claim map built from it
+/// on first use take), plus a fixed overhead for the entry itself. An
+/// estimate on the high side, so the cap holds.
+fn weight(token: &str, entry: &Entry) -> u32 {
+    let payload = entry.claims.payload_json().len();
+    let bytes = token
+        .len()
+        .saturating_add(payload.saturating_mul(4))
+        .saturating_add(ENTRY_OVERHEAD);
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// What an entry costs beyond its strings: the `Arc`s, the kept claim spans, moka's node.
+const ENTRY_OVERHEAD: usize = 512;
