@@ -384,6 +384,8 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
             "Bearer  two-spaces",
             "Bearer a b",
             "Bearer abc,def",
+            "Bearer\tabc.def.ghi",
+            "Bearer:abc.def.ghi",
         ] {
             push(
                 format!("malformed header {header:?}"),

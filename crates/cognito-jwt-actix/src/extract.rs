@@ -227,12 +227,12 @@ impl<T: DeserializeOwned> FromRequest for ClaimsAs<T> {
 /// token of the wrong kind).
 ///
 /// ```
-/// use cognito_jwt::{Requirement, TokenUse};
+/// use cognito_jwt::{BuildError, Requirement, TokenUse};
 /// use cognito_jwt_actix::{Authorized, Policy};
 ///
 /// struct ReadOrders;
 /// impl Policy for ReadOrders {
-///     fn requirement() -> Requirement {
+///     fn requirement() -> Result<Requirement, BuildError> {
 ///         Requirement::new().token_use(TokenUse::Access).any_scope(["orders/read"])
 ///     }
 /// }
@@ -276,18 +276,31 @@ impl<P> Deref for Authorized<P> {
 }
 
 impl<P: Policy> FromRequest for Authorized<P> {
-    type Error = AuthError;
+    /// [`AuthError`] for a refused token; a 500 when the policy itself is
+    /// invalid (its [`BuildError`](cognito_jwt::BuildError) is logged).
+    type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(req).and_then(
-            |(claims, renderer)| match P::requirement().verify(&claims) {
-                Ok(()) => Ok(Authorized {
-                    claims,
-                    policy: PhantomData,
-                }),
-                Err(error) => Err(refuse(error, &claims, renderer)),
-            },
-        ))
+        let requirement = match P::requirement() {
+            Ok(requirement) => requirement,
+            Err(e) => {
+                tracing::error!(policy = std::any::type_name::<P>(), error = %e, "invalid Policy; refusing the request");
+                return ready(Err(actix_web::error::ErrorInternalServerError(
+                    "authorization is misconfigured for this route",
+                )));
+            }
+        };
+        ready(
+            claims(req)
+                .and_then(|(claims, renderer)| match requirement.verify(&claims) {
+                    Ok(()) => Ok(Authorized {
+                        claims,
+                        policy: PhantomData,
+                    }),
+                    Err(error) => Err(refuse(error, &claims, renderer)),
+                })
+                .map_err(actix_web::Error::from),
+        )
     }
 }

@@ -41,7 +41,7 @@
 //!         .route("/me", web::get().to(me))
 //!         .service(
 //!             web::resource("/orders")
-//!                 .wrap(Require::any_scope(["orders/read"]))
+//!                 .wrap(Require::any_scope(["orders/read"])?)
 //!                 .to(HttpResponse::Ok),
 //!         ),
 //! )
@@ -55,6 +55,16 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic on network input can be written: these hold for the library
+// code (tests, benches and examples are separate crates and may unwrap).
+// Each `#[allow]`/`#[expect]` below carries its reason.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod extract;
 mod middleware;

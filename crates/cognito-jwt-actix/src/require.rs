@@ -10,7 +10,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::{HttpMessage, HttpResponse};
-use cognito_jwt::{Error, Requirement, TokenUse};
+use cognito_jwt::{BuildError, Error, Requirement, TokenUse};
 use futures_util::TryFutureExt;
 use futures_util::future::{Either, MapOk, Ready, ready};
 
@@ -20,19 +20,23 @@ use crate::response::Renderer;
 /// A named [`Requirement`], for the [`Authorized`](crate::Authorized) extractor.
 ///
 /// ```
-/// use cognito_jwt::Requirement;
+/// use cognito_jwt::{BuildError, Requirement};
 /// use cognito_jwt_actix::Policy;
 ///
 /// struct Admins;
 /// impl Policy for Admins {
-///     fn requirement() -> Requirement {
+///     fn requirement() -> Result<Requirement, BuildError> {
 ///         Requirement::new().any_group(["admin"])
 ///     }
 /// }
 /// ```
+///
+/// A policy whose requirement is a [`BuildError`] (an empty list) answers
+/// every request with 500 and logs the error: check your policies in a unit
+/// test (`assert!(Admins::requirement().is_ok())`).
 pub trait Policy: 'static {
     /// What the token must meet.
-    fn requirement() -> Requirement;
+    fn requirement() -> Result<Requirement, BuildError>;
 }
 
 /// What a route (a `resource` or a `scope`) needs from the verified token:
@@ -55,14 +59,14 @@ pub trait Policy: 'static {
 /// # use cognito_jwt::Verifier;
 /// use cognito_jwt_actix::{CognitoAuth, Require};
 ///
-/// # fn f(verifier: Verifier) {
+/// # fn f(verifier: Verifier) -> Result<(), cognito_jwt::BuildError> {
 /// let app = App::new().wrap(CognitoAuth::new(verifier)).service(
 ///     web::resource("/orders")
-///         .route(web::get().to(HttpResponse::Ok).wrap(Require::any_scope(["orders/read"])))
-///         .route(web::post().to(HttpResponse::Created).wrap(Require::any_scope(["orders/write"]))),
+///         .route(web::get().to(HttpResponse::Ok).wrap(Require::any_scope(["orders/read"])?))
+///         .route(web::post().to(HttpResponse::Created).wrap(Require::any_scope(["orders/write"])?)),
 /// )
-/// .service(web::scope("/admin").wrap(Require::any_group(["admin"])));
-/// # let _ = app; }
+/// .service(web::scope("/admin").wrap(Require::any_group(["admin"])?));
+/// # let _ = app; Ok::<(), cognito_jwt::BuildError>(()) }
 /// ```
 #[derive(Clone, Debug)]
 pub struct Require {
@@ -83,23 +87,35 @@ impl Require {
     }
 
     /// The token must carry at least one of these scopes.
-    pub fn any_scope<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> Require {
-        Require::new(Requirement::new().any_scope(scopes))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::any_scope`].
+    pub fn any_scope<S: Into<String>>(
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Require, BuildError> {
+        Ok(Require::new(Requirement::new().any_scope(scopes)?))
     }
 
     /// The token must carry all of these scopes.
-    pub fn all_scopes<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> Require {
-        Require::new(Requirement::new().all_scopes(scopes))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::all_scopes`].
+    pub fn all_scopes<S: Into<String>>(
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Require, BuildError> {
+        Ok(Require::new(Requirement::new().all_scopes(scopes)?))
     }
 
     /// The user must be in at least one of these groups (`cognito:groups`).
-    pub fn any_group<S: Into<String>>(groups: impl IntoIterator<Item = S>) -> Require {
-        Require::new(Requirement::new().any_group(groups))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::any_group`].
+    pub fn any_group<S: Into<String>>(
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Require, BuildError> {
+        Ok(Require::new(Requirement::new().any_group(groups)?))
     }
 
     /// The user must be in all of these groups.
-    pub fn all_groups<S: Into<String>>(groups: impl IntoIterator<Item = S>) -> Require {
-        Require::new(Requirement::new().all_groups(groups))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::all_groups`].
+    pub fn all_groups<S: Into<String>>(
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Require, BuildError> {
+        Ok(Require::new(Requirement::new().all_groups(groups)?))
     }
 
     /// The requirement checked.

@@ -6,7 +6,9 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, test, web};
-use cognito_jwt::{Challenge, Claims, Error, Issuer, Requirement, TokenSource, TokenUse, Verifier};
+use cognito_jwt::{
+    BuildError, Challenge, Claims, Error, Issuer, Requirement, TokenSource, TokenUse, Verifier,
+};
 use cognito_jwt_actix::{
     AccessToken, Authenticated, Authorized, ClaimsAs, CognitoAuth, IdToken, Policy, Require,
     challenge_response,
@@ -117,7 +119,7 @@ async fn tenant(ClaimsAs(c): ClaimsAs<Custom>) -> HttpResponse {
 
 struct Admins;
 impl Policy for Admins {
-    fn requirement() -> Requirement {
+    fn requirement() -> Result<Requirement, BuildError> {
         Requirement::new()
             .token_use(TokenUse::Access)
             .any_group(["admin"])
@@ -126,7 +128,7 @@ impl Policy for Admins {
 
 struct ReadOrders;
 impl Policy for ReadOrders {
-    fn requirement() -> Requirement {
+    fn requirement() -> Result<Requirement, BuildError> {
         Requirement::new().any_scope(["orders/read"])
     }
 }
@@ -153,17 +155,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     web::get()
                         .to(|| async { HttpResponse::Ok().body("orders") })
-                        .wrap(Require::any_scope(["orders/read"])),
+                        .wrap(Require::any_scope(["orders/read"]).unwrap()),
                 )
                 .route(
                     web::post()
                         .to(|| async { HttpResponse::Created().body("created") })
-                        .wrap(Require::any_scope(["orders/write"])),
+                        .wrap(Require::any_scope(["orders/write"]).unwrap()),
                 ),
         )
         .service(
             web::scope("/admin")
-                .wrap(Require::any_group(["admin"]))
+                .wrap(Require::any_group(["admin"]).unwrap())
                 .route(
                     "",
                     web::get().to(|| async { HttpResponse::Ok().body("admin") }),
@@ -171,7 +173,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/dashboard")
-                .guard(Require::any_group(["admin"]))
+                .guard(Require::any_group(["admin"]).unwrap())
                 .to(|| async { HttpResponse::Ok().body("admin dashboard") }),
         )
         .service(
@@ -279,6 +281,8 @@ async fn malformed_requests_are_400() {
         "Bearer  abc",
         "Bearer a b",
         "Bearer a\"b",
+        "Bearer\tabc",
+        "Bearer:abc",
     ] {
         let a = call!(
             app,
@@ -623,6 +627,7 @@ async fn middleware_level_requirement() {
             Requirement::new()
                 .token_use(TokenUse::Access)
                 .any_scope(["api/use"])
+                .unwrap()
         )
     );
     let ok = f.issuer.access_token().scopes(&["api/use"]).build();
@@ -709,7 +714,7 @@ async fn wraps_a_scope_and_a_resource() {
             )
             .service(
                 web::resource("/one")
-                    .wrap(Require::any_scope(["one"]))
+                    .wrap(Require::any_scope(["one"]).unwrap())
                     .wrap(CognitoAuth::new(f.verifier.clone()))
                     .to(HttpResponse::Ok),
             ),
@@ -734,4 +739,36 @@ async fn one_fetch_serves_every_request() {
         assert_eq!(call!(app, get("/me", Some(&token))).await.status, 200);
     }
     assert_eq!(f.server.fetch_count(), 1);
+}
+
+struct EmptyPolicy;
+impl Policy for EmptyPolicy {
+    fn requirement() -> Result<Requirement, BuildError> {
+        // As if read from an unset environment variable.
+        Requirement::new().all_scopes(Vec::<String>::new())
+    }
+}
+
+#[actix_web::test]
+async fn empty_lists_are_refused_when_built_and_an_invalid_policy_fails_closed() {
+    assert!(matches!(
+        Require::any_scope(Vec::<String>::new()),
+        Err(BuildError::InvalidList { .. })
+    ));
+    assert!(matches!(
+        Require::all_groups([""]),
+        Err(BuildError::InvalidList { .. })
+    ));
+    let f = fixture();
+    let app = test::init_service(App::new().wrap(CognitoAuth::new(f.verifier.clone())).route(
+        "/empty",
+        web::get().to(|_: Authorized<EmptyPolicy>| async { HttpResponse::Ok().finish() }),
+    ))
+    .await;
+    let token = f.issuer.access_token().scopes(&["orders/read"]).build();
+    let a = call!(app, get("/empty", Some(&token))).await;
+    assert_eq!(
+        a.status, 500,
+        "an all-of-nothing policy must not let every token in"
+    );
 }

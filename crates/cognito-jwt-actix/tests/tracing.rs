@@ -49,7 +49,7 @@ async fn outcomes_are_logged_without_the_token() {
     let app = test::init_service(
         App::new().wrap(CognitoAuth::new(verifier)).service(
             web::resource("/orders")
-                .wrap(Require::any_scope(["orders/read"]))
+                .wrap(Require::any_scope(["orders/read"]).unwrap())
                 .to(|_: AccessToken| async { HttpResponse::Ok().finish() }),
         ),
     )
@@ -101,4 +101,61 @@ async fn outcomes_are_logged_without_the_token() {
     assert!(logs.contains("outcome=\"forbidden\""), "{logs}");
     assert!(logs.contains("kind=\"insufficient_scope\""), "{logs}");
     assert!(!logs.contains(&no_scope), "{logs}");
+}
+
+#[actix_web::test]
+async fn a_kid_holding_a_newline_cannot_forge_a_log_line() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let verifier =
+        Verifier::builder(Issuer::cognito(issuer.pool_id().unwrap()).jwks_url(server.url()))
+            .client_ids([issuer.client_id()])
+            .any_token_use()
+            .build()
+            .unwrap();
+    let app = test::init_service(App::new().wrap(CognitoAuth::new(verifier)).route(
+        "/me",
+        web::get().to(|_: AccessToken| async { HttpResponse::Ok().finish() }),
+    ))
+    .await;
+    // Keys loaded first, so the hostile kid takes the unknown-kid path,
+    // whose log line names it.
+    let warm = test::TestRequest::get()
+        .uri("/me")
+        .insert_header((
+            "authorization",
+            format!("Bearer {}", issuer.access_token().build()),
+        ))
+        .to_request();
+    assert_eq!(test::call_service(&app, warm).await.status(), 200);
+    let forged = "2026-12-01T00:00:00Z  INFO cognito_jwt: admin signed in";
+    let token = issuer
+        .access_token()
+        .kid(format!("k1\n{forged}\r\n{forged}"))
+        .build();
+    let request = test::TestRequest::get()
+        .uri("/me")
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .to_request();
+    assert_eq!(test::call_service(&app, request).await.status(), 401);
+    let logs = buffer.take();
+    assert!(logs.contains("unknown kid"), "{logs}");
+    assert!(
+        logs.contains("\\n2026-12-01"),
+        "the newline is escaped: {logs}"
+    );
+    for line in logs.lines() {
+        assert!(!line.starts_with(forged), "forged line {line:?} in {logs}");
+        assert!(!line.contains('\r'), "raw CR in {line:?}");
+    }
+    assert!(!logs.contains(&token), "{logs}");
 }

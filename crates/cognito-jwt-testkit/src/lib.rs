@@ -76,7 +76,7 @@
 //! .unwrap();
 //! let app = Router::new()
 //!     .route("/orders", get(orders))
-//!     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]))
+//!     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]).unwrap())
 //!     .layer(AuthLayer::new(verifier));
 //!
 //! let call = |token: String| {

@@ -129,6 +129,30 @@ fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// A static list is usable: not empty, no empty name and, for scopes, RFC
+/// 6749 scope tokens only. Evaluated at compile time for [`ScopeSet`] and
+/// [`GroupSet`], the rule [`Requirement`](cognito_jwt::Requirement) applies
+/// to lists at run time.
+const fn usable_list(mut items: &[&str], scopes: bool) -> bool {
+    if items.is_empty() {
+        return false;
+    }
+    while let [item, rest @ ..] = items {
+        let mut bytes = item.as_bytes();
+        if bytes.is_empty() {
+            return false;
+        }
+        while let [b, more @ ..] = bytes {
+            if scopes && !matches!(*b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
+                return false;
+            }
+            bytes = more;
+        }
+        items = rest;
+    }
+    true
+}
+
 fn meets(required: &[&str], all: bool, present: impl Fn(&str) -> bool) -> bool {
     if all {
         required.iter().all(|r| present(r))
@@ -250,7 +274,7 @@ pub struct ClaimsAs<T>(pub T);
 
 fn deserialize<T: DeserializeOwned>(claims: Claims) -> Result<T, Error> {
     claims.deserialize::<T>().map_err(|e| {
-        tracing::debug!(error = %e, "claims do not fit the requested type");
+        tracing::debug!(error = ?e.to_string(), "claims do not fit the requested type");
         ClaimError::Invalid {
             claim: "(custom claims type)",
             expected: "claims matching the requested type",
@@ -299,6 +323,18 @@ where
 ///     const ALL: bool = true;
 /// }
 /// ```
+/// An empty `SCOPES`, an empty scope or one that is not an RFC 6749 scope
+/// token does not compile where the extractor is used:
+///
+/// ```compile_fail
+/// use cognito_jwt_tower::{RequireScope, ScopeSet};
+/// struct Nothing;
+/// impl ScopeSet for Nothing {
+///     const SCOPES: &'static [&'static str] = &[];
+/// }
+/// async fn handler(_: RequireScope<Nothing>) {}
+/// let _: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
+/// ```
 pub trait ScopeSet: Send + Sync + 'static {
     /// The scopes.
     const SCOPES: &'static [&'static str];
@@ -316,6 +352,8 @@ pub trait ScopeSet: Send + Sync + 'static {
 ///     const GROUPS: &'static [&'static str] = &["admin"];
 /// }
 /// ```
+/// An empty `GROUPS` or an empty group name does not compile where the
+/// extractor is used.
 pub trait GroupSet: Send + Sync + 'static {
     /// The groups (`cognito:groups`).
     const GROUPS: &'static [&'static str];
@@ -413,6 +451,12 @@ impl<T: ScopeSet, S: Send + Sync> FromRequestParts<S> for RequireScope<T> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        const {
+            assert!(
+                usable_list(T::SCOPES, true),
+                "ScopeSet::SCOPES must name at least one scope, each an RFC 6749 scope token"
+            )
+        };
         required(parts, |claims| {
             let claims = token_use(claims, TokenUse::Access)?;
             if !meets(T::SCOPES, T::ALL, |s| claims.has_scope(s)) {
@@ -433,6 +477,12 @@ impl<T: GroupSet, S: Send + Sync> FromRequestParts<S> for RequireGroup<T> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
+        const {
+            assert!(
+                usable_list(T::GROUPS, false),
+                "GroupSet::GROUPS must name at least one group, none empty"
+            )
+        };
         required(parts, |claims| {
             if !meets(T::GROUPS, T::ALL, |g| claims.in_group(g)) {
                 return Err(Error::MissingGroup {

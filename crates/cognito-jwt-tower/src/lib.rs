@@ -61,7 +61,7 @@
 //!     .route("/orders", post(create))
 //!     .route(
 //!         "/admin",
-//!         get(|| async { "admin" }).route_layer(RequireLayer::access_token().any_group(["admin"])),
+//!         get(|| async { "admin" }).route_layer(RequireLayer::access_token().any_group(["admin"])?),
 //!     )
 //!     .layer(AuthLayer::new(verifier));
 //! # let _ = app; Ok(()) }
@@ -86,6 +86,16 @@
 //! --bench router`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic on network input can be written: these hold for the library
+// code (tests, benches and examples are separate crates and may unwrap).
+// Each `#[allow]`/`#[expect]` below carries its reason.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 /// The README's quick start, compiled as a doctest so it stays true.
 #[doc = include_str!("../../../README.md")]
@@ -110,4 +120,4 @@ pub use extract::{
 pub use require::{RequireLayer, RequireService};
 pub use response::{DefaultRender, Rejection, RenderRejection, render_challenge};
 
-pub use cognito_jwt::{Claims, Error, Requirement, TokenSource, TokenUse, Verifier};
+pub use cognito_jwt::{BuildError, Claims, Error, Requirement, TokenSource, TokenUse, Verifier};

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use cognito_jwt::{Claims, Error, Requirement, TokenUse};
+use cognito_jwt::{BuildError, Claims, Error, Requirement, TokenUse};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -44,7 +44,7 @@ use crate::response::misconfigured;
 ///
 /// let app = Router::new()
 ///     .route("/orders", get(|| async { "orders" }))
-///     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]))
+///     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]).unwrap())
 ///     .layer(AuthLayer::new(verifier));
 ///
 /// let token = issuer.access_token().scopes(&["openid"]).build();
@@ -93,23 +93,47 @@ impl RequireLayer {
     }
 
     /// At least one of these scopes.
-    pub fn any_scope<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.edit(|r| r.any_scope(scopes))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::any_scope`].
+    pub fn any_scope<S: Into<String>>(
+        self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
+        Ok(RequireLayer {
+            requirement: self.requirement.any_scope(scopes)?,
+        })
     }
 
     /// All of these scopes.
-    pub fn all_scopes<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.edit(|r| r.all_scopes(scopes))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::all_scopes`].
+    pub fn all_scopes<S: Into<String>>(
+        self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
+        Ok(RequireLayer {
+            requirement: self.requirement.all_scopes(scopes)?,
+        })
     }
 
     /// At least one of these groups (`cognito:groups`).
-    pub fn any_group<S: Into<String>>(self, groups: impl IntoIterator<Item = S>) -> Self {
-        self.edit(|r| r.any_group(groups))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::any_group`].
+    pub fn any_group<S: Into<String>>(
+        self,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
+        Ok(RequireLayer {
+            requirement: self.requirement.any_group(groups)?,
+        })
     }
 
     /// All of these groups.
-    pub fn all_groups<S: Into<String>>(self, groups: impl IntoIterator<Item = S>) -> Self {
-        self.edit(|r| r.all_groups(groups))
+    /// An empty list or name is a [`BuildError`], as in [`Requirement::all_groups`].
+    pub fn all_groups<S: Into<String>>(
+        self,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
+        Ok(RequireLayer {
+            requirement: self.requirement.all_groups(groups)?,
+        })
     }
 
     /// Your own check; `Err(reason)` is 403 and the reason goes to logs only.

@@ -173,7 +173,14 @@ async fn no_credentials_is_a_bare_challenge() {
 #[tokio::test]
 async fn malformed_authorization_is_400() {
     let f = fixture();
-    for value in ["Bearer", "Bearer  abc", "Bearer a b", "Bearer a\"b"] {
+    for value in [
+        "Bearer",
+        "Bearer  abc",
+        "Bearer a b",
+        "Bearer a\"b",
+        "Bearer\tabc",
+        "Bearer:abc",
+    ] {
         let reply = send(
             app(AuthLayer::new(f.verifier.clone())),
             get_with("/", &[("authorization", value)]),
@@ -506,18 +513,27 @@ async fn require_layer_per_route_and_router() {
     let app = Router::new()
         .route(
             "/orders",
-            get(sub).route_layer(RequireLayer::access_token().any_scope(["orders/read"])),
+            get(sub).route_layer(
+                RequireLayer::access_token()
+                    .any_scope(["orders/read"])
+                    .unwrap(),
+            ),
         )
         .route(
             "/orders",
-            post(sub).route_layer(RequireLayer::access_token().any_scope(["orders/write"])),
+            post(sub).route_layer(
+                RequireLayer::access_token()
+                    .any_scope(["orders/write"])
+                    .unwrap(),
+            ),
         )
         .route(
             "/admin",
             get(sub).route_layer(RequireLayer::new(
                 Requirement::new()
                     .token_use(TokenUse::Access)
-                    .any_group(["admin"]),
+                    .any_group(["admin"])
+                    .unwrap(),
             )),
         )
         .route("/profile", get(sub).route_layer(RequireLayer::id_token()))
@@ -531,9 +547,11 @@ async fn require_layer_per_route_and_router() {
             })),
         )
         .merge(
-            Router::new()
-                .route("/reports", get(sub))
-                .route_layer(RequireLayer::access_token().all_groups(["finance", "staff"])),
+            Router::new().route("/reports", get(sub)).route_layer(
+                RequireLayer::access_token()
+                    .all_groups(["finance", "staff"])
+                    .unwrap(),
+            ),
         )
         .layer(AuthLayer::new(f.verifier.clone()));
 
@@ -706,7 +724,8 @@ async fn grpc_status_mapping() {
             AuthLayer::new(f.verifier.clone()).require(
                 Requirement::new()
                     .token_use(TokenUse::Access)
-                    .any_scope(["orders/read"]),
+                    .any_scope(["orders/read"])
+                    .unwrap(),
             ),
         )
         .service(service_fn(|_req: Request<Body>| async {
@@ -836,7 +855,11 @@ where
 {
     let svc = ServiceBuilder::new()
         .layer(AuthLayer::new(f.verifier.clone()))
-        .layer(RequireLayer::access_token().any_scope(["orders/read"]))
+        .layer(
+            RequireLayer::access_token()
+                .any_scope(["orders/read"])
+                .unwrap(),
+        )
         .service(service_fn(move |_req: Request<Body>| async move {
             Ok::<_, Infallible>(Response::new(make("ok")))
         }));
@@ -923,4 +946,20 @@ async fn responses_keep_the_inner_body_type() {
     let token = f.issuer.access_token().build();
     let reply = send(svc, bearer("/", &token)).await;
     assert_eq!((reply.status.as_u16(), reply.body.as_str()), (200, ""));
+}
+
+#[test]
+fn empty_lists_are_refused_when_the_layer_is_built() {
+    use cognito_jwt::BuildError;
+    for built in [
+        RequireLayer::access_token().any_scope(Vec::<String>::new()),
+        RequireLayer::access_token().all_scopes(Vec::<String>::new()),
+        RequireLayer::access_token().any_group(Vec::<String>::new()),
+        RequireLayer::access_token().all_groups([""]),
+    ] {
+        assert!(
+            matches!(built, Err(BuildError::InvalidList { .. })),
+            "{built:?}"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::claims::{Claims, TokenUse};
-use crate::error::{ClaimError, Error};
+use crate::error::{BuildError, ClaimError, Error};
 
 type Check = Arc<dyn Fn(&Claims) -> Result<(), String> + Send + Sync>;
 
@@ -37,25 +37,73 @@ impl fmt::Debug for Rule {
 /// Scopes and groups match exactly and case-sensitively; the `scope` claim is
 /// split on spaces, so `orders/read` is not satisfied by `orders/readx`.
 ///
+/// **Scopes are for access tokens.** A scope rule refuses an ID token with
+/// 401 `invalid_token` (ID tokens carry no scopes: they say who the user
+/// is, not what a client may do). **Groups are read from either kind**:
+/// both carry `cognito:groups`, as API Gateway's Cognito authorizer
+/// accepts; add [`token_use`](Self::token_use) to a group rule to insist on
+/// one kind.
+///
+/// The list rules refuse an empty list, an empty name, or a scope that is not
+/// an RFC 6749 scope token (printable ASCII without space, `"` or `\`) with a
+/// [`BuildError`]: a list read from an empty environment variable must not
+/// silently open a route (`all_*`) or close it (`any_*`).
+///
 /// ```
-/// use cognito_jwt::{Requirement, TokenUse};
+/// use cognito_jwt::{BuildError, Requirement, TokenUse};
 /// let write_orders = Requirement::new()
 ///     .token_use(TokenUse::Access)
-///     .any_scope(["orders/write", "orders/admin"]);
-/// let admins = Requirement::new().any_group(["admin"]);
+///     .any_scope(["orders/write", "orders/admin"])?;
+/// let admins = Requirement::new().any_group(["admin"])?;
 /// let tenant = Requirement::new().check(|claims| match claims.get("custom:tenant") {
 ///     Some(t) if t == "acme" => Ok(()),
 ///     _ => Err("wrong tenant".into()),
 /// });
+///
+/// let from_env: Vec<String> = Vec::new(); // e.g. an unset REQUIRED_SCOPES
+/// assert!(matches!(
+///     Requirement::new().all_scopes(from_env),
+///     Err(BuildError::InvalidList { .. })
+/// ));
+/// assert!(Requirement::new().any_scope(["orders read"]).is_err());
 /// # let _ = (write_orders, admins, tenant);
+/// # Ok::<(), BuildError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Requirement {
     rules: Vec<Rule>,
 }
 
-fn owned<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
-    items.into_iter().map(Into::into).collect()
+/// The names of a list rule, checked: at least one, none empty, and scopes
+/// valid scope tokens, so that every challenge naming them is a valid header.
+pub(crate) fn checked_list<S: Into<String>>(
+    what: &'static str,
+    items: impl IntoIterator<Item = S>,
+) -> Result<Vec<String>, BuildError> {
+    let items: Vec<String> = items.into_iter().map(Into::into).collect();
+    let problem = if items.is_empty() {
+        Some("the list is empty")
+    } else if items.iter().any(String::is_empty) {
+        Some("a name is empty")
+    } else if what == "scopes" && !items.iter().all(|s| is_scope_token(s)) {
+        Some(
+            "a scope is not an RFC 6749 scope token (printable ASCII, no space, quote or backslash)",
+        )
+    } else {
+        None
+    };
+    match problem {
+        Some(reason) => Err(BuildError::InvalidList { what, reason }),
+        None => Ok(items),
+    }
+}
+
+/// RFC 6749 §3.3 `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+pub(crate) fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 impl Requirement {
@@ -70,40 +118,52 @@ impl Requirement {
         self
     }
 
-    /// The token must carry at least one of these scopes. Failing is 403 `insufficient_scope`.
-    pub fn any_scope<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+    /// The token must carry at least one of these scopes. Failing is 403 `insufficient_scope`; an ID token is 401.
+    pub fn any_scope<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Scopes {
-            scopes: owned(scopes),
+            scopes: checked_list("scopes", scopes)?,
             all: false,
         });
-        self
+        Ok(self)
     }
 
-    /// The token must carry all of these scopes. Failing is 403 `insufficient_scope`.
-    pub fn all_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+    /// The token must carry all of these scopes. Failing is 403 `insufficient_scope`; an ID token is 401.
+    pub fn all_scopes<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Scopes {
-            scopes: owned(scopes),
+            scopes: checked_list("scopes", scopes)?,
             all: true,
         });
-        self
+        Ok(self)
     }
 
     /// The user must be in at least one of these groups (`cognito:groups`). Failing is 403.
-    pub fn any_group<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+    pub fn any_group<S: Into<String>>(
+        mut self,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Groups {
-            groups: owned(groups),
+            groups: checked_list("groups", groups)?,
             all: false,
         });
-        self
+        Ok(self)
     }
 
     /// The user must be in all of these groups. Failing is 403.
-    pub fn all_groups<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+    pub fn all_groups<S: Into<String>>(
+        mut self,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Groups {
-            groups: owned(groups),
+            groups: checked_list("groups", groups)?,
             all: true,
         });
-        self
+        Ok(self)
     }
 
     /// Your own check over the claims; `Err(reason)` is 403 and the reason goes to logs only.
@@ -134,6 +194,13 @@ impl Requirement {
                     }
                 }
                 Rule::Scopes { scopes, all } => {
+                    if claims.token_use() != TokenUse::Access {
+                        return Err(ClaimError::WrongTokenUse {
+                            expected: TokenUse::Access.as_str(),
+                            actual: claims.token_use().as_str().to_owned(),
+                        }
+                        .into());
+                    }
                     if !matches(scopes, *all, |s| claims.has_scope(s)) {
                         return Err(Error::InsufficientScope {
                             required: scopes.clone(),
@@ -156,7 +223,8 @@ impl Requirement {
     }
 }
 
-/// `all`: every item present (vacuously true when empty). Any: at least one present.
+/// `all`: every item present. Any: at least one present. Lists are never
+/// empty (see [`checked_list`]).
 pub(crate) fn matches(required: &[String], all: bool, present: impl Fn(&str) -> bool) -> bool {
     if all {
         required.iter().all(|r| present(r))

@@ -84,9 +84,9 @@ impl TokenSource {
         let mut count = 0usize;
         let mut authorization = 0usize;
         headers.each_value("authorization", &mut |v| {
-            authorization += 1;
+            authorization = authorization.saturating_add(1);
             if let Some(bearer) = bearer_credential(v) {
-                count += 1;
+                count = count.saturating_add(1);
                 found.get_or_insert(bearer);
             }
         });
@@ -94,7 +94,7 @@ impl TokenSource {
             return Err(Error::MultipleCredentials);
         }
         let mut raw = |v: &'h [u8]| {
-            count += 1;
+            count = count.saturating_add(1);
             found.get_or_insert(Located {
                 bytes: trim(v),
                 form: Form::Raw,
@@ -166,7 +166,10 @@ fn b64token_char(b: u8) -> bool {
 }
 
 fn is_b64token(bytes: &[u8]) -> bool {
-    let body_end = bytes.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
+    let body_end = bytes
+        .iter()
+        .rposition(|b| *b != b'=')
+        .map_or(0, |i| i.saturating_add(1));
     let (body, _padding) = bytes.split_at(body_end);
     let mut blocks = body.chunks_exact(32);
     // Count the bad bytes of each 32-byte block without branching (this is
@@ -193,7 +196,7 @@ fn trim(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()
         .rposition(|b| !matches!(b, b' ' | b'\t'))
-        .map_or(start, |i| i + 1);
+        .map_or(start, |i| i.saturating_add(1));
     bytes.get(start..end).unwrap_or_default()
 }
 
@@ -233,7 +236,7 @@ where
     header.split(|b| *b == b';').filter_map(move |pair| {
         let pair = trim(pair);
         let eq = pair.iter().position(|b| *b == b'=')?;
-        let (k, v) = (pair.get(..eq)?, pair.get(eq + 1..)?);
+        let (k, v) = (pair.get(..eq)?, pair.get(eq.saturating_add(1)..)?);
         if k != name.as_bytes() {
             return None;
         }

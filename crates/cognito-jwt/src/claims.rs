@@ -303,7 +303,7 @@ impl<'de> SeenKeys<'de> {
             Some((f, k, fp, name)) => {
                 *f = fp;
                 *k = name;
-                self.len += 1;
+                self.len = self.len.saturating_add(1);
                 true
             }
             None => {
@@ -832,19 +832,23 @@ impl Claims {
         self.text(&self.0.core.scope)
     }
 
-    /// The scopes, split on spaces.
+    /// The scopes of an access token, split on spaces. None for an ID
+    /// token, even one that carries a `scope` claim: scopes say what a
+    /// client may do, and ID tokens grant nothing (see the [`manual`](crate::manual)).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.0
             .core
             .scope
             .as_ref()
+            .filter(|_| self.0.token_use == TokenUse::Access)
             .map(|t| t.get(&self.0.payload))
             .unwrap_or_default()
             .split(' ')
             .filter(|s| !s.is_empty())
     }
 
-    /// Whether the token carries exactly this scope (case-sensitive, whole-word).
+    /// Whether the access token carries exactly this scope (case-sensitive,
+    /// whole-word); always `false` for an ID token.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes().any(|s| s == scope)
     }

@@ -253,6 +253,7 @@ pub struct VerifierBuilder<C = Unset, T = Unset> {
     max_token_bytes: usize,
     jwks: JwksOptions,
     token_cache_capacity: u64,
+    token_cache_max_bytes: u64,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
 }
@@ -268,6 +269,7 @@ impl VerifierBuilder {
             max_token_bytes: 16 * 1024,
             jwks: JwksOptions::default(),
             token_cache_capacity: 10_000,
+            token_cache_max_bytes: 32 * 1024 * 1024,
             http_client: None,
             clock: Arc::new(SystemClock),
         }
@@ -286,6 +288,7 @@ impl<C, T> VerifierBuilder<C, T> {
             max_token_bytes: self.max_token_bytes,
             jwks: self.jwks,
             token_cache_capacity: self.token_cache_capacity,
+            token_cache_max_bytes: self.token_cache_max_bytes,
             http_client: self.http_client,
             clock: self.clock,
         }
@@ -300,6 +303,9 @@ impl<C, T> VerifierBuilder<C, T> {
 
     /// Access tokens must carry one of these audiences in `aud` (RFC 8707
     /// resource binding). Unset (the default), `aud` on access tokens is ignored.
+    ///
+    /// An empty list, or an empty audience, is refused by `build()` with
+    /// [`BuildError::InvalidList`]: it would refuse every access token.
     pub fn required_audience<S: Into<String>>(
         mut self,
         audiences: impl IntoIterator<Item = S>,
@@ -329,6 +335,15 @@ impl<C, T> VerifierBuilder<C, T> {
     /// Capacity of the verified-token cache. Default 10,000 tokens; 0 disables it.
     pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
         self.token_cache_capacity = capacity;
+        self
+    }
+
+    /// Most bytes the verified-token cache holds, counting each token and
+    /// its claims (estimated on the high side). Default 32 MiB: 10,000
+    /// Cognito-sized tokens take about a third of it, and large tokens with
+    /// big custom claims are evicted before they take more.
+    pub fn token_cache_max_bytes(mut self, bytes: u64) -> Self {
+        self.token_cache_max_bytes = bytes;
         self
     }
 
@@ -390,6 +405,10 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
         if matches!(&clients, ClientPolicy::Only(ids) if ids.is_empty()) {
             return Err(BuildError::NoClientIds);
         }
+        let required_audience = self
+            .required_audience
+            .map(|list| crate::authz::checked_list("audiences", list))
+            .transpose()?;
         let client = match self.http_client {
             Some(c) => c,
             None => reqwest::Client::builder()
@@ -460,14 +479,14 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             }
         }
         let TokenUseChosen(token_use) = self.token_use;
-        let cache =
-            (self.token_cache_capacity > 0).then(|| TokenCache::new(self.token_cache_capacity));
+        let cache = (self.token_cache_capacity > 0 && self.token_cache_max_bytes > 0)
+            .then(|| TokenCache::new(self.token_cache_capacity, self.token_cache_max_bytes));
         Ok(Verifier(Arc::new(Inner {
             issuers: trusted,
             stores,
             clients,
             token_use,
-            required_audience: self.required_audience,
+            required_audience,
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(300),
             max_token_bytes: self.max_token_bytes,
             clock: self.clock,

@@ -286,7 +286,7 @@ pub enum Error {
         all: bool,
     },
     /// A custom authorization check refused the token.
-    #[error("forbidden: {0}")]
+    #[error("forbidden: {0:?}")]
     Forbidden(String),
     /// The issuer's keys cannot be had right now (endpoint down, slow, garbage, or no usable key)
     /// and there is no last good key set to fall back on.
@@ -311,9 +311,9 @@ pub(crate) fn capped(s: &str) -> String {
     }
     let mut end = CAP;
     while !s.is_char_boundary(end) {
-        end -= 1;
+        end = end.saturating_sub(1);
     }
-    let mut out = String::with_capacity(end + 3);
+    let mut out = String::with_capacity(end.saturating_add(3));
     out.push_str(s.get(..end).unwrap_or_default());
     out.push('…');
     out
@@ -464,4 +464,14 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// A list of scopes, groups or audiences is empty or holds an unusable
+    /// name: an empty list read from configuration must not silently open
+    /// or close a route.
+    #[error("invalid list of {what}: {reason}")]
+    InvalidList {
+        /// Which list (`scopes`, `groups`, `audiences`).
+        what: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

@@ -183,9 +183,12 @@ fn build_key(jwk: &Jwk, kid: &str, allowed: &[Algorithm]) -> Result<VerifyingKey
             let e_raw = b64("e", jwk.e.as_ref())?;
             let n = strip_leading_zeros(&n_raw);
             let e = strip_leading_zeros(&e_raw);
-            let bits = n
-                .first()
-                .map_or(0, |b| (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize));
+            let bits = n.first().map_or(0, |b| {
+                n.len()
+                    .saturating_sub(1)
+                    .saturating_mul(8)
+                    .saturating_add(8usize.saturating_sub(b.leading_zeros() as usize))
+            });
             if bits < MIN_RSA_BITS {
                 return Err(format!("RSA modulus is {bits} bits, under {MIN_RSA_BITS}"));
             }
@@ -226,7 +229,7 @@ fn build_key(jwk: &Jwk, kid: &str, allowed: &[Algorithm]) -> Result<VerifyingKey
             if x.len() != size || y.len() != size {
                 return Err("EC coordinates have the wrong length".into());
             }
-            let mut point = Vec::with_capacity(1 + 2 * size);
+            let mut point = Vec::with_capacity(size.saturating_mul(2).saturating_add(1));
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
@@ -327,7 +330,7 @@ pub(crate) fn parse_jwks(
         }
     }
     for reason in &skipped {
-        tracing::warn!(reason = %reason, "skipping unusable JWK");
+        tracing::warn!(reason = ?reason, "skipping unusable JWK");
     }
     if set.keys.is_empty() {
         return Err(match skipped.first() {

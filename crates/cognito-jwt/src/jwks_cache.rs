@@ -569,7 +569,7 @@ impl JwksCache {
             .await
             .map_err(|e| format!("reading the body failed: {}", error_chain(&e)))?
         {
-            if body.len() + chunk.len() > cap {
+            if body.len().saturating_add(chunk.len()) > cap {
                 return Err(format!("response larger than {cap} bytes"));
             }
             body.extend_from_slice(&chunk);

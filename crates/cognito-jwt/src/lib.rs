@@ -10,7 +10,7 @@
 //!     .build()?;
 //!
 //! let claims = verifier.verify(token).await?;
-//! Requirement::new().any_scope(["orders/read"]).verify(&claims)?;
+//! Requirement::new().any_scope(["orders/read"])?.verify(&claims)?;
 //! # Ok(()) }
 //! ```
 //!
@@ -22,6 +22,16 @@
 //! [`Challenge`], which know nothing of any framework.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic on network input can be written: these hold for the library
+// code (tests, benches and examples are separate crates and may unwrap).
+// Each `#[allow]`/`#[expect]` below carries its reason.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod algorithm;
 mod authentication;

@@ -12,6 +12,36 @@
 //!
 //! `build()` does not exist until the last two are chosen: forgetting one does not compile.
 //!
+//! Lists are never empty: `client_ids([])`, `required_audience([])` and the
+//! [`Requirement`](crate::Requirement) list rules (`any_scope`, `all_scopes`,
+//! `any_group`, `all_groups`, in every adapter) refuse an empty list or an
+//! empty name with a [`BuildError`](crate::BuildError), and a scope that is
+//! not an RFC 6749 scope token too. An empty list read from an unset
+//! environment variable would otherwise open a route (`all_*` of nothing)
+//! or close it (`any_*` of nothing) without a word. In axum, `ScopeSet` and
+//! `GroupSet` with an empty list do not compile.
+//!
+//! ## ID tokens and authorization
+//!
+//! ID tokens say who the user is; access tokens say what a client may do.
+//! So:
+//!
+//! - **Scopes are for access tokens only.** A scope rule
+//!   (`Requirement::any_scope`, `RequireScope`, `Require::any_scope`) answers
+//!   an ID token with 401 `invalid_token` (wrong token use), and
+//!   `Claims::has_scope` / `Claims::scopes` see no scope in an ID token even
+//!   if it carries a `scope` claim.
+//! - **Groups are read from either kind.** Both carry `cognito:groups`, and
+//!   API Gateway's Cognito authorizer accepts ID tokens on routes without
+//!   scopes; a group rule alone therefore accepts an ID token whose user is
+//!   in the group. Add `token_use(TokenUse::Access)` to the rule, or build
+//!   the verifier with `token_use(TokenUse::Access)`, to insist on access tokens.
+//! - **The verifier's token kind comes first.** A verifier built with
+//!   `token_use(TokenUse::Access)` never lets an ID token reach any rule.
+//! - **Several audiences need `azp`.** An ID token whose `aud` has more than
+//!   one member must carry `azp`, one of them and an allowed client (OpenID
+//!   Connect Core 3.1.3.7); `Claims::client_id` names that client.
+//!
 //! ## Defaults
 //!
 //! | setting | default | change with |
@@ -23,14 +53,15 @@
 //! | leeway on `exp`, `nbf`, `iat` | 30 s (at most 300 s) | `VerifierBuilder::leeway` |
 //! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
 //! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
-//! | verified-token cache | 10,000 tokens shared, plus each thread's last 16 hits (see below) | `token_cache_capacity`, `disable_token_cache` (both tiers) |
+//! | verified-token cache | 10,000 tokens and 32 MiB shared, plus each thread's last 16 hits (see below) | `token_cache_capacity`, `token_cache_max_bytes`, `disable_token_cache` (both tiers) |
 //! | JWKS refresh | every 10 min, in the background | [`JwksOptions`](crate::JwksOptions) |
 //! | stale keys while the endpoint fails | up to 24 h past the refresh | `JwksOptions::max_stale` |
 //! | unknown `kid` cooldown | 10 s | `JwksOptions::unknown_kid_cooldown` |
 //! | fetch timeout | 5 s in total | `JwksOptions::fetch_timeout` |
 //! | JWKS size cap | 256 KiB, 50 keys | `JwksOptions::max_response_bytes`, `max_keys` |
 //! | retry backoff | 1 s doubling to 30 s | `JwksOptions::min_backoff`, `max_backoff` |
-//! | HTTP client | reqwest, rustls, redirects not followed | `VerifierBuilder::http_client` |
+//! | HTTP client | reqwest, rustls, redirects not followed | `VerifierBuilder::http_client`; whatever client is given, a response that did not come from the configured URL itself (a followed redirect) is refused |
+//! | fractional `exp` / `nbf` / `iat` | rounded toward the stricter side: `exp` down, `nbf` and `iat` up | — |
 //!
 //! ## What is never trusted
 //!
@@ -39,9 +70,15 @@
 //! - **Keys across issuers**: the unverified `iss` only picks which issuer's key set to look in; a key of pool A never verifies a token naming pool B.
 //! - **Unusable JWKs**: `oct` keys, `use` other than `sig`, `key_ops` without `verify`, a JWK `alg` that differs from the header, RSA under 2048 bits. Each is skipped on its own; the rest of the set stays usable.
 //! - **Ambiguous JSON**: duplicate member names in the header or the claims are refused; so are non-canonical base64url, padding, JWE (five segments), nested tokens (`cty: JWT`), `crit`, and `b64: false`.
-//! - **Claim types**: `exp` is required; `exp`, `nbf`, `iat` must be numbers between 0 and year 9999; `iss`, `sub`, `token_use`, `client_id` must be strings.
+//! - **Claim types**: `exp` is required; `exp`, `nbf`, `iat` must be numbers between 0 and year 9999; `iss`, `sub`, `token_use`, `client_id`, `azp`, and when present `jti`, `origin_jti` and `event_id`, must be strings (a denylist compares identifiers: a number or an array must not slip past it).
+//! - **Malformed JSON where nobody looks**: the header must be UTF-8 and valid JSON in every member, read or not (RFC 7515 §5.2), as the claims must.
+//! - **Logs**: every value taken from a token or a JWKS (`kid`, issuer, client, member names, fetch errors) is logged escaped (`Debug`) and capped, so a `kid` holding a newline cannot forge a log line. No token is ever logged.
 //!
 //! ## The verified-token cache
+//!
+//! Bounded by count (10,000) and by bytes (32 MiB, counting each token plus
+//! four times its claims): large tokens with big custom claims are evicted
+//! before they take more memory.
 //!
 //! A token that passed every check is not verified again while it is cached;
 //! the cache key is the whole token, compared byte for byte (never a hash
@@ -67,6 +104,14 @@
 //! [`Requirement::check`](crate::Requirement::check).
 //!
 //! ## Errors and HTTP answers
+//!
+//! An unknown `kid` while the JWKS endpoint fails is 503 with `Retry-After`,
+//! not 401: it may be the pool's new key, and the client's token may be
+//! good. Only a `kid` that a successful fetch did not contain is 401
+//! (`UnknownKey`). A fetch runs in a task of its own, so requests that are
+//! cancelled while they wait for it neither stop it nor start another: a
+//! flood of unknown `kid`s costs at most one fetch per cooldown, whatever
+//! the callers do.
 //!
 //! Every [`Error`](crate::Error) variant maps to one [`ErrorClass`](crate::ErrorClass):
 //! 400 `invalid_request`, 401 `invalid_token`, 401 with no error code when no

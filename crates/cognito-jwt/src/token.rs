@@ -97,7 +97,11 @@ fn decode(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
 
 /// The error for a token that is not three dot-separated segments.
 fn segment_count_error(token: &str) -> Error {
-    let found = token.bytes().filter(|b| *b == b'.').count() + 1;
+    let found = token
+        .bytes()
+        .filter(|b| *b == b'.')
+        .count()
+        .saturating_add(1);
     if found == 5 {
         MalformedToken::Encrypted
     } else {
@@ -127,8 +131,8 @@ pub(crate) fn parse<'a>(
     };
     let (Some(h), Some(p), Some(s)) = (
         token.get(..first),
-        token.get(first + 1..last),
-        token.get(last + 1..),
+        token.get(first.saturating_add(1)..last),
+        token.get(last.saturating_add(1)..),
     ) else {
         return Err(segment_count_error(token));
     };

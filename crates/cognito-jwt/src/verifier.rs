@@ -184,6 +184,14 @@ impl Verifier {
         Some(inner.time_checked(claims))
     }
 
+    /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
+    /// as counted against [`token_cache_max_bytes`](crate::VerifierBuilder::token_cache_max_bytes).
+    /// `None` when the cache is off. Runs pending evictions first, so this
+    /// is not for the request path.
+    pub fn token_cache_usage(&self) -> Option<(u64, u64)> {
+        self.0.cache.as_ref().map(TokenCache::usage)
+    }
+
     /// Verify and deserialize the claims into your own type.
     pub async fn verify_as<T: serde::de::DeserializeOwned>(
         &self,

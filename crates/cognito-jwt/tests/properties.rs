@@ -157,6 +157,13 @@ fn required_words(present: Vec<String>) -> impl Strategy<Value = Vec<String>> {
     vec(word, 1..4)
 }
 
+/// RFC 6749 §3.3 scope-token: what a scope rule may name.
+fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
 #[test]
 fn scope_requirements_are_exact_case_sensitive_membership() {
     let fx = Fixture::new();
@@ -179,11 +186,24 @@ fn scope_requirements_are_exact_case_sensitive_membership() {
                 claims.scopes().collect::<Vec<_>>(),
                 present.iter().map(String::as_str).collect::<Vec<_>>()
             );
-            let requirement = if all {
+            let built = if all {
                 Requirement::new().all_scopes(required.clone())
             } else {
                 Requirement::new().any_scope(required.clone())
             };
+            // A list with an unusable name is refused when built, never
+            // left to match nothing (or everything) at request time.
+            let requirement = match built {
+                Ok(requirement) => requirement,
+                Err(e) => {
+                    prop_assert!(
+                        required.iter().any(|r| !is_scope_token(r)),
+                        "{e}: {required:?}"
+                    );
+                    return Ok(());
+                }
+            };
+            prop_assert!(!required.iter().any(|r| !is_scope_token(r)));
             let expected = if model_accepts(&present, &required, all) {
                 Ok(())
             } else {
@@ -235,11 +255,21 @@ fn group_requirements_are_exact_case_sensitive_membership() {
                 claims.groups().collect::<Vec<_>>(),
                 present.iter().map(String::as_str).collect::<Vec<_>>()
             );
-            let requirement = if all {
+            let built = if all {
                 Requirement::new().all_groups(required.clone())
             } else {
                 Requirement::new().any_group(required.clone())
             };
+            // A list with an unusable name is refused when built, never
+            // left to match nothing (or everything) at request time.
+            let requirement = match built {
+                Ok(requirement) => requirement,
+                Err(e) => {
+                    prop_assert!(required.iter().any(|r| r.is_empty()), "{e}: {required:?}");
+                    return Ok(());
+                }
+            };
+            prop_assert!(!required.iter().any(|r| r.is_empty()));
             let expected = if model_accepts(&present, &required, all) {
                 Ok(())
             } else {

@@ -189,3 +189,147 @@ async fn verifiers_on_one_thread_never_answer_from_each_others_cache() {
         Err(Error::Claim(ClaimError::ClientNotAllowed { .. }))
     ));
 }
+
+#[test]
+fn empty_lists_are_configuration_errors_not_open_or_closed_routes() {
+    use cognito_jwt::{BuildError, Requirement};
+    let empty: Vec<String> = Vec::new();
+    let invalid = |r: Result<Requirement, BuildError>| {
+        assert!(matches!(r, Err(BuildError::InvalidList { .. })), "{r:?}")
+    };
+    invalid(Requirement::new().all_scopes(empty.clone()));
+    invalid(Requirement::new().any_scope(empty.clone()));
+    invalid(Requirement::new().all_groups(empty.clone()));
+    invalid(Requirement::new().any_group(empty.clone()));
+    invalid(Requirement::new().any_scope(["orders/read", ""]));
+    invalid(Requirement::new().any_group([""]));
+    invalid(Requirement::new().any_scope(["orders read"]));
+    invalid(Requirement::new().any_scope(["caf\u{e9}/read"]));
+    invalid(Requirement::new().any_scope(["a\"b"]));
+    assert!(Requirement::new().any_group(["Caf\u{e9} staff"]).is_ok());
+
+    let issuer = TestIssuer::cognito();
+    let built = Verifier::builder(
+        Issuer::cognito("us-east-1_TestPool1").static_jwks(issuer.jwks().to_string()),
+    )
+    .client_ids([issuer.client_id()])
+    .token_use(TokenUse::Access)
+    .required_audience(empty)
+    .build();
+    assert!(
+        matches!(
+            built,
+            Err(BuildError::InvalidList {
+                what: "audiences",
+                ..
+            })
+        ),
+        "{built:?}"
+    );
+}
+
+#[tokio::test]
+async fn scopes_are_for_access_tokens_groups_for_either_kind() {
+    use cognito_jwt::Requirement;
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let v = verifier(&server, None);
+    let id = v
+        .verify(
+            &issuer
+                .id_token()
+                .groups(&["admin"])
+                .claim("scope", "orders/read")
+                .build(),
+        )
+        .await
+        .unwrap();
+    // An ID token grants no scope, even with a `scope` claim in it.
+    assert!(!id.has_scope("orders/read"));
+    assert_eq!(id.scopes().count(), 0);
+    assert_eq!(
+        Requirement::new()
+            .any_scope(["orders/read"])
+            .unwrap()
+            .verify(&id),
+        Err(ClaimError::WrongTokenUse {
+            expected: "access",
+            actual: "id".into()
+        }
+        .into())
+    );
+    // Groups: both kinds carry `cognito:groups`, as API Gateway reads them.
+    Requirement::new()
+        .any_group(["admin"])
+        .unwrap()
+        .verify(&id)
+        .unwrap();
+    // Insisting on one kind is one more rule.
+    assert!(matches!(
+        Requirement::new()
+            .token_use(TokenUse::Access)
+            .any_group(["admin"])
+            .unwrap()
+            .verify(&id),
+        Err(Error::Claim(ClaimError::WrongTokenUse { .. }))
+    ));
+    let access = v
+        .verify(
+            &issuer
+                .access_token()
+                .scopes(&["orders/read"])
+                .groups(&["admin"])
+                .build(),
+        )
+        .await
+        .unwrap();
+    Requirement::new()
+        .any_scope(["orders/read"])
+        .unwrap()
+        .verify(&access)
+        .unwrap();
+    Requirement::new()
+        .any_group(["admin"])
+        .unwrap()
+        .verify(&access)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_token_cache_is_bounded_by_bytes_not_only_by_count() {
+    let issuer = TestIssuer::cognito();
+    let cap: u64 = 2 * 1024 * 1024;
+    let v = Verifier::builder(
+        Issuer::cognito("us-east-1_TestPool1").static_jwks(issuer.jwks().to_string()),
+    )
+    .client_ids([issuer.client_id()])
+    .token_use(TokenUse::Access)
+    .token_cache_max_bytes(cap)
+    .build()
+    .unwrap();
+    // Valid tokens near the 16 KiB cap, with a large custom claim each (as a
+    // pre-token-generation trigger can add).
+    let big = "x".repeat(10 * 1024);
+    let mut verified = 0u64;
+    for i in 0..300 {
+        let token = issuer
+            .access_token()
+            .subject(format!("user-{i}"))
+            .claim("custom:blob", big.as_str())
+            .build();
+        assert!(token.len() > 13 * 1024, "{}", token.len());
+        v.verify(&token).await.unwrap();
+        verified += 1;
+    }
+    let (entries, bytes) = v.token_cache_usage().unwrap();
+    assert!(bytes <= cap, "{bytes} bytes cached, cap {cap}");
+    assert!(
+        entries > 0 && entries < verified,
+        "{entries} of {verified} kept"
+    );
+    // Each kept entry is counted for at least its token and payload.
+    assert!(
+        bytes >= entries * 2 * 13 * 1024,
+        "{bytes} bytes for {entries} entries"
+    );
+}

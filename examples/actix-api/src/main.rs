@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
-use cognito_jwt::{Claims, Requirement};
+use cognito_jwt::{BuildError, Claims, Requirement};
 use cognito_jwt_actix::{Authenticated, CognitoAuth};
 use demo_support::{Demo, responses, rules};
 use serde::Serialize;
@@ -52,7 +52,25 @@ fn get() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
+/// The routes' rules, built (and so checked) once at start-up.
+#[derive(Clone)]
+struct Rules {
+    orders_read: Requirement,
+    orders_write: Requirement,
+    admin: Requirement,
+}
+
+impl Rules {
+    fn new() -> Result<Rules, BuildError> {
+        Ok(Rules {
+            orders_read: rules::orders_read()?,
+            orders_write: rules::orders_write()?,
+            admin: rules::admin()?,
+        })
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth, rules: &Rules) {
     let ok = HttpResponse::Ok;
     cfg.service(
         web::resource("/health")
@@ -71,14 +89,14 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
             .route(protected(
                 get(),
                 auth,
-                rules::orders_read(),
+                rules.orders_read.clone(),
                 ok,
                 responses::orders,
             ))
             .route(protected(
                 web::post(),
                 auth,
-                rules::orders_write(),
+                rules.orders_write.clone(),
                 HttpResponse::Created,
                 responses::order_created,
             )),
@@ -86,7 +104,7 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth) {
     .service(web::resource("/admin").route(protected(
         get(),
         auth,
-        rules::admin(),
+        rules.admin.clone(),
         ok,
         responses::admin,
     )));
@@ -108,11 +126,18 @@ async fn main() -> ExitCode {
         tracing::warn!(error = %e, "could not prefetch the JWKS");
     }
 
+    let route_rules = match Rules::new() {
+        Ok(rules) => rules,
+        Err(e) => {
+            eprintln!("actix-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
     let server = match HttpServer::new(move || {
-        let auth = auth.clone();
-        App::new().configure(move |cfg| routes(cfg, &auth))
+        let (auth, route_rules) = (auth.clone(), route_rules.clone());
+        App::new().configure(move |cfg| routes(cfg, &auth, &route_rules))
     })
     .bind(demo.bind_addr)
     {

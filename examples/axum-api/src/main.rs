@@ -13,7 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cognito_jwt_tower::{
-    AccessToken, AuthLayer, IdToken, RequireLayer, RequireScope, ScopeSet, VerifiedClaims, Verifier,
+    AccessToken, AuthLayer, BuildError, IdToken, RequireLayer, RequireScope, ScopeSet,
+    VerifiedClaims, Verifier,
 };
 use demo_support::{responses, rules};
 
@@ -77,7 +78,7 @@ async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<responses::Admin>
 }
 
 /// The application: every route but `/health` sits behind the [`AuthLayer`].
-fn app(verifier: Verifier) -> Router {
+fn app(verifier: Verifier) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
     // unknown path 404, with or without a token, as in actix-api.
@@ -85,7 +86,7 @@ fn app(verifier: Verifier) -> Router {
     // answer 401 there first. `MethodRouter::route_layer` answers alike but
     // adds a boxed route per request (BENCHMARKS.md).
     let auth = AuthLayer::new(verifier);
-    Router::new()
+    let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
         .route("/profile", get(profile.layer(auth.clone())))
         .route(
@@ -97,10 +98,11 @@ fn app(verifier: Verifier) -> Router {
         .route(
             "/admin",
             get(admin
-                .layer(RequireLayer::new(rules::admin()))
+                .layer(RequireLayer::new(rules::admin()?))
                 .layer(auth.clone())),
         )
-        .route("/health", get(health))
+        .route("/health", get(health));
+    Ok(router)
 }
 
 #[tokio::main]
@@ -109,8 +111,15 @@ async fn main() -> ExitCode {
         Ok(started) => started,
         Err(code) => return code,
     };
+    let app = match app(demo.verifier.clone()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("axum-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
     demo.print_ready(addr);
-    if let Err(e) = axum::serve(listener, app(demo.verifier.clone())).await {
+    if let Err(e) = axum::serve(listener, app).await {
         eprintln!("axum-api: {e}");
         return ExitCode::FAILURE;
     }

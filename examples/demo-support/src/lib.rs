@@ -294,7 +294,7 @@ pub fn init_tracing() {
 /// What each route requires of a verified token. An ID token on an access
 /// route (or the reverse) fails the token-use rule first: 401 `invalid_token`.
 pub mod rules {
-    use cognito_jwt::{Requirement, TokenUse};
+    use cognito_jwt::{BuildError, Requirement, TokenUse};
 
     use super::{ADMIN_GROUP, ORDERS_READ, ORDERS_WRITE};
 
@@ -309,17 +309,17 @@ pub mod rules {
     }
 
     /// `GET /orders`: an access token with scope `orders/read`.
-    pub fn orders_read() -> Requirement {
+    pub fn orders_read() -> Result<Requirement, BuildError> {
         me().any_scope([ORDERS_READ])
     }
 
     /// `POST /orders`: an access token with scope `orders/write`.
-    pub fn orders_write() -> Requirement {
+    pub fn orders_write() -> Result<Requirement, BuildError> {
         me().any_scope([ORDERS_WRITE])
     }
 
     /// `GET /admin`: an access token whose `cognito:groups` contains `admin`.
-    pub fn admin() -> Requirement {
+    pub fn admin() -> Result<Requirement, BuildError> {
         me().any_group([ADMIN_GROUP])
     }
 }

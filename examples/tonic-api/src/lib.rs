@@ -134,15 +134,18 @@ async fn list_orders(
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// The `orders.Orders` service: what `tonic-build` would generate, by hand.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct OrdersServer {
-    _private: (),
+    /// `ListOrders`'s rule: the same `RequireLayer` as for an axum route.
+    list_orders: RequireLayer,
 }
 
 impl OrdersServer {
     /// The service.
-    pub fn new() -> Self {
-        OrdersServer::default()
+    pub fn new() -> Result<Self, cognito_jwt_tower::BuildError> {
+        Ok(OrdersServer {
+            list_orders: RequireLayer::new(demo_support::rules::orders_read()?),
+        })
     }
 }
 
@@ -167,12 +170,12 @@ impl Service<http::Request<Body>> for OrdersServer {
             }),
             LIST_ORDERS => {
                 // A per-method rule: the same RequireLayer as for an axum route.
-                let method = RequireLayer::access_token()
-                    .any_scope([demo_support::ORDERS_READ])
-                    .layer(service_fn(|request: http::Request<Body>| async move {
-                        let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
-                        Ok::<_, Infallible>(grpc.unary(service_fn(list_orders), request).await)
-                    }));
+                let method =
+                    self.list_orders
+                        .layer(service_fn(|request: http::Request<Body>| async move {
+                            let mut grpc = tonic::server::Grpc::new(ProstCodec::default());
+                            Ok::<_, Infallible>(grpc.unary(service_fn(list_orders), request).await)
+                        }));
                 Box::pin(async move {
                     let response = method.oneshot(request).await?;
                     Ok(response.map(Body::new))
@@ -188,12 +191,13 @@ impl Service<http::Request<Body>> for OrdersServer {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     verifier: Verifier,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tonic::transport::Server::builder()
         .layer(AuthLayer::new(verifier).require(demo_support::rules::me()))
-        .add_service(OrdersServer::new())
+        .add_service(OrdersServer::new()?)
         .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
-        .await
+        .await?;
+    Ok(())
 }
 
 /// A client for `orders.Orders`, sending a bearer token with every call.
