@@ -475,6 +475,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                     algorithms: algorithms.clone(),
                     default_token_use: issuer.default_token_use,
                     required_typ: issuer.required_typ,
+                    cognito: matches!(issuer.kind, IssuerKind::Cognito { .. }),
                 });
             }
         }

@@ -38,9 +38,12 @@
 //!   the verifier with `token_use(TokenUse::Access)`, to insist on access tokens.
 //! - **The verifier's token kind comes first.** A verifier built with
 //!   `token_use(TokenUse::Access)` never lets an ID token reach any rule.
-//! - **Several audiences need `azp`.** An ID token whose `aud` has more than
-//!   one member must carry `azp`, one of them and an allowed client (OpenID
-//!   Connect Core 3.1.3.7); `Claims::client_id` names that client.
+//! - **One app client per ID token.** A Cognito ID token names exactly one
+//!   app client in `aud` (a one-element array is read as that string, as RFC
+//!   7519 allows); several audiences are refused, as aws-jwt-verify refuses
+//!   them. For other issuers an ID token with several audiences must carry
+//!   `azp`, one of them and an allowed client (OpenID Connect Core
+//!   3.1.3.7). `Claims::client_id` names that client.
 //!
 //! ## Defaults
 //!

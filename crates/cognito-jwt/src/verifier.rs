@@ -48,6 +48,8 @@ pub(crate) struct TrustedIssuer {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) default_token_use: Option<TokenUse>,
     pub(crate) required_typ: Option<&'static str>,
+    /// A Cognito user pool: its ID tokens name exactly one app client.
+    pub(crate) cognito: bool,
 }
 
 pub(crate) struct Inner {
@@ -319,7 +321,7 @@ impl Verifier {
             .into());
         }
         let client = match token_use {
-            TokenUse::Id => id_token_client(&core)
+            TokenUse::Id => id_token_client(&core, trusted.cognito)
                 .map(|client| inner.clients_allow(client).then_some(()).ok_or(client))?,
             TokenUse::Access => {
                 let id = core
@@ -377,9 +379,17 @@ impl Inner {
 /// The client an ID token was issued to (OpenID Connect Core 3.1.3.7): its
 /// `azp`, which must be one of its audiences and is required when there are
 /// several; otherwise its one audience.
-fn id_token_client<'a>(core: &'a CoreClaims<'_>) -> Result<&'a str, Error> {
+///
+/// A Cognito ID token names exactly one app client (as aws-jwt-verify
+/// requires): several audiences there are a token Cognito did not issue.
+fn id_token_client<'a>(core: &'a CoreClaims<'_>, cognito: bool) -> Result<&'a str, Error> {
     match (core.aud.as_slice(), core.azp.as_deref()) {
         ([], _) => Err(ClaimError::Missing("aud").into()),
+        ([_, _, ..], _) if cognito => Err(ClaimError::Invalid {
+            claim: "aud",
+            expected: "one app client (a Cognito ID token names exactly one)",
+        }
+        .into()),
         (aud, Some(azp)) if aud.iter().any(|a| a == azp) => Ok(azp),
         (_, Some(_)) => Err(ClaimError::Invalid {
             claim: "azp",
