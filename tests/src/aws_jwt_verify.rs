@@ -48,13 +48,19 @@ struct Batch<'a> {
     cases: &'a [AwsCase<'a>],
 }
 
-/// The installed aws-jwt-verify version (from its package.json).
-pub fn version() -> String {
-    let manifest = require_installed(
+/// The installed package's manifest; panics pointing at `scripts/setup-e2e.sh`
+/// when it is missing.
+fn installed_manifest() -> PathBuf {
+    require_installed(
         &fixture_dir().join("node_modules/aws-jwt-verify/package.json"),
         "aws-jwt-verify npm package",
-    );
-    let text = std::fs::read_to_string(&manifest).expect("read aws-jwt-verify package.json");
+    )
+}
+
+/// The installed aws-jwt-verify version (from its package.json).
+pub fn version() -> String {
+    let text =
+        std::fs::read_to_string(installed_manifest()).expect("read aws-jwt-verify package.json");
     let parsed: Value = serde_json::from_str(&text).expect("aws-jwt-verify package.json is JSON");
     parsed["version"].as_str().unwrap_or("?").to_owned()
 }
@@ -62,8 +68,7 @@ pub fn version() -> String {
 /// Verifies every case with a `CognitoJwtVerifier` for `user_pool_id` that
 /// knows exactly the keys of `jwks`. Panics (with node's stderr) if node fails.
 pub fn verify_batch(user_pool_id: &str, jwks: &Value, cases: &[AwsCase<'_>]) -> Vec<AwsVerdict> {
-    let dir = fixture_dir();
-    version();
+    installed_manifest();
     let work = std::env::temp_dir().join("cognito-jwt-e2e");
     std::fs::create_dir_all(&work).expect("create temp dir");
     let input = work.join(format!("aws-jwt-verify-cases-{}.json", std::process::id()));
@@ -79,7 +84,7 @@ pub fn verify_batch(user_pool_id: &str, jwks: &Value, cases: &[AwsCase<'_>]) -> 
     std::fs::write(&input, serde_json::to_vec(&batch).expect("serialize cases"))
         .expect("write cases");
     let run = Command::new("node")
-        .current_dir(&dir)
+        .current_dir(fixture_dir())
         .arg("verify.mjs")
         .arg(&input)
         .arg(&output)

@@ -478,6 +478,8 @@ pub fn mutations() -> Vec<Mutation> {
         m("valid.cty_json", Both, |_, b| b.tb.clone().header("cty", "application/json").build()),
         m("valid.header_typ_other", Both, |_, b| b.tb.clone().header("typ", "foo").build()),
         m("valid.header_typ_at_jwt", Both, |_, b| b.tb.clone().header("typ", "at+jwt").build()),
+        m("valid.header_escaped_kid", Both, |g, b| with_raw_header(g, b, "kid", r#""test\u002dkey-1""#)),
+        m("valid.header_escaped_alg", Both, |g, b| with_raw_header(g, b, "alg", r#""RS\u0032\u00356""#)),
         m("valid.header_trailing_whitespace", Both, |g, b| raw_header(g, b, format!("{} \n", b.tb.header_json()).as_bytes())),
         m("valid.payload_trailing_whitespace", Both, |g, b| raw_payload(g, b, format!("{}\t ", b.tb.payload_json()).as_bytes())),
         // -------------------------------------------------------------- iss
@@ -488,6 +490,7 @@ pub fn mutations() -> Vec<Mutation> {
         m("iss.empty", Both, |_, b| b.tb.clone().claim("iss", "").build()),
         m("iss.trailing_slash", Both, |_, b| b.tb.clone().claim("iss", format!("{REGIONAL_ISS}/")).build()),
         m("iss.global_trailing_slash", Both, |_, b| b.tb.clone().claim("iss", format!("{GLOBAL_ISS}/")).build()),
+        m("iss.global_other_region", Both, |_, b| b.tb.clone().claim("iss", GLOBAL_ISS.replace("us-east-1.", "eu-west-1.")).build()),
         m("iss.other_pool", Both, |_, b| b.tb.clone().claim("iss", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OtherPool").build()),
         m("iss.other_region", Both, |_, b| b.tb.clone().claim("iss", "https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_TestPool1").build()),
         m("iss.http", Both, |_, b| b.tb.clone().claim("iss", REGIONAL_ISS.replace("https:", "http:")).build()),
@@ -588,6 +591,7 @@ pub fn mutations() -> Vec<Mutation> {
         m("scope.missing/required", Access, |_, b| { need_scope(b); b.tb.clone().remove_claim("scope").build() }),
         m("scope.other/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "openid email").build() }),
         m("scope.tab/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "openid\torders/read").build() }),
+        m("scope.newline/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "openid\norders/read").build() }),
         m("scope.comma/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "openid,orders/read").build() }),
         m("scope.case/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "openid Orders/Read").build() }),
         m("scope.prefix/required", Access, |_, b| { need_scope(b); b.tb.clone().claim("scope", "orders/readx orders/rea").build() }),
@@ -613,8 +617,11 @@ pub fn mutations() -> Vec<Mutation> {
         m("jti.number", Both, |_, b| b.tb.clone().claim("jti", 12345).build()),
         m("jti.null", Both, |_, b| b.tb.clone().claim("jti", Value::Null).build()),
         m("jti.array", Both, |_, b| b.tb.clone().claim("jti", json!(["a"])).build()),
+        m("jti.object", Both, |_, b| b.tb.clone().claim("jti", json!({"id": "a"})).build()),
         m("origin_jti.number", Both, |_, b| b.tb.clone().claim("origin_jti", 12345).build()),
         m("origin_jti.null", Both, |_, b| b.tb.clone().claim("origin_jti", Value::Null).build()),
+        m("origin_jti.array", Both, |_, b| b.tb.clone().claim("origin_jti", json!(["a"])).build()),
+        m("event_id.null", Both, |_, b| b.tb.clone().claim("event_id", Value::Null).build()),
         m("event_id.number", Both, |_, b| b.tb.clone().claim("event_id", 12345).build()),
         m("event_id.array", Both, |_, b| b.tb.clone().claim("event_id", json!(["a"])).build()),
         m("username.number", Access, |_, b| b.tb.clone().claim("username", 7).build()),
@@ -662,6 +669,10 @@ pub fn mutations() -> Vec<Mutation> {
         m("header.x5c_invalid", Both, |_, b| b.tb.clone().header("x5c", "not an array").build()),
         m("header.duplicate_alg_same", Both, |g, b| header_led_by(g, b, r#""alg":"RS256""#)),
         m("header.duplicate_alg_none_first", Both, |g, b| header_led_by(g, b, r#""alg":"none""#)),
+        m("header.duplicate_alg_escaped", Both, |g, b| {
+            let header = format!("{},\"\\u0061lg\":\"none\"}}", b.tb.header_json().trim_end_matches('}'));
+            raw_header(g, b, header.as_bytes())
+        }),
         m("header.duplicate_kid_unknown_first", Both, |g, b| header_led_by(g, b, r#""kid":"test-key-9""#)),
         m("header.duplicate_unknown", Both, |g, b| {
             let header = prepend_member(&b.tb.clone().header("x-ext", 1).header_json(), r#""x-ext":2"#);
@@ -669,8 +680,11 @@ pub fn mutations() -> Vec<Mutation> {
         }),
         m("header.lone_surrogate_member", Both, |g, b| with_raw_header(g, b, "x-ext", r#""\ud800""#)),
         m("header.lone_surrogate_kid", Both, |g, b| with_raw_header(g, b, "kid", r#""test-key-1\udc00""#)),
+        m("header.lone_surrogate_nested", Both, |g, b| with_raw_header(g, b, "x-ext", r#"{"a":["\ud800"]}"#)),
+        m("header.lone_surrogate_name", Both, |g, b| header_led_by(g, b, r#""\udc00":1"#)),
         m("header.invalid_utf8_member", Both, |g, b| spliced_header(g, b, b.tb.clone().header("x-ext", BYTES), b"\xff\xfe")),
         m("header.invalid_utf8_kid", Both, |g, b| spliced_header(g, b, b.tb.clone().kid(format!("test-key-1{BYTES}")), b"\xc0\xaf")),
+        m("header.invalid_utf8_name", Both, |g, b| spliced_header(g, b, b.tb.clone().header(BYTES, 1), b"\xff")),
         m("header.control_char_member", Both, |g, b| spliced_header(g, b, b.tb.clone().header("x-ext", format!("a{BYTES}b")), b"\x01")),
         m("header.not_object", Both, |g, b| raw_header(g, b, br#"["RS256","test-key-1"]"#)),
         m("header.json_null", Both, |g, b| raw_header(g, b, b"null")),
@@ -702,6 +716,8 @@ pub fn mutations() -> Vec<Mutation> {
         m("payload.bom", Both, |g, b| { let p = format!("\u{feff}{}", b.tb.payload_json()); raw_payload(g, b, p.as_bytes()) }),
         m("payload.lone_surrogate_sub", Both, |g, b| with_raw_claim(g, b, "sub", r#""user\ud800""#)),
         m("payload.lone_surrogate_custom", Both, |g, b| with_raw_claim(g, b, "custom:name", r#""\udc00x""#)),
+        m("payload.lone_surrogate_name", Both, |g, b| payload_led_by(g, b, r#""\ud800x":1"#)),
+        m("payload.lone_surrogate_nested", Both, |g, b| with_raw_claim(g, b, "custom:obj", r#"{"a":["\ud800"]}"#)),
         m("payload.invalid_utf8_custom", Both, |g, b| spliced_payload(g, b, b.tb.clone().claim("custom:name", BYTES), b"caf\xe9")),
         m("payload.invalid_utf8_sub", Both, |g, b| spliced_payload(g, b, b.tb.clone().subject(BYTES), b"\xed\xa0\x80")),
         m("payload.control_char", Both, |g, b| spliced_payload(g, b, b.tb.clone().claim("custom:name", format!("a{BYTES}b")), b"\n")),
