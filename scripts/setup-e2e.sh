@@ -3,8 +3,10 @@
 # (crate `cognito-jwt-e2e`, folder tests/):
 #   * moto (Cognito user-pool emulator) in a Python venv at .e2e/venv
 #   * oidc-provider (npm) in tests/fixtures/oidc/node_modules
-# Versions are pinned in tests/fixtures/moto/requirements.txt and
-# tests/fixtures/oidc/package-lock.json. Idempotent: a stamp file holding a
+#   * aws-jwt-verify (npm), the reference of the differential test, in
+#     tests/fixtures/aws-jwt-verify/node_modules
+# Versions are pinned in tests/fixtures/moto/requirements.txt and the
+# package-lock.json of each npm fixture. Idempotent: a stamp file holding a
 # hash of those pins skips work that is already done.
 #
 # Usage: scripts/setup-e2e.sh [--force]
@@ -17,6 +19,8 @@ REQS="$ROOT/tests/fixtures/moto/requirements.txt"
 OIDC_DIR="$ROOT/tests/fixtures/oidc"
 PY_STAMP="$E2E_DIR/moto.stamp"
 NODE_STAMP="$E2E_DIR/oidc.stamp"
+AWS_DIR="$ROOT/tests/fixtures/aws-jwt-verify"
+AWS_STAMP="$E2E_DIR/aws-jwt-verify.stamp"
 FORCE=0
 [[ "${1:-}" == "--force" ]] && FORCE=1
 
@@ -83,25 +87,33 @@ EOF
     log "moto venv ready"
 fi
 
-# ---------------------------------------------------------- oidc-provider (npm)
+# ------------------------------------------------------------- npm fixtures
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     apt_install nodejs npm
 fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [[ "$node_major" -ge 20 ]] || die "node >= 20 required (found $(node --version))"
-node_hash="$(hash_of "$OIDC_DIR/package.json" "$OIDC_DIR/package-lock.json" <(echo "node $node_major"))"
 
-if [[ $FORCE -eq 0 && -f "$NODE_STAMP" && "$(cat "$NODE_STAMP")" == "$node_hash" \
-      && -f "$OIDC_DIR/node_modules/oidc-provider/package.json" ]]; then
-    log "oidc-provider up to date ($OIDC_DIR/node_modules)"
-else
-    want="$(node -p 'require(process.argv[1]).dependencies["oidc-provider"]' "$OIDC_DIR/package.json")"
-    log "npm ci oidc-provider@$want"
-    (cd "$OIDC_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    got="$(node -p 'require(process.argv[1]).version' "$OIDC_DIR/node_modules/oidc-provider/package.json")"
-    [[ "$got" == "$want" ]] || die "oidc-provider: installed $got, pinned $want"
-    echo "$node_hash" > "$NODE_STAMP"
-    log "oidc-provider ready"
-fi
+# npm_fixture DIR PACKAGE STAMP: `npm ci` in DIR unless STAMP holds the hash
+# of its pins, then check that PACKAGE is installed at the pinned version.
+npm_fixture() {
+    local dir=$1 package=$2 stamp=$3 hash want got
+    hash="$(hash_of "$dir/package.json" "$dir/package-lock.json" <(echo "node $node_major"))"
+    if [[ $FORCE -eq 0 && -f "$stamp" && "$(cat "$stamp")" == "$hash" \
+          && -f "$dir/node_modules/$package/package.json" ]]; then
+        log "$package up to date ($dir/node_modules)"
+        return
+    fi
+    want="$(node -p 'require(process.argv[1]).dependencies[process.argv[2]]' "$dir/package.json" "$package")"
+    log "npm ci $package@$want"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    got="$(node -p 'require(process.argv[1]).version' "$dir/node_modules/$package/package.json")"
+    [[ "$got" == "$want" ]] || die "$package: installed $got, pinned $want"
+    echo "$hash" > "$stamp"
+    log "$package ready"
+}
+
+npm_fixture "$OIDC_DIR" oidc-provider "$NODE_STAMP"
+npm_fixture "$AWS_DIR" aws-jwt-verify "$AWS_STAMP"
 
 log "done in $((SECONDS - start))s; run: cargo test -p cognito-jwt-e2e"

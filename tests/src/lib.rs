@@ -9,9 +9,12 @@
 //! * [`OidcProvider`]: npm `oidc-provider` issuing client-credentials JWT
 //!   access tokens with custom scopes under a Cognito-shaped issuer string
 //!   (RS256 and ES256).
+//! * [`aws_jwt_verify`]: npm `aws-jwt-verify`, AWS's own verifier, run
+//!   offline over a batch of tokens (the differential test's reference).
 //!
-//! Both need `scripts/setup-e2e.sh` to have run (a Python venv in `.e2e/venv`
-//! and `tests/fixtures/oidc/node_modules`); without it they panic saying so.
+//! They need `scripts/setup-e2e.sh` to have run (a Python venv in `.e2e/venv`,
+//! `node_modules` in `tests/fixtures/oidc` and `tests/fixtures/aws-jwt-verify`);
+//! without it they panic saying so.
 //! Every child process is killed when its guard drops, including when a test
 //! panics, and also exits by itself when the test process dies (its stdin
 //! closes).
@@ -30,6 +33,7 @@
 //! ```
 
 pub mod apps;
+pub mod aws_jwt_verify;
 pub mod contract;
 pub mod jwt;
 pub mod moto;
