@@ -282,15 +282,19 @@ pub fn accepted(spec: &Spec, token: &str, claims: &Claims, signer: Option<usize>
             }
         }
         TokenUse::Id => {
+            // OIDC Core 3.1.3.7: the client is azp (required with several
+            // audiences, and one of them), else the one audience.
+            let azp = string(&payload, "azp");
             assert!(
-                audience.iter().any(|a| allowed(a)),
-                "{ctx}: ID token for no allowed client (aud {audience:?})"
+                audience.len() == 1 || azp.is_some(),
+                "{ctx}: several audiences without azp (aud {audience:?})"
             );
-            assert_eq!(
-                audience.first().copied(),
-                claims.client_id(),
-                "{ctx}: client_id()"
+            let client = azp.or_else(|| audience.first().copied());
+            assert!(
+                client.is_some_and(|c| allowed(c) && audience.contains(&c)),
+                "{ctx}: ID token for no allowed client (aud {audience:?}, azp {azp:?})"
             );
+            assert_eq!(client, claims.client_id(), "{ctx}: client_id()");
         }
     }
 
