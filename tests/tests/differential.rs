@@ -238,10 +238,14 @@ async fn ours(
     let claims = verifier.verify(&case.token).await.map_err(|e| e.kind())?;
     let mut requirement = Requirement::new();
     if let Some(scopes) = &case.scopes {
-        requirement = requirement.any_scope(scopes.clone());
+        requirement = requirement
+            .any_scope(scopes.clone())
+            .expect("the generator names valid scopes");
     }
     if let Some(groups) = &case.groups {
-        requirement = requirement.any_group(groups.clone());
+        requirement = requirement
+            .any_group(groups.clone())
+            .expect("the generator names valid groups");
     }
     requirement.verify(&claims).map_err(|e| e.kind())
 }
