@@ -39,6 +39,7 @@ pub mod jwt;
 pub mod moto;
 pub mod oidc;
 pub mod process;
+pub mod trust;
 
 pub use jwt::{decode_header, decode_payload};
 pub use moto::{Moto, MotoSeed, SeedUser, ShortLived, TokenSet, Tokens};

@@ -5,3 +5,21 @@ fn axum_api_answers_the_contract() {
     let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
     cognito_jwt_e2e::contract::walk_contract(&binary);
 }
+
+#[test]
+fn axum_api_pays_one_fetch_for_a_flood_of_reset_requests() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::trust::cancelled_flood_costs_one_fetch(&binary);
+}
+
+#[test]
+fn axum_api_answers_503_for_a_new_key_during_an_outage() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::trust::new_key_during_an_outage_is_503(&binary);
+}
+
+#[test]
+fn axum_api_logs_a_hostile_kid_escaped() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::trust::a_kid_cannot_forge_a_log_line(&binary);
+}
