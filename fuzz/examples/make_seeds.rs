@@ -82,11 +82,12 @@ fn tokens() -> Vec<(&'static str, String)> {
         ),
         (
             "id-ed-b",
-            token(
-                id::ED_B,
-                None,
-                &id_token(setup::ISS_B, json!(["x", "client-1"])),
-            ),
+            token(id::ED_B, None, &{
+                // Several audiences: OIDC Core 3.1.3.7 wants azp naming ours.
+                let mut t = id_token(setup::ISS_B, json!(["x", "client-1"]));
+                t["azp"] = json!("client-1");
+                t
+            }),
         ),
         ("access-ec-b-aud", token(id::EC_B, None, &with_aud)),
         (
