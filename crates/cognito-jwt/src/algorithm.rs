@@ -7,6 +7,15 @@ use aws_lc_rs::signature::{self, VerificationAlgorithm};
 /// Cognito signs with [`Algorithm::RS256`] only, and a Cognito issuer is pinned to it.
 /// Generic issuers may allow others. HMAC (`HS*`) and `none` are not representable:
 /// a resource server that verifies with a public key never accepts them.
+///
+/// ```
+/// use cognito_jwt::Algorithm;
+/// assert_eq!(Algorithm::from_name("ES256"), Some(Algorithm::ES256));
+/// assert_eq!(Algorithm::RS256.as_str(), "RS256");
+/// // `none` and HMAC have no value at all.
+/// assert_eq!(Algorithm::from_name("none"), None);
+/// assert_eq!(Algorithm::from_name("HS256"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Algorithm {

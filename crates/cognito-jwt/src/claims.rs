@@ -19,6 +19,14 @@ use crate::error::{ClaimError, Error, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 
 /// What a Cognito token is for, from its `token_use` claim.
+///
+/// ```
+/// use cognito_jwt::TokenUse;
+/// assert_eq!(TokenUse::Access.as_str(), "access");
+/// assert_eq!(TokenUse::Id.to_string(), "id");
+/// let parsed: TokenUse = serde_json::from_str(r#""access""#).unwrap();
+/// assert_eq!(parsed, TokenUse::Access);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenUse {
@@ -984,6 +992,34 @@ fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
 /// Every claim Cognito documents for ID tokens (`token_use: "id"`).
 ///
 /// Claims not listed here (custom attributes, trigger additions) are in [`IdTokenClaims::extra`].
+///
+/// ```
+/// use cognito_jwt::{Issuer, TokenUse, Verifier};
+/// use cognito_jwt_testkit::TestIssuer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = TestIssuer::cognito();
+/// let verifier = Verifier::builder(
+///     Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+/// )
+/// .client_ids([pool.client_id()])
+/// .token_use(TokenUse::Id)
+/// .build()?;
+/// let token = pool
+///     .id_token()
+///     .groups(&["admin"])
+///     .claim("email", "alice@example.com")
+///     .claim("custom:tenant", "acme")
+///     .build();
+/// let claims = verifier.verify(&token).await?;
+/// let id = claims.id_token().expect("an ID token");
+/// assert_eq!(id.email.as_deref(), Some("alice@example.com"));
+/// assert_eq!(id.cognito_groups, ["admin"]);
+/// assert_eq!(id.extra["custom:tenant"], "acme");
+/// assert!(claims.access_token().is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IdTokenClaims {
@@ -1074,6 +1110,33 @@ pub struct IdTokenClaims {
 /// Every claim Cognito documents for access tokens (`token_use: "access"`).
 ///
 /// Claims not listed here (trigger additions) are in [`AccessTokenClaims::extra`].
+///
+/// ```
+/// use cognito_jwt::{Issuer, TokenUse, Verifier};
+/// use cognito_jwt_testkit::TestIssuer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = TestIssuer::cognito();
+/// let verifier = Verifier::builder(
+///     Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+/// )
+/// .client_ids([pool.client_id()])
+/// .token_use(TokenUse::Access)
+/// .build()?;
+/// let token = pool
+///     .access_token()
+///     .scopes(&["openid", "orders/read"])
+///     // A pre-token-generation trigger may add objects and arrays.
+///     .claim("tenant", serde_json::json!({ "id": "acme", "plans": ["pro"] }))
+///     .build();
+/// let claims = verifier.verify(&token).await?;
+/// let access = claims.access_token().expect("an access token");
+/// assert_eq!(access.scopes().collect::<Vec<_>>(), ["openid", "orders/read"]);
+/// assert_eq!(access.client_id.as_deref(), Some(pool.client_id().as_str()));
+/// assert_eq!(access.extra["tenant"]["plans"][0], "pro");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AccessTokenClaims {

@@ -157,6 +157,49 @@ impl Issuer {
     }
 }
 
+/// The most leeway accepted: clocks that far apart are a fault to fix.
+const MAX_LEEWAY_SECS: i64 = 300;
+
+/// Options that would be meaningless are refused rather than clamped.
+fn check_options(leeway: Duration, jwks: &JwksOptions) -> Result<(), BuildError> {
+    let invalid = |option: &'static str, reason: &'static str| {
+        Err(BuildError::InvalidOption { option, reason })
+    };
+    if leeway > Duration::from_secs(MAX_LEEWAY_SECS.unsigned_abs()) {
+        return invalid("leeway", "at most 300 seconds");
+    }
+    if leeway.subsec_nanos() != 0 {
+        return invalid(
+            "leeway",
+            "whole seconds only (times are compared in seconds)",
+        );
+    }
+    for (option, value) in [
+        ("JwksOptions::refresh_interval", jwks.refresh_interval),
+        (
+            "JwksOptions::unknown_kid_cooldown",
+            jwks.unknown_kid_cooldown,
+        ),
+        ("JwksOptions::fetch_timeout", jwks.fetch_timeout),
+        ("JwksOptions::min_backoff", jwks.min_backoff),
+        ("JwksOptions::max_backoff", jwks.max_backoff),
+    ] {
+        if value.is_zero() {
+            return invalid(option, "must be more than zero");
+        }
+    }
+    if jwks.min_backoff > jwks.max_backoff {
+        return invalid("JwksOptions::min_backoff", "must not exceed max_backoff");
+    }
+    if jwks.max_response_bytes == 0 || jwks.max_keys == 0 {
+        return invalid(
+            "JwksOptions::max_response_bytes / max_keys",
+            "must be more than zero",
+        );
+    }
+    Ok(())
+}
+
 /// The region of a user pool id, if the id is `{region}_{alphanumeric}`.
 fn pool_region(pool_id: &str) -> Option<&str> {
     let (region, suffix) = pool_id.split_once('_')?;
@@ -314,9 +357,12 @@ impl<C, T> VerifierBuilder<C, T> {
         self
     }
 
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Default 30 s; at most 5 minutes.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in whole seconds.
+    /// Default 30 s. More than 5 minutes, or a fraction of a second, is
+    /// refused by `build()` ([`BuildError::InvalidOption`]): it used to be
+    /// clamped silently.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway.min(Duration::from_secs(300));
+        self.leeway = leeway;
         self
     }
 
@@ -405,6 +451,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
         if matches!(&clients, ClientPolicy::Only(ids) if ids.is_empty()) {
             return Err(BuildError::NoClientIds);
         }
+        check_options(self.leeway, &self.jwks)?;
         let required_audience = self
             .required_audience
             .map(|list| crate::authz::checked_list("audiences", list))
@@ -488,7 +535,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             clients,
             token_use,
             required_audience,
-            leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(300),
+            leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(MAX_LEEWAY_SECS),
             max_token_bytes: self.max_token_bytes,
             clock: self.clock,
             cache,
@@ -522,6 +569,45 @@ mod tests {
             "us-east-1_a_b",
         ] {
             assert_eq!(pool_region(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn meaningless_options_are_refused_not_clamped() {
+        let ok = JwksOptions::default();
+        assert!(check_options(Duration::from_secs(30), &ok).is_ok());
+        assert!(check_options(Duration::ZERO, &ok).is_ok());
+        assert!(check_options(Duration::from_secs(300), &ok).is_ok());
+        for bad_leeway in [Duration::from_secs(301), Duration::from_millis(1500)] {
+            assert!(matches!(
+                check_options(bad_leeway, &ok),
+                Err(BuildError::InvalidOption {
+                    option: "leeway",
+                    ..
+                })
+            ));
+        }
+        let zero_cooldown = JwksOptions {
+            unknown_kid_cooldown: Duration::ZERO,
+            ..JwksOptions::default()
+        };
+        let inverted = JwksOptions {
+            min_backoff: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(30),
+            ..JwksOptions::default()
+        };
+        let no_keys = JwksOptions {
+            max_keys: 0,
+            ..JwksOptions::default()
+        };
+        for bad in [zero_cooldown, inverted, no_keys] {
+            assert!(
+                matches!(
+                    check_options(Duration::ZERO, &bad),
+                    Err(BuildError::InvalidOption { .. })
+                ),
+                "{bad:?}"
+            );
         }
     }
 

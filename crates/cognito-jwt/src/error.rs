@@ -221,6 +221,27 @@ pub enum ClaimError {
 }
 
 /// A rejected request or token. See the module docs for the HTTP mapping.
+///
+/// Each variant has a stable [`kind`](Error::kind) (for logs and metrics),
+/// one [`ErrorClass`] (the HTTP answer) and a fixed
+/// [`client_description`](Error::client_description); the `Display` text,
+/// which may quote claim values (escaped, capped, never the token), is for
+/// logs only.
+///
+/// ```
+/// use cognito_jwt::{ClaimError, Error, ErrorClass};
+///
+/// let expired: Error = ClaimError::Expired { exp: 100, now: 200 }.into();
+/// assert_eq!(expired.class(), ErrorClass::InvalidToken);
+/// assert_eq!(expired.class().status(), 401);
+/// assert_eq!(expired.class().error_code(), Some("invalid_token"));
+/// assert_eq!(expired.kind(), "expired");
+/// assert_eq!(expired.to_string(), "unacceptable claims: the token expired at 100 (now 200)");
+///
+/// let no_token = Error::MissingToken;
+/// assert_eq!(no_token.class().status(), 401);
+/// assert_eq!(no_token.class().error_code(), None); // a bare challenge (RFC 6750 §3.1)
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -464,6 +485,15 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// An option is out of its range or meaningless (a leeway over 5
+    /// minutes, a zero interval, `min_backoff` above `max_backoff`).
+    #[error("invalid option {option}: {reason}")]
+    InvalidOption {
+        /// The option.
+        option: &'static str,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
     /// A list of scopes, groups or audiences is empty or holds an unusable
     /// name: an empty list read from configuration must not silently open
     /// or close a route.

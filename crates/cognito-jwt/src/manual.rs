@@ -53,11 +53,11 @@
 //! | algorithms, other issuers | RS256 | [`Issuer::algorithms`](crate::Issuer::algorithms) |
 //! | issuer strings of a pool | both `https://cognito-idp.{region}.amazonaws.com/{pool}` and `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, exact match | — |
 //! | JWKS URL | `{issuer}/.well-known/jwks.json`; https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
-//! | leeway on `exp`, `nbf`, `iat` | 30 s (at most 300 s) | `VerifierBuilder::leeway` |
+//! | leeway on `exp`, `nbf`, `iat` | 30 s; whole seconds, more than 300 s is a `BuildError` (never clamped) | `VerifierBuilder::leeway` |
 //! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
 //! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
 //! | verified-token cache | 10,000 tokens and 32 MiB shared, plus each thread's last 16 hits (see below) | `token_cache_capacity`, `token_cache_max_bytes`, `disable_token_cache` (both tiers) |
-//! | JWKS refresh | every 10 min, in the background | [`JwksOptions`](crate::JwksOptions) |
+//! | JWKS refresh | every 10 min, in the background (zero intervals, or `min_backoff` above `max_backoff`, are a `BuildError`) | [`JwksOptions`](crate::JwksOptions) |
 //! | stale keys while the endpoint fails | up to 24 h past the refresh | `JwksOptions::max_stale` |
 //! | unknown `kid` cooldown | 10 s | `JwksOptions::unknown_kid_cooldown` |
 //! | fetch timeout | 5 s in total | `JwksOptions::fetch_timeout` |

@@ -69,19 +69,29 @@ pub(crate) struct Inner {
 /// Cheap to clone (one `Arc`), `Send + Sync`: build one at start-up and share
 /// it with every request.
 ///
-/// ```no_run
-/// use cognito_jwt::{Issuer, TokenUse, Verifier};
+/// ```
+/// use cognito_jwt::{ErrorClass, Issuer, TokenUse, Verifier};
+/// use cognito_jwt_testkit::TestIssuer;
 ///
-/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
-/// let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
-///     .client_ids(["1example23456789"])
-///     .token_use(TokenUse::Access)
-///     .build()?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A stand-in pool; in production: `Issuer::cognito("us-east-1_AbCdEf123")`,
+/// // whose keys are fetched from the pool's JWKS URL.
+/// let pool = TestIssuer::cognito();
+/// let verifier = Verifier::builder(
+///     Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+/// )
+/// .client_ids([pool.client_id()])
+/// .token_use(TokenUse::Access)
+/// .build()?;
 ///
-/// match verifier.verify(token).await {
-///     Ok(claims) => println!("hello {}", claims.sub()),
-///     Err(e) => println!("rejected ({}): {e}", e.class().status()),
-/// }
+/// let claims = verifier.verify(&pool.access_token().build()).await?;
+/// assert_eq!(claims.client_id(), Some(pool.client_id().as_str()));
+///
+/// // An ID token where access tokens are expected: 401 invalid_token.
+/// let refused = verifier.verify(&pool.id_token().build()).await.unwrap_err();
+/// assert_eq!(refused.class(), ErrorClass::InvalidToken);
+/// assert_eq!(refused.kind(), "wrong_token_use");
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
