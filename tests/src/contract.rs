@@ -106,6 +106,30 @@ fn bearer(token: &str) -> Vec<String> {
     vec![format!("Bearer {token}")]
 }
 
+/// Start example `binary` for `pool` and `client` with its keys at `jwks`,
+/// on a free loopback port, logging at debug level; wait until it listens.
+/// Returns its name and its process guard.
+pub fn spawn_example(
+    binary: &Path,
+    pool: &str,
+    client: &str,
+    jwks: &JwksServer,
+) -> (String, Service) {
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("COGNITO_USER_POOL_ID", pool)
+        .env("COGNITO_JWKS_URI", jwks.url())
+        .env("COGNITO_CLIENT_IDS", client)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "debug");
+    let name = binary
+        .file_name()
+        .map_or("example".into(), |n| n.to_string_lossy().into_owned());
+    let service = Service::spawn(&name, cmd, Ready::Line(LISTENING));
+    (name, service)
+}
+
 /// Start `binary` against a testkit issuer and walk the whole contract:
 /// every route × token kind × failure. Panics listing every mismatch.
 pub fn walk_contract(binary: &Path) {
@@ -114,18 +138,7 @@ pub fn walk_contract(binary: &Path) {
     let pool = issuer.pool_id().expect("a Cognito-shaped test issuer");
     let client = issuer.client_id();
 
-    let mut cmd = Command::new(binary);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("COGNITO_USER_POOL_ID", &pool)
-        .env("COGNITO_JWKS_URI", jwks.url())
-        .env("COGNITO_CLIENT_IDS", &client)
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "debug");
-    let name = binary
-        .file_name()
-        .map_or("example".into(), |n| n.to_string_lossy().into_owned());
-    let service = Service::spawn(&name, cmd, Ready::Line(LISTENING));
+    let (name, service) = spawn_example(binary, &pool, &client, &jwks);
     let base = format!("http://{}", service.ready_line());
 
     let cases = cases(&issuer);

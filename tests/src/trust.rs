@@ -9,14 +9,13 @@
 //! - a `kid` holding a newline cannot forge a line in the API's log.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
 use tokio::io::AsyncWriteExt;
 
-use crate::contract::LISTENING;
-use crate::process::{Ready, Service};
+use crate::contract::spawn_example;
+use crate::process::Service;
 
 /// One example API process against its own issuer and JWKS server.
 pub struct Api {
@@ -34,18 +33,8 @@ impl Api {
     pub fn start(binary: &Path) -> Api {
         let issuer = TestIssuer::cognito();
         let jwks = JwksServer::start(&issuer);
-        let mut cmd = Command::new(binary);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("COGNITO_USER_POOL_ID", issuer.pool_id().expect("a pool"))
-            .env("COGNITO_JWKS_URI", jwks.url())
-            .env("COGNITO_CLIENT_IDS", issuer.client_id())
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "debug");
-        let name = binary
-            .file_name()
-            .map_or("example".into(), |n| n.to_string_lossy().into_owned());
-        let service = Service::spawn(&name, cmd, Ready::Line(LISTENING));
+        let pool = issuer.pool_id().expect("a pool");
+        let (_, service) = spawn_example(binary, &pool, &issuer.client_id(), &jwks);
         let base = format!("http://{}", service.ready_line());
         Api {
             issuer,

@@ -21,6 +21,18 @@ impl Write for Buffer {
     }
 }
 
+/// Capture this thread's log at debug level until the guard drops.
+fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
 impl Buffer {
     fn take(&self) -> String {
         String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
@@ -29,14 +41,7 @@ impl Buffer {
 
 #[actix_web::test]
 async fn outcomes_are_logged_without_the_token() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = capture();
 
     let issuer = TestIssuer::cognito();
     let server = JwksServer::start(&issuer);
@@ -105,14 +110,7 @@ async fn outcomes_are_logged_without_the_token() {
 
 #[actix_web::test]
 async fn a_kid_holding_a_newline_cannot_forge_a_log_line() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = capture();
 
     let issuer = TestIssuer::cognito();
     let server = JwksServer::start(&issuer);
