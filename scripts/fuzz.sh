@@ -55,7 +55,11 @@ for t in "${targets[@]}"; do
         "$t" "${runs:-?}" "${speed:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}")")
     if [[ $status -ne 0 ]]; then
         tail -40 "$log"
-        echo "!! $t crashed (exit $status): see $log and fuzz/artifacts/$t/" >&2
+        if grep -q 'libFuzzer: run interrupted' "$log"; then
+            echo "!! $t was interrupted (exit $status), not a crash" >&2
+        else
+            echo "!! $t crashed (exit $status): see $log and fuzz/artifacts/$t/" >&2
+        fi
         printf '%s\n' "${summary[@]}"
         exit "$status"
     fi
