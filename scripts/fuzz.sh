@@ -5,9 +5,12 @@
 #   seconds  how long each target runs (default 60)
 #   target   token, jwks, header, signed (default: all, in that order)
 # Environment:
-#   FUZZ_MERGE=1  afterwards, add to fuzz/seeds/<target> the inputs of the
-#                 working corpus that cover something the seeds do not
-#                 (libFuzzer -set_cover_merge); review and commit them.
+#   FUZZ_SEEDS=N  afterwards, refresh the finds in fuzz/seeds/<target>: keep
+#                 the hand-made seeds (named; see fuzz/examples/make_seeds.rs)
+#                 and add, greedily, the inputs of seeds and working corpus
+#                 that cover the most edges the others miss, up to N files in
+#                 all (libFuzzer -set_cover_merge control file; needs python3).
+#                 Review and commit them.
 #   FUZZ_ARGS     extra libFuzzer flags, e.g. "-max_len=4096".
 #
 # Each target starts from its committed seeds (fuzz/seeds/<target>) and the
@@ -34,6 +37,52 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 build=(-O -a -s none --target-dir fuzz/target)
 cargo +nightly fuzz build "${build[@]}"
 
+# refresh_seeds TARGET N: the hand-made seeds plus the finds that add most
+# edge coverage, N files in all.
+refresh_seeds() {
+    local t="$1" cap="$2" work
+    work="$(mktemp -d)"
+    mkdir -p "$work/out"
+    "fuzz/target/x86_64-unknown-linux-gnu/release/$t" -set_cover_merge=1 -use_counters=0 \
+        -merge_control_file="$work/control" "$work/out" "fuzz/seeds/$t" "fuzz/corpus/$t" \
+        >"$work/log" 2>&1
+    python3 - "$t" "$cap" "$work/control" <<'PY'
+import os, re, shutil, sys
+target, cap, control = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+lines = open(control).read().split("\n")
+n = int(lines[0])
+files = lines[2:2 + n]
+features = {}
+for line in lines[2 + n:]:
+    if line.startswith("FT "):
+        parts = line.split()
+        features[int(parts[1])] = set(map(int, parts[2:]))
+seeds = f"fuzz/seeds/{target}/"
+def found(path):  # a find is named by its SHA-1, as libFuzzer names it
+    return re.fullmatch(r"[0-9a-f]{40}", os.path.basename(path)) is not None
+hand = [i for i, f in enumerate(files) if f.startswith(seeds) and not found(f)]
+have = set().union(set(), *(features.get(i, set()) for i in hand))
+candidates = {i for i, f in enumerate(files) if i not in hand}
+chosen = {}
+while len(hand) + len(chosen) < cap and candidates:
+    best = max(candidates, key=lambda i: (len(features.get(i, set()) - have), -os.path.getsize(files[i])))
+    if not features.get(best, set()) - have:
+        break
+    have |= features[best]
+    candidates.discard(best)
+    chosen[os.path.basename(files[best])] = open(files[best], "rb").read()
+for name in os.listdir(seeds):
+    if found(name) and name not in chosen:
+        os.remove(seeds + name)
+for name, data in chosen.items():
+    open(seeds + name, "wb").write(data)
+every = set().union(set(), *features.values())
+print(f"== {target}: seeds {len(hand)} hand-made + {len(chosen)} finds, "
+      f"covering {len(have)} of the {len(every)} edges of seeds and corpus")
+PY
+    rm -rf "$work"
+}
+
 mkdir -p fuzz/logs
 summary=()
 for t in "${targets[@]}"; do
@@ -55,14 +104,16 @@ for t in "${targets[@]}"; do
         "$t" "${runs:-?}" "${speed:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}")")
     if [[ $status -ne 0 ]]; then
         tail -40 "$log"
-        echo "!! $t crashed (exit $status): see $log and fuzz/artifacts/$t/" >&2
+        if grep -q 'libFuzzer: run interrupted' "$log"; then
+            echo "!! $t was interrupted (exit $status), not a crash" >&2
+        else
+            echo "!! $t crashed (exit $status): see $log and fuzz/artifacts/$t/" >&2
+        fi
         printf '%s\n' "${summary[@]}"
         exit "$status"
     fi
-    if [[ "${FUZZ_MERGE:-0}" == 1 ]]; then
-        echo "== $t: merging new coverage into fuzz/seeds/$t"
-        cargo +nightly fuzz run "${build[@]}" "$t" "fuzz/seeds/$t" "fuzz/corpus/$t" -- \
-            -set_cover_merge=1 >>"$log" 2>&1
+    if [[ -n "${FUZZ_SEEDS:-}" ]]; then
+        refresh_seeds "$t" "$FUZZ_SEEDS" | tee -a "$log"
     fi
 done
 echo "== summary (${seconds}s each)"

@@ -144,11 +144,13 @@ fn published(doc: &str, key: &Key, claims: &cognito_jwt::Claims) {
         _ => &["x"],
     };
     let found = entries.iter().any(|jwk| {
-        let field = |name: &str| jwk.get(name).and_then(serde_json::Value::as_str);
+        // A member that is `null` counts as absent, as the verifier reads it.
+        let member = |name: &str| jwk.get(name).filter(|v| !v.is_null());
+        let field = |name: &str| member(name).and_then(serde_json::Value::as_str);
         let usable = field("kid") == Some(key.kid)
             && field("alg").is_none_or(|a| a == key.alg.as_str())
-            && jwk.get("use").is_none_or(|u| u == "sig")
-            && jwk.get("key_ops").is_none_or(|ops| {
+            && member("use").is_none_or(|u| u == "sig")
+            && member("key_ops").is_none_or(|ops| {
                 ops.as_array()
                     .is_some_and(|ops| ops.iter().any(|o| o == "verify"))
             });
