@@ -83,14 +83,21 @@ fn string<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     map.get(name).and_then(Value::as_str)
 }
 
-/// A NumericDate as RFC 7519 reads it: seconds, non-integers floored,
-/// within what the verifier accepts.
+/// A NumericDate as the verifier must read it: seconds, a fraction rounded
+/// toward the stricter side (`exp` down, `nbf` and `iat` up), within what the
+/// verifier accepts.
 fn numeric_date(map: &Map<String, Value>, name: &str) -> Option<i64> {
     let value = map.get(name)?;
     let secs = match value.as_i64() {
         Some(i) => i,
         None => match value.as_f64() {
-            Some(f) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&f) => f.floor() as i64,
+            Some(f) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&f) => {
+                if name == "exp" {
+                    f.floor() as i64
+                } else {
+                    f.ceil() as i64
+                }
+            }
             _ => panic!("accepted a token whose {name} is {value}, not a NumericDate"),
         },
     };

@@ -948,16 +948,26 @@ where
 }
 
 /// A NumericDate as the verifier reads it: integer seconds, or a non-integer
-/// number floored (RFC 7519 allows both); anything else is absent.
-fn lenient_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+/// number rounded as verification rounds it; anything else is absent.
+fn lenient_number<'de, D: Deserializer<'de>>(d: D, round: Round) -> Result<Option<i64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_i64().or_else(|| {
             n.as_f64()
-                .filter(|f| (0.0..=MAX_NUMERIC_DATE as f64).contains(f))
-                .map(|f| f.floor() as i64)
+                .and_then(|f| numeric_date("", ClaimValue::Float(f), round).ok())
         }),
         _ => None,
     })
+}
+
+/// [`lenient_number`] rounding down (`exp`, `auth_time`).
+fn lenient_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    lenient_number(d, Round::Down)
+}
+
+/// [`lenient_number`] rounding up, as verification reads `iat` (so the
+/// typed views say what [`Claims::issued_at`] says).
+fn lenient_date_up<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    lenient_number(d, Round::Up)
 }
 
 /// [`lenient_date`] for `exp`, which verification has already required.
@@ -1038,8 +1048,8 @@ pub struct IdTokenClaims {
     /// Expiry.
     #[serde(default, deserialize_with = "lenient_exp")]
     pub exp: i64,
-    /// Issued at.
-    #[serde(default, deserialize_with = "lenient_date")]
+    /// Issued at (a fraction rounded up, as verification reads it).
+    #[serde(default, deserialize_with = "lenient_date_up")]
     pub iat: Option<i64>,
     /// When the user authenticated.
     #[serde(default, deserialize_with = "lenient_date")]
@@ -1158,8 +1168,8 @@ pub struct AccessTokenClaims {
     /// Expiry.
     #[serde(default, deserialize_with = "lenient_exp")]
     pub exp: i64,
-    /// Issued at.
-    #[serde(default, deserialize_with = "lenient_date")]
+    /// Issued at (a fraction rounded up, as verification reads it).
+    #[serde(default, deserialize_with = "lenient_date_up")]
     pub iat: Option<i64>,
     /// When the user authenticated.
     #[serde(default, deserialize_with = "lenient_date")]
