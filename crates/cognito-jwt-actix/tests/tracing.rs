@@ -33,6 +33,19 @@ fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
     (buffer, tracing::subscriber::set_default(subscriber))
 }
 
+/// A test pool, its JWKS server, and a verifier for it (any token use).
+fn pool() -> (TestIssuer, JwksServer, Verifier) {
+    let issuer = TestIssuer::cognito();
+    let server = JwksServer::start(&issuer);
+    let verifier =
+        Verifier::builder(Issuer::cognito(issuer.pool_id().unwrap()).jwks_url(server.url()))
+            .client_ids([issuer.client_id()])
+            .any_token_use()
+            .build()
+            .unwrap();
+    (issuer, server, verifier)
+}
+
 impl Buffer {
     fn take(&self) -> String {
         String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
@@ -43,14 +56,7 @@ impl Buffer {
 async fn outcomes_are_logged_without_the_token() {
     let (buffer, _guard) = capture();
 
-    let issuer = TestIssuer::cognito();
-    let server = JwksServer::start(&issuer);
-    let verifier =
-        Verifier::builder(Issuer::cognito(issuer.pool_id().unwrap()).jwks_url(server.url()))
-            .client_ids([issuer.client_id()])
-            .any_token_use()
-            .build()
-            .unwrap();
+    let (issuer, _server, verifier) = pool();
     let app = test::init_service(
         App::new().wrap(CognitoAuth::new(verifier)).service(
             web::resource("/orders")
@@ -112,14 +118,7 @@ async fn outcomes_are_logged_without_the_token() {
 async fn a_kid_holding_a_newline_cannot_forge_a_log_line() {
     let (buffer, _guard) = capture();
 
-    let issuer = TestIssuer::cognito();
-    let server = JwksServer::start(&issuer);
-    let verifier =
-        Verifier::builder(Issuer::cognito(issuer.pool_id().unwrap()).jwks_url(server.url()))
-            .client_ids([issuer.client_id()])
-            .any_token_use()
-            .build()
-            .unwrap();
+    let (issuer, _server, verifier) = pool();
     let app = test::init_service(App::new().wrap(CognitoAuth::new(verifier)).route(
         "/me",
         web::get().to(|_: AccessToken| async { HttpResponse::Ok().finish() }),

@@ -22,7 +22,7 @@ use std::ops::Deref;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::IntoResponse;
 use bytes::Bytes;
-use cognito_jwt::{ClaimError, Claims, Error, TokenUse};
+use cognito_jwt::{ClaimError, Claims, Error, TokenUse, is_scope_token};
 use http::Response;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -130,23 +130,16 @@ fn owned(items: &[&str]) -> Vec<String> {
 }
 
 /// A static list is usable: not empty, no empty name and, for scopes, RFC
-/// 6749 scope tokens only. Evaluated at compile time for [`ScopeSet`] and
-/// [`GroupSet`], the rule [`Requirement`](cognito_jwt::Requirement) applies
-/// to lists at run time.
+/// 6749 scope tokens only (the core's [`is_scope_token`]). Evaluated at
+/// compile time for [`ScopeSet`] and [`GroupSet`], the rule
+/// [`Requirement`](cognito_jwt::Requirement) applies to lists at run time.
 const fn usable_list(mut items: &[&str], scopes: bool) -> bool {
     if items.is_empty() {
         return false;
     }
     while let [item, rest @ ..] = items {
-        let mut bytes = item.as_bytes();
-        if bytes.is_empty() {
+        if item.is_empty() || (scopes && !is_scope_token(item)) {
             return false;
-        }
-        while let [b, more @ ..] = bytes {
-            if scopes && !matches!(*b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
-                return false;
-            }
-            bytes = more;
         }
         items = rest;
     }

@@ -74,37 +74,63 @@ pub struct Requirement {
     rules: Vec<Rule>,
 }
 
-/// The names of a list rule, checked: at least one, none empty, and scopes
-/// valid scope tokens, so that every challenge naming them is a valid header.
+/// The names of a list rule, checked: at least one, and each accepted by
+/// `name_ok` (for scopes [`is_scope_token`], so that every challenge naming
+/// them is a valid header; for groups and audiences, not empty).
 pub(crate) fn checked_list<S: Into<String>>(
     what: &'static str,
     items: impl IntoIterator<Item = S>,
+    name_ok: fn(&str) -> bool,
+    rule: &'static str,
 ) -> Result<Vec<String>, BuildError> {
     let items: Vec<String> = items.into_iter().map(Into::into).collect();
-    let problem = if items.is_empty() {
-        Some("the list is empty")
-    } else if items.iter().any(String::is_empty) {
-        Some("a name is empty")
-    } else if what == "scopes" && !items.iter().all(|s| is_scope_token(s)) {
-        Some(
-            "a scope is not an RFC 6749 scope token (printable ASCII, no space, quote or backslash)",
-        )
+    let reason = if items.is_empty() {
+        "the list is empty"
+    } else if !items.iter().all(|s| name_ok(s)) {
+        rule
     } else {
-        None
+        return Ok(items);
     };
-    match problem {
-        Some(reason) => Err(BuildError::InvalidList { what, reason }),
-        None => Ok(items),
-    }
+    Err(BuildError::InvalidList { what, reason })
 }
 
-/// RFC 6749 §3.3 `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-pub(crate) fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+/// What a group or audience name must be.
+pub(crate) fn is_name(name: &str) -> bool {
+    !name.is_empty()
 }
+
+/// Whether `scope` is an RFC 6749 §3.3 scope token,
+/// `1*( %x21 / %x23-5B / %x5D-7E )`: what a scope rule may name. A `const
+/// fn`, so adapters can check scope lists declared as constants at compile
+/// time with the same rule.
+///
+/// ```
+/// use cognito_jwt::is_scope_token;
+/// assert!(is_scope_token("orders/read"));
+/// assert!(!is_scope_token(""));
+/// assert!(!is_scope_token("orders read"));
+/// assert!(!is_scope_token("caf\u{e9}"));
+/// ```
+pub const fn is_scope_token(scope: &str) -> bool {
+    let mut bytes = scope.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    while let [b, rest @ ..] = bytes {
+        if !matches!(*b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) {
+            return false;
+        }
+        bytes = rest;
+    }
+    true
+}
+
+/// The reason a scope list with an invalid name gets.
+pub(crate) const SCOPE_RULE: &str =
+    "a scope is not an RFC 6749 scope token (printable ASCII, no space, quote or backslash)";
+
+/// The reason a group or audience list with an empty name gets.
+pub(crate) const NAME_RULE: &str = "a name is empty";
 
 impl Requirement {
     /// A requirement that any verified token meets; add rules to it.
@@ -124,7 +150,7 @@ impl Requirement {
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Scopes {
-            scopes: checked_list("scopes", scopes)?,
+            scopes: checked_list("scopes", scopes, is_scope_token, SCOPE_RULE)?,
             all: false,
         });
         Ok(self)
@@ -136,7 +162,7 @@ impl Requirement {
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Scopes {
-            scopes: checked_list("scopes", scopes)?,
+            scopes: checked_list("scopes", scopes, is_scope_token, SCOPE_RULE)?,
             all: true,
         });
         Ok(self)
@@ -148,7 +174,7 @@ impl Requirement {
         groups: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Groups {
-            groups: checked_list("groups", groups)?,
+            groups: checked_list("groups", groups, is_name, NAME_RULE)?,
             all: false,
         });
         Ok(self)
@@ -160,7 +186,7 @@ impl Requirement {
         groups: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
         self.rules.push(Rule::Groups {
-            groups: checked_list("groups", groups)?,
+            groups: checked_list("groups", groups, is_name, NAME_RULE)?,
             all: true,
         });
         Ok(self)

@@ -454,7 +454,14 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
         check_options(self.leeway, &self.jwks)?;
         let required_audience = self
             .required_audience
-            .map(|list| crate::authz::checked_list("audiences", list))
+            .map(|list| {
+                crate::authz::checked_list(
+                    "audiences",
+                    list,
+                    crate::authz::is_name,
+                    crate::authz::NAME_RULE,
+                )
+            })
             .transpose()?;
         let client = match self.http_client {
             Some(c) => c,

@@ -51,7 +51,7 @@ mod verifier;
 
 pub use algorithm::Algorithm;
 pub use authentication::Authentication;
-pub use authz::Requirement;
+pub use authz::{Requirement, is_scope_token};
 pub use bearer::{HeaderSource, TokenSource};
 pub use challenge::Challenge;
 pub use claims::{AccessTokenClaims, Claims, IdTokenClaims, TokenUse};
