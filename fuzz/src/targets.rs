@@ -1,6 +1,7 @@
 //! The byte-level targets: a token, a JWKS document, request headers.
 
-use cognito_jwt::{Algorithm, Authentication, HeaderSource, Issuer, TokenSource, Verifier};
+use cognito_jwt::adapter::{Authentication, HeaderSource};
+use cognito_jwt::{Algorithm, Issuer, TokenSource, Verifier};
 
 use crate::check;
 use crate::keys::{Key, keys};
@@ -256,12 +257,12 @@ pub fn header(data: &[u8]) {
         for round in 0..4 {
             let answer = verifier.authenticate(source, &headers);
             assert!(
-                !verified || matches!(answer, Authentication::Decided(Ok(_))),
+                !verified || matches!(answer, Authentication::Answered(Ok(_))),
                 "a verified token is not answered from the cache: {answer:?} (round {round})"
             );
             let token = match (&extracted, answer) {
                 (Ok(None), Authentication::Anonymous) => None,
-                (Err(e), Authentication::Decided(Err(e2))) => {
+                (Err(e), Authentication::Answered(Err(e2))) => {
                     assert_eq!(e, &e2, "authenticate and extract refuse differently");
                     None
                 }
@@ -275,7 +276,7 @@ pub fn header(data: &[u8]) {
                     check::same_answer("cached and uncached verifiers", fresh, &result);
                     Some((*t, result.is_ok()))
                 }
-                (Ok(Some(t)), Authentication::Decided(answer)) => {
+                (Ok(Some(t)), Authentication::Answered(answer)) => {
                     let cached = verifier.verify_cached(t).unwrap_or_else(|| {
                         panic!("authenticate decided {answer:?}, verify_cached did not")
                     });

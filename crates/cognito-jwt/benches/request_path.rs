@@ -21,7 +21,8 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use cognito_jwt::{Authentication, HeaderSource, Issuer, TokenSource, TokenUse, Verifier};
+use cognito_jwt::adapter::{Authentication, HeaderSource};
+use cognito_jwt::{Issuer, TokenSource, TokenUse, Verifier};
 use cognito_jwt_testkit::TestIssuer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -79,7 +80,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("authenticate_hit", |b| {
         b.iter(
             || match verifier.authenticate(&source, black_box(&headers)) {
-                Authentication::Decided(Ok(claims)) => claims.expires_at(),
+                Authentication::Answered(Ok(claims)) => claims.expires_at(),
                 _ => 0,
             },
         )

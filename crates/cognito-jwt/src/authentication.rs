@@ -1,8 +1,9 @@
 //! Authenticating a request: find its token, and decide what can be decided
-//! without I/O. The HTTP adapters call [`Verifier::authenticate`] on every
-//! request and only await [`Verifier::verify`] for [`Authentication::Verify`].
+//! without I/O. The [`Gate`](crate::adapter::Gate) calls
+//! [`Verifier::authenticate`] on every request and only awaits a
+//! verification for [`Authentication::Verify`].
 
-use crate::bearer::{HeaderSource, TokenSource};
+use crate::token_source::{HeaderSource, TokenSource};
 use crate::claims::Claims;
 use crate::error::Error;
 use crate::verifier::Verifier;
@@ -12,10 +13,10 @@ use crate::verifier::Verifier;
 pub enum Authentication<'h> {
     /// The request carries no credentials.
     Anonymous,
-    /// Decided without I/O: a token verified before (its time and signing key
+    /// Answered without I/O: a token verified before (its time and signing key
     /// checked again now), or credentials refused as they stand (malformed,
     /// two at once, expired).
-    Decided(Result<Claims, Error>),
+    Answered(Result<Claims, Error>),
     /// A well-formed token the verified-token cache cannot answer for: pass
     /// it to [`Verifier::verify`].
     Verify(&'h str),
@@ -33,7 +34,8 @@ impl Verifier {
     /// so every answer is the same as the two calls would give.
     ///
     /// ```
-    /// use cognito_jwt::{Authentication, HeaderSource, Issuer, TokenSource, Verifier};
+    /// use cognito_jwt::adapter::{Authentication, HeaderSource};
+    /// use cognito_jwt::{Issuer, TokenSource, Verifier};
     /// use cognito_jwt_testkit::TestIssuer;
     ///
     /// struct Bearer(String);
@@ -65,7 +67,7 @@ impl Verifier {
     /// let claims = verifier.verify(token).await.unwrap();
     ///
     /// // Next time: answered at once from the verified-token cache.
-    /// let Authentication::Decided(Ok(again)) = verifier.authenticate(&source, &request) else {
+    /// let Authentication::Answered(Ok(again)) = verifier.authenticate(&source, &request) else {
     ///     panic!("a verified token is cached");
     /// };
     /// assert_eq!(again.sub(), claims.sub());
@@ -79,17 +81,17 @@ impl Verifier {
         let located = match source.locate(headers) {
             Ok(Some(located)) => located,
             Ok(None) => return Authentication::Anonymous,
-            Err(e) => return Authentication::Decided(Err(e)),
+            Err(e) => return Authentication::Answered(Err(e)),
         };
         if let Some(answer) = self.cached_near(located.bytes()) {
-            return Authentication::Decided(answer);
+            return Authentication::Answered(answer);
         }
         let token = match located.token() {
             Ok(token) => token,
-            Err(e) => return Authentication::Decided(Err(e)),
+            Err(e) => return Authentication::Answered(Err(e)),
         };
         match self.cached_shared(token) {
-            Some(answer) => Authentication::Decided(answer),
+            Some(answer) => Authentication::Answered(answer),
             None => Authentication::Verify(token),
         }
     }

@@ -25,7 +25,10 @@ pub struct Challenge {
     body: String,
 }
 
-/// Quote a value for an auth-param (RFC 9110 quoted-string).
+/// Quote a value for an auth-param (RFC 9110 quoted-string). Only printable
+/// ASCII is kept, so the header is a valid value in every HTTP library: the
+/// [`Gate`](crate::adapter::Gate) refuses any other realm at build time and
+/// scope rules refuse any other scope, so in an adapter nothing is dropped.
 fn quote(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
@@ -34,11 +37,17 @@ fn quote(out: &mut String, value: &str) {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {}
-            c => out.push(c),
+            ' '..='~' => out.push(c),
+            _ => {}
         }
     }
     out.push('"');
+}
+
+/// Whether `realm` can be named in a challenge as it is: printable ASCII
+/// (`%x20-7E`), not empty.
+pub(crate) fn is_realm(realm: &str) -> bool {
+    !realm.is_empty() && realm.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 fn json_string(out: &mut String, value: &str) {
@@ -52,7 +61,9 @@ impl Challenge {
         let class = error.class();
         let description = error.client_description();
         let code = class.error_code();
-        let www_authenticate = (class != ErrorClass::Unavailable).then(|| {
+        // A 503 or 500 is no challenge: the client's credentials are not at fault.
+        let challenges = !matches!(class, ErrorClass::Unavailable | ErrorClass::Misconfigured);
+        let www_authenticate = challenges.then(|| {
             let mut h = String::from("Bearer");
             let mut params: Vec<(&str, String)> = Vec::new();
             if let Some(realm) = realm {
@@ -75,6 +86,7 @@ impl Challenge {
         });
         let body_code = code.unwrap_or(match class {
             ErrorClass::Unavailable => "temporarily_unavailable",
+            ErrorClass::Misconfigured => "server_error",
             _ => "unauthorized",
         });
         let mut body = String::from("{\"error\":");

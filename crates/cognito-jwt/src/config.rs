@@ -455,11 +455,11 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
         let required_audience = self
             .required_audience
             .map(|list| {
-                crate::authz::checked_list(
+                crate::requirement::checked_list(
                     "audiences",
                     list,
-                    crate::authz::is_name,
-                    crate::authz::NAME_RULE,
+                    crate::requirement::is_name,
+                    crate::requirement::NAME_RULE,
                 )
             })
             .transpose()?;

@@ -11,6 +11,7 @@
 //! | [`ErrorClass::InvalidToken`] | 401 | `invalid_token` |
 //! | [`ErrorClass::InsufficientScope`] | 403 | `insufficient_scope` |
 //! | [`ErrorClass::Unavailable`] | 503 | none, `Retry-After` instead |
+//! | [`ErrorClass::Misconfigured`] | 500 | none: a server bug, not the client's |
 //!
 //! Messages never contain the token. Some contain claim values taken from the
 //! token (an untrusted issuer, a client id) to help developers; those are
@@ -34,6 +35,9 @@ pub enum ErrorClass {
     /// The verifier cannot get the keys to decide: 503 with `Retry-After`.
     /// A Cognito outage is not the client's fault.
     Unavailable,
+    /// The server is misconfigured (no authentication middleware before a
+    /// route that needs one, an invalid policy): 500, never the handler.
+    Misconfigured,
 }
 
 impl ErrorClass {
@@ -44,13 +48,16 @@ impl ErrorClass {
             ErrorClass::InvalidRequest => 400,
             ErrorClass::InsufficientScope => 403,
             ErrorClass::Unavailable => 503,
+            ErrorClass::Misconfigured => 500,
         }
     }
 
     /// The RFC 6750 `error` code, if this class has one.
     pub const fn error_code(self) -> Option<&'static str> {
         match self {
-            ErrorClass::MissingCredentials | ErrorClass::Unavailable => None,
+            ErrorClass::MissingCredentials
+            | ErrorClass::Unavailable
+            | ErrorClass::Misconfigured => None,
             ErrorClass::InvalidRequest => Some("invalid_request"),
             ErrorClass::InvalidToken => Some("invalid_token"),
             ErrorClass::InsufficientScope => Some("insufficient_scope"),
@@ -320,6 +327,22 @@ pub enum Error {
         /// When it is worth trying again.
         retry_after: Duration,
     },
+    /// The server is misconfigured: an extractor or route layer runs without
+    /// the authentication middleware in front of it, or a route's policy is
+    /// invalid. Answered with 500 and logged as an error.
+    #[error("server misconfiguration: {0}")]
+    Misconfigured(&'static str),
+}
+
+/// The error for verified claims that do not deserialize into the type a
+/// caller asked for ([`Verifier::verify_as`](crate::Verifier::verify_as) and
+/// the adapters' `ClaimsAs<T>`).
+pub(crate) fn custom_type_error() -> Error {
+    ClaimError::Invalid {
+        claim: "(custom claims type)",
+        expected: "claims matching the requested type",
+    }
+    .into()
 }
 
 /// Longest untrusted value copied into an error message.
@@ -359,6 +382,7 @@ impl Error {
                 ErrorClass::InsufficientScope
             }
             Error::KeysUnavailable { .. } => ErrorClass::Unavailable,
+            Error::Misconfigured(_) => ErrorClass::Misconfigured,
         }
     }
 
@@ -396,6 +420,7 @@ impl Error {
             Error::MissingGroup { .. } => "the user is not in the required group",
             Error::Forbidden(_) => "the token does not grant access to this resource",
             Error::KeysUnavailable { .. } => "the token cannot be verified right now",
+            Error::Misconfigured(_) => "authentication is not configured for this route",
         }
     }
 
@@ -441,6 +466,7 @@ impl Error {
             Error::MissingGroup { .. } => "missing_group",
             Error::Forbidden(_) => "forbidden",
             Error::KeysUnavailable { .. } => "keys_unavailable",
+            Error::Misconfigured(_) => "misconfigured",
         }
     }
 }

@@ -16,10 +16,10 @@
 //!
 //! What is checked, and the one error each failure gets, is listed on
 //! [`Verifier::verify`] and [`Error`]. The defaults and security choices are
-//! in the [`manual`]. HTTP adapters
-//! (`cognito-jwt-tower`, `cognito-jwt-actix`) build on
-//! [`Verifier::authenticate`], [`TokenSource`], [`Requirement`] and
-//! [`Challenge`], which know nothing of any framework.
+//! in the [`manual`]. The HTTP adapters (`cognito-jwt-tower`,
+//! `cognito-jwt-actix`) build on the [`adapter`] module: its
+//! [`Gate`](adapter::Gate) makes the whole per-request decision, and the
+//! adapters only translate their framework's types.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // No panic on network input can be written: these hold for the library
@@ -35,24 +35,35 @@
 
 mod algorithm;
 mod authentication;
-mod authz;
-mod bearer;
 mod challenge;
 mod claims;
 mod clock;
 mod config;
 mod error;
+mod gate;
 mod jwk;
 mod jwks_cache;
 pub mod manual;
+mod policy;
+mod requirement;
 mod token;
 mod token_cache;
+mod token_source;
 mod verifier;
 
+/// What HTTP adapters build on: the per-request [`Gate`](adapter::Gate)
+/// and the types it speaks. An application needs none of this; an adapter
+/// for a new framework needs nothing else.
+pub mod adapter {
+    pub use crate::authentication::Authentication;
+    pub use crate::gate::{Decision, Gate, Mode, Need, Refusal, Verdict};
+    pub use crate::token_source::HeaderSource;
+}
+
 pub use algorithm::Algorithm;
-pub use authentication::Authentication;
-pub use authz::{Requirement, is_scope_token};
-pub use bearer::{HeaderSource, TokenSource};
+pub use policy::{GroupSet, Policy, ScopeSet};
+pub use requirement::{Requirement, is_scope_token};
+pub use token_source::TokenSource;
 pub use challenge::Challenge;
 pub use claims::{AccessTokenClaims, Claims, IdTokenClaims, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -210,14 +210,15 @@ impl Verifier {
         token: &str,
     ) -> Result<(Claims, T), Error> {
         let claims = self.verify(token).await?;
-        let custom = claims.deserialize::<T>().map_err(|_| ClaimError::Invalid {
-            claim: "(custom claims type)",
-            expected: "claims matching the requested type",
-        })?;
+        let custom = claims
+            .deserialize::<T>()
+            .map_err(|_| crate::error::custom_type_error())?;
         Ok((claims, custom))
     }
 
-    async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
+    /// [`Verifier::verify`] without its log line, for callers that log the
+    /// outcome themselves (the [`Gate`](crate::adapter::Gate)).
+    pub(crate) async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
         // Everything runs synchronously when the issuer's current key set has
         // the token's key, which is nearly always.
         let mut missing = None;

@@ -3,7 +3,8 @@
 //! request shape, before and after the token is cached.
 
 use cognito_jwt::{
-    Authentication, Claims, Error, HeaderSource, Issuer, TokenSource, TokenUse, Verifier,
+    Claims, Error, Issuer, TokenSource, TokenUse, Verifier,
+    adapter::{Authentication, HeaderSource},
 };
 use cognito_jwt_testkit::TestIssuer;
 
@@ -44,8 +45,8 @@ enum Answer {
 fn answer(a: Authentication<'_>) -> Answer {
     match a {
         Authentication::Anonymous => Answer::Anonymous,
-        Authentication::Decided(Ok(c)) => Answer::Accepted(c.sub().to_owned()),
-        Authentication::Decided(Err(e)) => Answer::Refused(e),
+        Authentication::Answered(Ok(c)) => Answer::Accepted(c.sub().to_owned()),
+        Authentication::Answered(Err(e)) => Answer::Refused(e),
         Authentication::Verify(t) => Answer::Verify(t.to_owned()),
     }
 }

@@ -14,7 +14,8 @@ use crate::error::Error;
 /// in them is returned without a copy.
 ///
 /// ```
-/// use cognito_jwt::{HeaderSource, TokenSource};
+/// use cognito_jwt::TokenSource;
+/// use cognito_jwt::adapter::HeaderSource;
 ///
 /// /// Headers as (name, value) pairs, e.g. from a framework without an adapter.
 /// struct Pairs<'r>(&'r [(&'r str, &'r str)]);

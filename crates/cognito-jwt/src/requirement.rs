@@ -210,23 +210,9 @@ impl Requirement {
     pub fn verify(&self, claims: &Claims) -> Result<(), Error> {
         for rule in &self.rules {
             match rule {
-                Rule::TokenUse(expected) => {
-                    if claims.token_use() != *expected {
-                        return Err(ClaimError::WrongTokenUse {
-                            expected: expected.as_str(),
-                            actual: claims.token_use().as_str().to_owned(),
-                        }
-                        .into());
-                    }
-                }
+                Rule::TokenUse(expected) => of_kind(claims, *expected)?,
                 Rule::Scopes { scopes, all } => {
-                    if claims.token_use() != TokenUse::Access {
-                        return Err(ClaimError::WrongTokenUse {
-                            expected: TokenUse::Access.as_str(),
-                            actual: claims.token_use().as_str().to_owned(),
-                        }
-                        .into());
-                    }
+                    of_kind(claims, TokenUse::Access)?;
                     if !matches(scopes, *all, |s| claims.has_scope(s)) {
                         return Err(Error::InsufficientScope {
                             required: scopes.clone(),
@@ -249,9 +235,23 @@ impl Requirement {
     }
 }
 
+/// The token-use rule: the claims are of kind `expected`, or the error is
+/// 401 wrong token use. Scope rules apply it too, for scopes are only read
+/// from access tokens.
+pub(crate) fn of_kind(claims: &Claims, expected: TokenUse) -> Result<(), Error> {
+    if claims.token_use() == expected {
+        return Ok(());
+    }
+    Err(ClaimError::WrongTokenUse {
+        expected: expected.as_str(),
+        actual: claims.token_use().as_str().to_owned(),
+    }
+    .into())
+}
+
 /// `all`: every item present. Any: at least one present. Lists are never
 /// empty (see [`checked_list`]).
-pub(crate) fn matches(required: &[String], all: bool, present: impl Fn(&str) -> bool) -> bool {
+fn matches(required: &[String], all: bool, present: impl Fn(&str) -> bool) -> bool {
     if all {
         required.iter().all(|r| present(r))
     } else {
