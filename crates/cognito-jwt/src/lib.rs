@@ -42,6 +42,7 @@ mod claims;
 mod clock;
 mod config;
 mod error;
+mod json;
 mod jwk;
 mod jwks_cache;
 pub mod manual;
