@@ -41,6 +41,7 @@ mod challenge;
 mod claims;
 mod clock;
 mod config;
+mod core_claims;
 mod error;
 mod json;
 mod jwk;

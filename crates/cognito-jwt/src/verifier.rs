@@ -5,9 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
-use crate::claims::{Claims, CoreClaims, TokenUse};
+use crate::claims::{Claims, TokenUse};
 use crate::clock::Clock;
 use crate::config::{Issuer, VerifierBuilder};
+use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
