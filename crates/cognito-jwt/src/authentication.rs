@@ -2,9 +2,9 @@
 //! without I/O. The HTTP adapters call [`Verifier::authenticate`] on every
 //! request and only await [`Verifier::verify`] for [`Authentication::Verify`].
 
-use crate::bearer::{HeaderSource, TokenSource};
 use crate::claims::Claims;
 use crate::error::Error;
+use crate::token_source::{HeaderSource, TokenSource};
 use crate::verifier::Verifier;
 
 /// What [`Verifier::authenticate`] made of a request's credentials.

@@ -36,7 +36,6 @@
 mod algorithm;
 mod authentication;
 mod authz;
-mod bearer;
 mod challenge;
 mod claims;
 mod clock;
@@ -49,18 +48,19 @@ mod jwks_cache;
 pub mod manual;
 mod token;
 mod token_cache;
+mod token_source;
 mod typed;
 mod verifier;
 
 pub use algorithm::Algorithm;
 pub use authentication::Authentication;
 pub use authz::{Requirement, is_scope_token};
-pub use bearer::{HeaderSource, TokenSource};
 pub use challenge::Challenge;
 pub use claims::{Claims, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+pub use token_source::{HeaderSource, TokenSource};
 pub use typed::{AccessTokenClaims, IdTokenClaims};
 pub use verifier::Verifier;
