@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::Verifier;
 use crate::algorithm::Algorithm;
 use crate::claims::TokenUse;
 use crate::clock::{Clock, SystemClock};
@@ -26,7 +25,7 @@ use crate::error::BuildError;
 use crate::jwk::parse_jwks;
 use crate::jwks_cache::{JwksCache, JwksOptions};
 use crate::token_cache::TokenCache;
-use crate::verifier::{ClientPolicy, Inner, TrustedIssuer, UsePolicy};
+use crate::verifier::{ClientPolicy, Inner, TrustedIssuer, UsePolicy, Verifier};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IssuerKind {
@@ -301,8 +300,17 @@ pub struct VerifierBuilder<C = Unset, T = Unset> {
     clock: Arc<dyn Clock>,
 }
 
+// Here rather than in verifier.rs: configuration builds on the verifier,
+// never the other way round.
+impl Verifier {
+    /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
+    pub fn builder(issuer: Issuer) -> VerifierBuilder {
+        VerifierBuilder::new(issuer)
+    }
+}
+
 impl VerifierBuilder {
-    pub(crate) fn new(issuer: Issuer) -> VerifierBuilder {
+    fn new(issuer: Issuer) -> VerifierBuilder {
         VerifierBuilder {
             issuers: vec![issuer],
             clients: Unset,

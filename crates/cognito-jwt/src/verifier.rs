@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::algorithm::Algorithm;
 use crate::claims::{Claims, TokenUse};
 use crate::clock::Clock;
-use crate::config::{Issuer, VerifierBuilder};
 use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
@@ -113,11 +112,6 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
-    pub fn builder(issuer: Issuer) -> VerifierBuilder {
-        VerifierBuilder::new(issuer)
-    }
-
     /// Fetch every issuer's keys now, so the first request does not wait.
     ///
     /// Start-up need not fail when this does: the keys are fetched again on
