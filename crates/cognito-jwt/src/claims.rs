@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
-use crate::core_claims::{Kept, Text};
+use crate::core_claims::{ClaimText, DetachedClaims};
 use crate::jwk::VerifyingKey;
 use crate::typed::{AccessTokenClaims, IdTokenClaims};
 
@@ -71,7 +71,7 @@ pub struct Claims(Arc<ClaimsInner>);
 
 #[derive(Clone)]
 struct ClaimsInner {
-    core: Kept,
+    core: DetachedClaims,
     token_use: TokenUse,
     exp: i64,
     /// The key that verified the signature (its `kid` is the token's).
@@ -100,7 +100,7 @@ impl fmt::Debug for Claims {
 impl Claims {
     /// Build from validated parts. `core` has passed every check.
     pub(crate) fn new(
-        core: Kept,
+        core: DetachedClaims,
         token_use: TokenUse,
         key: Arc<VerifyingKey>,
         alg: Algorithm,
@@ -127,8 +127,8 @@ impl Claims {
         Claims(Arc::new(ClaimsInner::clone(&self.0)))
     }
 
-    fn text<'a>(&'a self, t: &'a Option<Text>) -> Option<&'a str> {
-        t.as_ref().map(|t| t.get(&self.0.payload))
+    fn text<'a>(&'a self, t: &'a Option<ClaimText>) -> Option<&'a str> {
+        t.as_ref().map(|t| t.as_str(&self.0.payload))
     }
 
     pub(crate) fn not_before(&self) -> Option<i64> {
@@ -158,7 +158,7 @@ impl Claims {
             TokenUse::Access => self.text(&self.0.core.client_id),
             TokenUse::Id => self
                 .text(&self.0.core.azp)
-                .or_else(|| self.0.core.aud.first().map(|t| t.get(&self.0.payload))),
+                .or_else(|| self.0.core.aud.first().map(|t| t.as_str(&self.0.payload))),
         }
     }
 
@@ -184,7 +184,7 @@ impl Claims {
 
     /// The audiences (`aud`) as a list; empty when absent.
     pub fn audience(&self) -> impl Iterator<Item = &str> {
-        self.0.core.aud.iter().map(|t| t.get(&self.0.payload))
+        self.0.core.aud.iter().map(|t| t.as_str(&self.0.payload))
     }
 
     /// The `scope` claim as sent (space-separated), if any.
@@ -201,7 +201,7 @@ impl Claims {
             .scope
             .as_ref()
             .filter(|_| self.0.token_use == TokenUse::Access)
-            .map(|t| t.get(&self.0.payload))
+            .map(|t| t.as_str(&self.0.payload))
             .unwrap_or_default()
             .split(' ')
             .filter(|s| !s.is_empty())
@@ -215,7 +215,7 @@ impl Claims {
 
     /// The user's groups (`cognito:groups`); empty when absent.
     pub fn groups(&self) -> impl Iterator<Item = &str> {
-        self.0.core.groups.iter().map(|t| t.get(&self.0.payload))
+        self.0.core.groups.iter().map(|t| t.as_str(&self.0.payload))
     }
 
     /// Whether the user is in this group (exact, case-sensitive).

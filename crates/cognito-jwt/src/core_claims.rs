@@ -5,7 +5,7 @@
 //! [`Field`] are read and type-checked, every other value is skipped. A
 //! claim of the wrong type is reported only once the signature is known to
 //! be good. What [`Claims`](crate::Claims) keeps of the result are spans of
-//! the payload ([`Text`]).
+//! the payload ([`ClaimText`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -49,13 +49,14 @@ pub(crate) struct CoreClaims<'de> {
 /// A claim string kept in [`Claims`](crate::Claims): a byte range of the payload when the
 /// parser could borrow it, owned when it had escapes.
 #[derive(Debug, Clone)]
-pub(crate) enum Text {
+pub(crate) enum ClaimText {
     Span(usize, usize),
     Owned(Box<str>),
 }
 
-impl Text {
-    fn of(value: Cow<'_, str>, payload: &str) -> Text {
+impl ClaimText {
+    /// A span of `payload` when `value` borrows from it, else an owned copy.
+    fn new(value: Cow<'_, str>, payload: &str) -> ClaimText {
         if let Cow::Borrowed(b) = &value {
             let start = (b.as_ptr() as usize).wrapping_sub(payload.as_ptr() as usize);
             let end = start.wrapping_add(b.len());
@@ -63,34 +64,37 @@ impl Text {
                 .get(start..end)
                 .is_some_and(|s| std::ptr::eq(s.as_ptr(), b.as_ptr()))
             {
-                return Text::Span(start, end);
+                return ClaimText::Span(start, end);
             }
         }
-        Text::Owned(value.into_owned().into_boxed_str())
+        ClaimText::Owned(value.into_owned().into_boxed_str())
     }
 
-    pub(crate) fn get<'a>(&'a self, payload: &'a str) -> &'a str {
+    /// The string, read from `payload` (the one this was made from) for a span.
+    pub(crate) fn as_str<'a>(&'a self, payload: &'a str) -> &'a str {
         match self {
-            Text::Span(start, end) => payload.get(*start..*end).unwrap_or_default(),
-            Text::Owned(s) => s,
+            ClaimText::Span(start, end) => payload.get(*start..*end).unwrap_or_default(),
+            ClaimText::Owned(s) => s,
         }
     }
 }
 
-/// The validated claims a [`Claims`](crate::Claims) keeps.
+/// The validated claims a [`Claims`](crate::Claims) keeps, detached by
+/// [`CoreClaims::detach`] from the payload they borrowed: each string is a
+/// [`ClaimText`] of the payload that `Claims` owns.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Kept {
-    pub(crate) iss: Option<Text>,
-    pub(crate) sub: Option<Text>,
-    pub(crate) client_id: Option<Text>,
-    pub(crate) scope: Option<Text>,
-    pub(crate) username: Option<Text>,
-    pub(crate) cognito_username: Option<Text>,
-    pub(crate) azp: Option<Text>,
-    pub(crate) jti: Option<Text>,
-    pub(crate) origin_jti: Option<Text>,
-    pub(crate) aud: Vec<Text>,
-    pub(crate) groups: Vec<Text>,
+pub(crate) struct DetachedClaims {
+    pub(crate) iss: Option<ClaimText>,
+    pub(crate) sub: Option<ClaimText>,
+    pub(crate) client_id: Option<ClaimText>,
+    pub(crate) scope: Option<ClaimText>,
+    pub(crate) username: Option<ClaimText>,
+    pub(crate) cognito_username: Option<ClaimText>,
+    pub(crate) azp: Option<ClaimText>,
+    pub(crate) jti: Option<ClaimText>,
+    pub(crate) origin_jti: Option<ClaimText>,
+    pub(crate) aud: Vec<ClaimText>,
+    pub(crate) groups: Vec<ClaimText>,
     pub(crate) exp: Option<i64>,
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
@@ -201,9 +205,9 @@ fn string_list<'de>(
 impl<'de> CoreClaims<'de> {
     /// The claims kept in [`Claims`](crate::Claims). Strings become spans of `payload` (the
     /// string this was parsed from), so keeping them allocates nothing.
-    pub(crate) fn detach(self, payload: &str) -> Kept {
-        let text = |c: Option<Cow<'_, str>>| c.map(|c| Text::of(c, payload));
-        Kept {
+    pub(crate) fn detach(self, payload: &str) -> DetachedClaims {
+        let text = |c: Option<Cow<'_, str>>| c.map(|c| ClaimText::new(c, payload));
+        DetachedClaims {
             iss: text(self.iss),
             sub: text(self.sub),
             client_id: text(self.client_id),
@@ -213,11 +217,15 @@ impl<'de> CoreClaims<'de> {
             azp: text(self.azp),
             jti: text(self.jti),
             origin_jti: text(self.origin_jti),
-            aud: self.aud.into_iter().map(|c| Text::of(c, payload)).collect(),
+            aud: self
+                .aud
+                .into_iter()
+                .map(|c| ClaimText::new(c, payload))
+                .collect(),
             groups: self
                 .groups
                 .into_iter()
-                .map(|c| Text::of(c, payload))
+                .map(|c| ClaimText::new(c, payload))
                 .collect(),
             exp: self.exp,
             nbf: self.nbf,
