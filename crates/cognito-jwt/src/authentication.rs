@@ -76,7 +76,7 @@ impl Verifier {
         source: &TokenSource,
         headers: &'h dyn HeaderSource,
     ) -> Authentication<'h> {
-        let located = match source.locate(headers) {
+        let located = match source.find_credential(headers) {
             Ok(Some(located)) => located,
             Ok(None) => return Authentication::Anonymous,
             Err(e) => return Authentication::Decided(Err(e)),
