@@ -482,7 +482,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                 .map_err(|e| BuildError::HttpClient(e.to_string()))?,
         };
         let mut trusted: Vec<TrustedIssuer> = Vec::new();
-        let mut stores = Vec::new();
+        let mut key_caches = Vec::new();
         for issuer in &self.issuers {
             let names = issuer.issuer_strings()?;
             let primary = names.first().cloned().unwrap_or_default();
@@ -502,7 +502,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                 }
                 (IssuerKind::Url(_), Some(list)) => list.clone(),
             };
-            let store = match &issuer.keys {
+            let key_cache = match &issuer.keys {
                 KeySource::Static(json) => {
                     let set = parse_jwks(json.as_bytes(), &algorithms, self.jwks.max_keys, None)
                         .map_err(|reason| BuildError::StaticJwks {
@@ -525,15 +525,15 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                     )
                 }
             };
-            let index = stores.len();
-            stores.push(Arc::new(store));
+            let index = key_caches.len();
+            key_caches.push(Arc::new(key_cache));
             for name in names {
                 if trusted.iter().any(|t| *t.iss == *name) {
                     return Err(BuildError::DuplicateIssuer(name));
                 }
                 trusted.push(TrustedIssuer {
                     iss: Arc::from(name),
-                    store: index,
+                    key_cache: index,
                     algorithms: algorithms.clone(),
                     default_token_use: issuer.default_token_use,
                     required_typ: issuer.required_typ,
@@ -546,7 +546,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             .then(|| TokenCache::new(self.token_cache_capacity, self.token_cache_max_bytes));
         Ok(Verifier(Arc::new(Inner {
             issuers: trusted,
-            stores,
+            key_caches,
             clients,
             token_use,
             required_audience,

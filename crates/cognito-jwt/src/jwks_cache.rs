@@ -273,7 +273,7 @@ impl JwksCache {
     /// unknown `kid`.
     pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<(Arc<VerifyingKey>, u64)> {
         // The generation is read under the same read lock as the key (a new
-        // set is stored, and the generation bumped, under the write lock), so
+        // set is installed, and the generation bumped, under the write lock), so
         // the key is in the set of exactly that generation.
         self.with_cached_key(kid, |key| (Arc::clone(key), self.generation()))
     }
@@ -461,7 +461,7 @@ impl JwksCache {
         });
     }
 
-    async fn fetch_and_store(&self) -> Result<Arc<KeySet>, String> {
+    async fn fetch_and_install(&self) -> Result<Arc<KeySet>, String> {
         let Source::Remote { url, client } = &self.source else {
             return Err("static key set".to_owned());
         };
@@ -587,7 +587,7 @@ struct FetchTask {
 
 impl FetchTask {
     async fn run(self) {
-        let outcome = self.cache.fetch_and_store().await;
+        let outcome = self.cache.fetch_and_install().await;
         // Retire first: a request that sees the outcome and finds the slot
         // empty may start the next fetch when the policy allows it.
         self.retire();

@@ -53,8 +53,8 @@ use crate::jwk::VerifyingKey;
 pub(crate) struct Entry {
     pub(crate) claims: Claims,
     pub(crate) key: Arc<VerifyingKey>,
-    /// Index of the issuer's key store in the verifier.
-    pub(crate) store: usize,
+    /// Index of the issuer's key cache in the verifier's `key_caches`.
+    pub(crate) key_cache: usize,
     /// The generation of the key set the key was found in.
     pub(crate) generation: u64,
     /// How long the entry may live (until `exp` plus leeway), computed at insert.
@@ -102,7 +102,7 @@ struct NearEntry {
     cache: u64,
     token: Arc<str>,
     claims: Claims,
-    store: usize,
+    key_cache: usize,
     generation: u64,
     hits: u32,
 }
@@ -158,7 +158,7 @@ impl TokenCache {
     }
 
     /// The near tier: this thread's claims for `token` if it holds them and
-    /// `settled(store, generation)` says the signing key needs no locked
+    /// `settled(key_cache, generation)` says the signing key needs no locked
     /// check. A slot that is not settled is dropped (the shared tier decides).
     pub(crate) fn near(
         &self,
@@ -175,7 +175,7 @@ impl TokenCache {
                         .is_some_and(|e| e.cache == self.id && e.token.as_bytes() == token)
             })?;
             let entry = slot.as_mut()?;
-            if !settled(entry.store, entry.generation) {
+            if !settled(entry.key_cache, entry.generation) {
                 *slot_tag = 0;
                 *slot = None;
                 return None;
@@ -222,7 +222,7 @@ impl TokenCache {
             cache: self.id,
             token: Arc::from(token),
             claims: entry.claims,
-            store: entry.store,
+            key_cache: entry.key_cache,
             generation,
             hits: 0,
         };
@@ -247,7 +247,7 @@ impl TokenCache {
         token: &str,
         claims: Claims,
         key: Arc<VerifyingKey>,
-        store: usize,
+        key_cache: usize,
         generation: u64,
         seconds_left: i64,
     ) {
@@ -260,7 +260,7 @@ impl TokenCache {
             Entry {
                 claims,
                 key,
-                store,
+                key_cache,
                 generation,
                 ttl,
             },

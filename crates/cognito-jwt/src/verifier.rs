@@ -44,7 +44,9 @@ impl UsePolicy {
 /// One trusted `iss` string and where its keys are.
 pub(crate) struct TrustedIssuer {
     pub(crate) iss: Arc<str>,
-    pub(crate) store: usize,
+    /// Index of the issuer's key cache in `key_caches` (issuer strings of
+    /// one Cognito pool share it).
+    pub(crate) key_cache: usize,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) default_token_use: Option<TokenUse>,
     pub(crate) required_typ: Option<&'static str>,
@@ -54,7 +56,8 @@ pub(crate) struct TrustedIssuer {
 
 pub(crate) struct Inner {
     pub(crate) issuers: Vec<TrustedIssuer>,
-    pub(crate) stores: Vec<Arc<JwksCache>>,
+    /// One key cache per configured issuer, indexed by [`TrustedIssuer::key_cache`].
+    pub(crate) key_caches: Vec<Arc<JwksCache>>,
     pub(crate) clients: ClientPolicy,
     pub(crate) token_use: UsePolicy,
     pub(crate) required_audience: Option<Vec<String>>,
@@ -118,8 +121,8 @@ impl Verifier {
     /// first use. Return the error from `main` only if you want a hard dependency.
     pub async fn prefetch(&self) -> Result<(), Error> {
         let mut first_error = None;
-        for store in &self.0.stores {
-            if let Err(e) = store.fetch_now().await {
+        for key_cache in &self.0.key_caches {
+            if let Err(e) = key_cache.fetch_now().await {
                 tracing::warn!(error = %e, "JWKS prefetch failed");
                 first_error.get_or_insert(e);
             }
@@ -162,11 +165,11 @@ impl Verifier {
     pub(crate) fn cached_near(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
         let inner = &*self.0;
         let cache = inner.cache.as_ref()?;
-        let claims = cache.near(token, |store, generation| {
+        let claims = cache.near(token, |key_cache, generation| {
             inner
-                .stores
-                .get(store)
-                .is_some_and(|s| s.settled(generation))
+                .key_caches
+                .get(key_cache)
+                .is_some_and(|k| k.settled(generation))
         })?;
         Some(inner.time_checked(claims))
     }
@@ -176,12 +179,12 @@ impl Verifier {
         let inner = &*self.0;
         let cache = inner.cache.as_ref()?;
         let entry = cache.get(token)?;
-        let store = inner.stores.get(entry.store)?;
+        let key_cache = inner.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
-        let generation = if store.settled(entry.generation) {
+        let generation = if key_cache.settled(entry.generation) {
             entry.generation
-        } else if let Some(generation) = store.still_has(entry.claims.key_id(), &entry.key) {
+        } else if let Some(generation) = key_cache.still_has(entry.claims.key_id(), &entry.key) {
             generation
         } else {
             cache.remove(token);
@@ -216,19 +219,19 @@ impl Verifier {
         // Everything runs synchronously when the issuer's current key set has
         // the token's key, which is nearly always.
         let mut missing = None;
-        let first = self.verify_sync(token, |store, kid| {
-            store.cached_key(kid).ok_or_else(|| {
-                missing = Some((Arc::clone(store), kid.to_owned()));
+        let first = self.verify_sync(token, |key_cache, kid| {
+            key_cache.cached_key(kid).ok_or_else(|| {
+                missing = Some((Arc::clone(key_cache), kid.to_owned()));
                 Error::InvalidSignature
             })
         });
         match (first, missing) {
             (result, None) => result,
             // The key set must be fetched, or the `kid` is unknown: let the key
-            // store decide (it may wait for a fetch), then verify again with it.
-            (_, Some((store, kid))) => {
+            // cache decide (it may wait for a fetch), then verify again with it.
+            (_, Some((key_cache, kid))) => {
                 // Boxed: the fetch machinery stays out of every verification's future.
-                let key = Box::pin(store.key(&kid)).await?;
+                let key = Box::pin(key_cache.key(&kid)).await?;
                 // Which set generation holds this key is not known here: a
                 // cache hit for this token takes the locked check.
                 self.verify_sync(token, move |_, _| Ok((key, UNKNOWN_GENERATION)))
@@ -237,7 +240,7 @@ impl Verifier {
     }
 
     /// Every check, with `key_for` finding the key for the token's `kid` in
-    /// its issuer's store. Header and signature are decoded on the stack.
+    /// its issuer's key cache. Header and signature are decoded on the stack.
     fn verify_sync<K>(&self, token: &str, key_for: K) -> Result<Claims, Error>
     where
         K: FnOnce(&Arc<JwksCache>, &str) -> Result<(Arc<VerifyingKey>, u64), Error>,
@@ -285,11 +288,11 @@ impl Verifier {
         {
             return Err(HeaderError::WrongType { expected: required }.into());
         }
-        let store = inner
-            .stores
-            .get(trusted.store)
+        let key_cache = inner
+            .key_caches
+            .get(trusted.key_cache)
             .ok_or(Error::InvalidSignature)?;
-        let (key, generation) = key_for(store, &header.kid)?;
+        let (key, generation) = key_for(key_cache, &header.kid)?;
         key.verify(header.alg, signing_input, signature)?;
 
         // The signature is good: now the claims decide.
@@ -354,7 +357,14 @@ impl Verifier {
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
         if let Some((cache, key)) = cache {
             let left = exp.saturating_add(inner.leeway).saturating_sub(now);
-            cache.insert(token, claims.clone(), key, trusted.store, generation, left);
+            cache.insert(
+                token,
+                claims.clone(),
+                key,
+                trusted.key_cache,
+                generation,
+                left,
+            );
         }
         Ok(claims)
     }
