@@ -25,7 +25,7 @@ use crate::error::BuildError;
 use crate::jwk::parse_jwks;
 use crate::jwks_cache::{JwksCache, JwksOptions};
 use crate::token_cache::TokenCache;
-use crate::verifier::{ClientPolicy, Inner, TrustedIssuer, UsePolicy, Verifier};
+use crate::verifier::{ClientPolicy, TrustedIssuer, UsePolicy, Verifier, VerifierState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IssuerKind {
@@ -542,9 +542,9 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             }
         }
         let TokenUseChosen(token_use) = self.token_use;
-        let cache = (self.token_cache_capacity > 0 && self.token_cache_max_bytes > 0)
+        let token_cache = (self.token_cache_capacity > 0 && self.token_cache_max_bytes > 0)
             .then(|| TokenCache::new(self.token_cache_capacity, self.token_cache_max_bytes));
-        Ok(Verifier(Arc::new(Inner {
+        Ok(Verifier(Arc::new(VerifierState {
             issuers: trusted,
             key_caches,
             clients,
@@ -553,7 +553,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(MAX_LEEWAY_SECS),
             max_token_bytes: self.max_token_bytes,
             clock: self.clock,
-            cache,
+            token_cache,
         })))
     }
 }

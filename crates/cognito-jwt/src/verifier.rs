@@ -54,7 +54,9 @@ pub(crate) struct TrustedIssuer {
     pub(crate) cognito: bool,
 }
 
-pub(crate) struct Inner {
+/// Everything a [`Verifier`] shares between its clones: the configuration
+/// `build()` checked, the issuers' key caches and the verified-token cache.
+pub(crate) struct VerifierState {
     pub(crate) issuers: Vec<TrustedIssuer>,
     /// One key cache per configured issuer, indexed by [`TrustedIssuer::key_cache`].
     pub(crate) key_caches: Vec<Arc<JwksCache>>,
@@ -64,7 +66,8 @@ pub(crate) struct Inner {
     pub(crate) leeway: i64,
     pub(crate) max_token_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) cache: Option<TokenCache>,
+    /// The verified-token cache; `None` when it is disabled.
+    pub(crate) token_cache: Option<TokenCache>,
 }
 
 /// Verifies Cognito (and other OpenID provider) JWTs.
@@ -98,7 +101,7 @@ pub(crate) struct Inner {
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Verifier(pub(crate) Arc<Inner>);
+pub struct Verifier(pub(crate) Arc<VerifierState>);
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,23 +166,23 @@ impl Verifier {
     /// takes bytes whose syntax has not been checked: only a token that was
     /// verified can match one, byte for byte.
     pub(crate) fn cached_near(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
-        let inner = &*self.0;
-        let cache = inner.cache.as_ref()?;
+        let state = &*self.0;
+        let cache = state.token_cache.as_ref()?;
         let claims = cache.near(token, |key_cache, generation| {
-            inner
+            state
                 .key_caches
                 .get(key_cache)
                 .is_some_and(|k| k.settled(generation))
         })?;
-        Some(inner.time_checked(claims))
+        Some(state.time_checked(claims))
     }
 
     /// The verified-token cache's shared tier; a confirmed hit goes near.
     pub(crate) fn cached_shared(&self, token: &str) -> Option<Result<Claims, Error>> {
-        let inner = &*self.0;
-        let cache = inner.cache.as_ref()?;
+        let state = &*self.0;
+        let cache = state.token_cache.as_ref()?;
         let entry = cache.get(token)?;
-        let key_cache = inner.key_caches.get(entry.key_cache)?;
+        let key_cache = state.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
         let generation = if key_cache.settled(entry.generation) {
@@ -191,7 +194,7 @@ impl Verifier {
             return None;
         };
         let claims = cache.keep_near(token, entry, generation);
-        Some(inner.time_checked(claims))
+        Some(state.time_checked(claims))
     }
 
     /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
@@ -199,7 +202,7 @@ impl Verifier {
     /// `None` when the cache is off. Runs pending evictions first, so this
     /// is not for the request path.
     pub fn token_cache_usage(&self) -> Option<(u64, u64)> {
-        self.0.cache.as_ref().map(TokenCache::usage)
+        self.0.token_cache.as_ref().map(TokenCache::usage)
     }
 
     /// Verify and deserialize the claims into your own type.
@@ -245,14 +248,14 @@ impl Verifier {
     where
         K: FnOnce(&Arc<JwksCache>, &str) -> Result<(Arc<VerifyingKey>, u64), Error>,
     {
-        let inner = &*self.0;
+        let state = &*self.0;
         let mut scratch = Scratch::new();
         let Compact {
             signing_input,
             header,
             payload,
             signature,
-        } = token::parse(token, inner.max_token_bytes, &mut scratch)?;
+        } = token::parse(token, state.max_token_bytes, &mut scratch)?;
         // One SIMD UTF-8 pass over the whole payload; the JSON parser then
         // reads a `str` and skips its per-string validation.
         let payload =
@@ -272,7 +275,7 @@ impl Verifier {
             }
             None => return Err(ClaimError::Missing("iss").into()),
         };
-        let trusted = inner
+        let trusted = state
             .issuers
             .iter()
             .find(|t| &*t.iss == iss)
@@ -288,7 +291,7 @@ impl Verifier {
         {
             return Err(HeaderError::WrongType { expected: required }.into());
         }
-        let key_cache = inner
+        let key_cache = state
             .key_caches
             .get(trusted.key_cache)
             .ok_or(Error::InvalidSignature)?;
@@ -299,9 +302,9 @@ impl Verifier {
         if let Some(e) = core.type_error.take() {
             return Err(e.into());
         }
-        let now = inner.clock.now();
+        let now = state.clock.now();
         let exp = core.exp.ok_or(ClaimError::Missing("exp"))?;
-        check_time(now, inner.leeway, exp, core.nbf, core.iat)?;
+        check_time(now, state.leeway, exp, core.nbf, core.iat)?;
         if core.sub.is_none() {
             return Err(ClaimError::Missing("sub").into());
         }
@@ -313,13 +316,13 @@ impl Verifier {
                 .ok_or(ClaimError::Missing("token_use"))?,
             Some(other) => {
                 return Err(ClaimError::WrongTokenUse {
-                    expected: inner.token_use.expected(),
+                    expected: state.token_use.expected(),
                     actual: capped(other),
                 }
                 .into());
             }
         };
-        if let UsePolicy::Only(expected) = inner.token_use
+        if let UsePolicy::Only(expected) = state.token_use
             && expected != token_use
         {
             return Err(ClaimError::WrongTokenUse {
@@ -330,13 +333,13 @@ impl Verifier {
         }
         let client = match token_use {
             TokenUse::Id => id_token_client(&core, trusted.cognito)
-                .map(|client| inner.clients_allow(client).then_some(()).ok_or(client))?,
+                .map(|client| state.clients_allow(client).then_some(()).ok_or(client))?,
             TokenUse::Access => {
                 let id = core
                     .client_id
                     .as_deref()
                     .ok_or(ClaimError::Missing("client_id"))?;
-                inner.clients_allow(id).then_some(()).ok_or(id)
+                state.clients_allow(id).then_some(()).ok_or(id)
             }
         };
         if let Err(client_id) = client {
@@ -345,7 +348,7 @@ impl Verifier {
             }
             .into());
         }
-        if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience)
+        if let (TokenUse::Access, Some(required)) = (token_use, &state.required_audience)
             && !core.aud.iter().any(|a| required.iter().any(|r| r == a))
         {
             return Err(ClaimError::AudienceMismatch {
@@ -353,11 +356,11 @@ impl Verifier {
             }
             .into());
         }
-        let cache = inner.cache.as_ref().map(|c| (c, Arc::clone(&key)));
+        let token_cache = state.token_cache.as_ref().map(|c| (c, Arc::clone(&key)));
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
-        if let Some((cache, key)) = cache {
-            let left = exp.saturating_add(inner.leeway).saturating_sub(now);
-            cache.insert(
+        if let Some((token_cache, key)) = token_cache {
+            let left = exp.saturating_add(state.leeway).saturating_sub(now);
+            token_cache.insert(
                 token,
                 claims.clone(),
                 key,
@@ -370,7 +373,7 @@ impl Verifier {
     }
 }
 
-impl Inner {
+impl VerifierState {
     /// A cached token's `exp` and `nbf` against the clock now.
     fn time_checked(&self, claims: Claims) -> Result<Claims, Error> {
         check_time(
