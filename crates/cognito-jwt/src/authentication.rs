@@ -81,14 +81,14 @@ impl Verifier {
             Ok(None) => return Authentication::Anonymous,
             Err(e) => return Authentication::Decided(Err(e)),
         };
-        if let Some(answer) = self.cached_near(located.bytes()) {
+        if let Some(answer) = self.answer_from_near_tier(located.bytes()) {
             return Authentication::Decided(answer);
         }
         let token = match located.token() {
             Ok(token) => token,
             Err(e) => return Authentication::Decided(Err(e)),
         };
-        match self.cached_shared(token) {
+        match self.answer_from_shared_tier(token) {
             Some(answer) => Authentication::Decided(answer),
             None => Authentication::Verify(token),
         }

@@ -158,12 +158,13 @@ impl TokenCache {
     }
 
     /// The near tier: this thread's claims for `token` if it holds them and
-    /// `settled(key_cache, generation)` says the signing key needs no locked
-    /// check. A slot that is not settled is dropped (the shared tier decides).
-    pub(crate) fn near(
+    /// `key_is_fresh(key_cache, generation)` says the signing key needs no
+    /// locked check. A slot whose key is not fresh is dropped (the shared
+    /// tier decides).
+    pub(crate) fn get_near(
         &self,
         token: &[u8],
-        settled: impl FnOnce(usize, u64) -> bool,
+        key_is_fresh: impl FnOnce(usize, u64) -> bool,
     ) -> Option<Claims> {
         let tag = tag(token);
         NEAR.try_with(|near| {
@@ -175,7 +176,7 @@ impl TokenCache {
                         .is_some_and(|e| e.cache == self.id && e.token.as_bytes() == token)
             })?;
             let entry = slot.as_mut()?;
-            if !settled(entry.key_cache, entry.generation) {
+            if !key_is_fresh(entry.key_cache, entry.generation) {
                 *slot_tag = 0;
                 *slot = None;
                 return None;
@@ -191,15 +192,15 @@ impl TokenCache {
     }
 
     /// The shared tier. On a hit that the caller then confirms, it calls
-    /// [`TokenCache::keep_near`].
-    pub(crate) fn get(&self, token: &str) -> Option<Entry> {
+    /// [`TokenCache::accept_shared_hit`].
+    pub(crate) fn get_shared(&self, token: &str) -> Option<Entry> {
         self.cache.get(token)
     }
 
     /// A confirmed shared-tier hit, with the generation of the key set its
     /// key was confirmed in: its claims, and on the token's second recent hit
     /// on this thread, a place in this thread's near tier.
-    pub(crate) fn keep_near(&self, token: &str, entry: Entry, generation: u64) -> Claims {
+    pub(crate) fn accept_shared_hit(&self, token: &str, entry: Entry, generation: u64) -> Claims {
         let tag = tag(token.as_bytes());
         let second_hit = NEAR
             .try_with(|near| {

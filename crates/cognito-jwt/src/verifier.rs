@@ -15,7 +15,7 @@ use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
 /// Stands for "the key set generation that holds this key is not known":
-/// never settled, so cache hits check the key under the lock.
+/// never fresh, so cache hits check the key under the lock.
 const UNKNOWN_GENERATION: u64 = u64::MAX;
 
 /// Which app clients are accepted.
@@ -158,42 +158,43 @@ impl Verifier {
     /// this first; adapters call it to skip the asynchronous path for the
     /// common reused token.
     pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, Error>> {
-        self.cached_near(token.as_bytes())
-            .or_else(|| self.cached_shared(token))
+        self.answer_from_near_tier(token.as_bytes())
+            .or_else(|| self.answer_from_shared_tier(token))
     }
 
-    /// The verified-token cache's near tier (this thread's recent hits). It
-    /// takes bytes whose syntax has not been checked: only a token that was
-    /// verified can match one, byte for byte.
-    pub(crate) fn cached_near(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
+    /// The answer from the verified-token cache's near tier (this thread's
+    /// recent hits). It takes bytes whose syntax has not been checked: only a
+    /// token that was verified can match one, byte for byte.
+    pub(crate) fn answer_from_near_tier(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
         let state = &*self.0;
-        let cache = state.token_cache.as_ref()?;
-        let claims = cache.near(token, |key_cache, generation| {
+        let token_cache = state.token_cache.as_ref()?;
+        let claims = token_cache.get_near(token, |key_cache, generation| {
             state
                 .key_caches
                 .get(key_cache)
-                .is_some_and(|k| k.settled(generation))
+                .is_some_and(|k| k.generation_is_fresh(generation))
         })?;
         Some(state.time_checked(claims))
     }
 
-    /// The verified-token cache's shared tier; a confirmed hit goes near.
-    pub(crate) fn cached_shared(&self, token: &str) -> Option<Result<Claims, Error>> {
+    /// The answer from the verified-token cache's shared tier; a confirmed
+    /// hit may move to this thread's near tier.
+    pub(crate) fn answer_from_shared_tier(&self, token: &str) -> Option<Result<Claims, Error>> {
         let state = &*self.0;
-        let cache = state.token_cache.as_ref()?;
-        let entry = cache.get(token)?;
+        let token_cache = state.token_cache.as_ref()?;
+        let entry = token_cache.get_shared(token)?;
         let key_cache = state.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
-        let generation = if key_cache.settled(entry.generation) {
+        let generation = if key_cache.generation_is_fresh(entry.generation) {
             entry.generation
-        } else if let Some(generation) = key_cache.still_has(entry.claims.key_id(), &entry.key) {
+        } else if let Some(generation) = key_cache.confirm_key(entry.claims.key_id(), &entry.key) {
             generation
         } else {
-            cache.remove(token);
+            token_cache.remove(token);
             return None;
         };
-        let claims = cache.keep_near(token, entry, generation);
+        let claims = token_cache.accept_shared_hit(token, entry, generation);
         Some(state.time_checked(claims))
     }
 
