@@ -328,7 +328,9 @@ impl VerifierBuilder {
 }
 
 impl<C, T> VerifierBuilder<C, T> {
-    fn with<C2, T2>(self, choose: impl FnOnce(C, T) -> (C2, T2)) -> VerifierBuilder<C2, T2> {
+    /// The same builder with its two choices (the type parameters) replaced
+    /// by what `choose` makes of them.
+    fn set_choices<C2, T2>(self, choose: impl FnOnce(C, T) -> (C2, T2)) -> VerifierBuilder<C2, T2> {
         let (clients, token_use) = choose(self.clients, self.token_use);
         VerifierBuilder {
             issuers: self.issuers,
@@ -428,26 +430,26 @@ impl<T> VerifierBuilder<Unset, T> {
         client_ids: impl IntoIterator<Item = S>,
     ) -> VerifierBuilder<ClientsChosen, T> {
         let ids = client_ids.into_iter().map(Into::into).collect();
-        self.with(|_, t| (ClientsChosen(ClientPolicy::Only(ids)), t))
+        self.set_choices(|_, t| (ClientsChosen(ClientPolicy::Only(ids)), t))
     }
 
     /// Accept tokens of any app client of the trusted issuers. An explicit
     /// choice: prefer [`client_ids`](Self::client_ids).
     pub fn any_client(self) -> VerifierBuilder<ClientsChosen, T> {
-        self.with(|_, t| (ClientsChosen(ClientPolicy::Any), t))
+        self.set_choices(|_, t| (ClientsChosen(ClientPolicy::Any), t))
     }
 }
 
 impl<C> VerifierBuilder<C, Unset> {
     /// Accept only ID tokens or only access tokens.
     pub fn token_use(self, token_use: TokenUse) -> VerifierBuilder<C, TokenUseChosen> {
-        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Only(token_use))))
+        self.set_choices(|c, _| (c, TokenUseChosen(UsePolicy::Only(token_use))))
     }
 
     /// Accept both ID and access tokens; routes then say which they need
     /// (see [`Requirement::token_use`](crate::Requirement::token_use)).
     pub fn any_token_use(self) -> VerifierBuilder<C, TokenUseChosen> {
-        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Any)))
+        self.set_choices(|c, _| (c, TokenUseChosen(UsePolicy::Any)))
     }
 }
 

@@ -99,7 +99,8 @@ const SEEN_SLOTS: usize = 64;
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
 struct NearEntry {
-    cache: u64,
+    /// The [`TokenCache::id`] of the cache this entry belongs to.
+    cache_id: u64,
     token: Arc<str>,
     claims: Claims,
     key_cache: usize,
@@ -107,7 +108,8 @@ struct NearEntry {
     hits: u32,
 }
 
-struct Near {
+/// One thread's near tier.
+struct NearTier {
     /// Per slot, 0 when empty, else [`tag`] of its token: compared first.
     tags: [u64; NEAR_SLOTS],
     slots: [Option<NearEntry>; NEAR_SLOTS],
@@ -118,8 +120,8 @@ struct Near {
 }
 
 thread_local! {
-    static NEAR: RefCell<Near> = const {
-        RefCell::new(Near {
+    static NEAR_TIER: RefCell<NearTier> = const {
+        RefCell::new(NearTier {
             tags: [0; NEAR_SLOTS],
             slots: [const { None }; NEAR_SLOTS],
             next: 0,
@@ -167,28 +169,29 @@ impl TokenCache {
         key_is_fresh: impl FnOnce(usize, u64) -> bool,
     ) -> Option<Claims> {
         let tag = tag(token);
-        NEAR.try_with(|near| {
-            let mut near = near.try_borrow_mut().ok()?;
-            let Near { tags, slots, .. } = &mut *near;
-            let (slot_tag, slot) = tags.iter_mut().zip(slots.iter_mut()).find(|(t, s)| {
-                **t == tag
-                    && s.as_ref()
-                        .is_some_and(|e| e.cache == self.id && e.token.as_bytes() == token)
-            })?;
-            let entry = slot.as_mut()?;
-            if !key_is_fresh(entry.key_cache, entry.generation) {
-                *slot_tag = 0;
-                *slot = None;
-                return None;
-            }
-            entry.hits = entry.hits.saturating_add(1);
-            if entry.hits == OWN_COPY_AFTER {
-                entry.claims = entry.claims.own_copy();
-            }
-            Some(entry.claims.clone())
-        })
-        .ok()
-        .flatten()
+        NEAR_TIER
+            .try_with(|near| {
+                let mut near = near.try_borrow_mut().ok()?;
+                let NearTier { tags, slots, .. } = &mut *near;
+                let (slot_tag, slot) = tags.iter_mut().zip(slots.iter_mut()).find(|(t, s)| {
+                    **t == tag
+                        && s.as_ref()
+                            .is_some_and(|e| e.cache_id == self.id && e.token.as_bytes() == token)
+                })?;
+                let entry = slot.as_mut()?;
+                if !key_is_fresh(entry.key_cache, entry.generation) {
+                    *slot_tag = 0;
+                    *slot = None;
+                    return None;
+                }
+                entry.hits = entry.hits.saturating_add(1);
+                if entry.hits == OWN_COPY_AFTER {
+                    entry.claims = entry.claims.own_copy();
+                }
+                Some(entry.claims.clone())
+            })
+            .ok()
+            .flatten()
     }
 
     /// The shared tier. On a hit that the caller then confirms, it calls
@@ -202,7 +205,7 @@ impl TokenCache {
     /// on this thread, a place in this thread's near tier.
     pub(crate) fn accept_shared_hit(&self, token: &str, entry: Entry, generation: u64) -> Claims {
         let tag = tag(token.as_bytes());
-        let second_hit = NEAR
+        let second_hit = NEAR_TIER
             .try_with(|near| {
                 let mut near = near.try_borrow_mut().ok()?;
                 let seen = near
@@ -220,7 +223,7 @@ impl TokenCache {
         }
         let claims = entry.claims.clone();
         let near_entry = NearEntry {
-            cache: self.id,
+            cache_id: self.id,
             token: Arc::from(token),
             claims: entry.claims,
             key_cache: entry.key_cache,
@@ -228,12 +231,12 @@ impl TokenCache {
             hits: 0,
         };
         // Dropped after the thread-local borrow ends.
-        let _evicted = NEAR
+        let _evicted = NEAR_TIER
             .try_with(|near| {
                 let mut near = near.try_borrow_mut().ok()?;
                 let i = near.next % NEAR_SLOTS;
                 near.next = i.wrapping_add(1);
-                let Near { tags, slots, .. } = &mut *near;
+                let NearTier { tags, slots, .. } = &mut *near;
                 let (slot_tag, slot) = (tags.get_mut(i)?, slots.get_mut(i)?);
                 *slot_tag = tag;
                 slot.replace(near_entry)
