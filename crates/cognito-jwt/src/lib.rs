@@ -33,6 +33,16 @@
     clippy::arithmetic_side_effects
 )]
 
+// The modules stand in layers, bottom to top; each imports only from the
+// layers below its own (`manual` is documentation only):
+//   1. error, algorithm, clock       errors, signature algorithms, "now"
+//   2. json, token_source, challenge strict JSON; finding the token; RFC 6750 answer
+//   3. token, core_claims            the compact JWS and header; hot-path claims
+//   4. jwk, typed                    JWKS parsing; the typed claim views
+//   5. claims, jwks_cache            the public Claims; one issuer's key cache
+//   6. token_cache, authz            the verified-token cache; per-route rules
+//   7. verifier                      one token in, Claims or an Error out
+//   8. config, authentication        building a Verifier; a request's token to claims
 mod algorithm;
 mod authentication;
 mod authz;
