@@ -3,9 +3,9 @@
 //! [`Verifier::authenticate`] on every request and only awaits a
 //! verification for [`Authentication::Verify`].
 
-use crate::token_source::{HeaderSource, TokenSource};
 use crate::claims::Claims;
 use crate::error::Error;
+use crate::token_source::{HeaderSource, TokenSource};
 use crate::verifier::Verifier;
 
 /// What [`Verifier::authenticate`] made of a request's credentials.
@@ -78,19 +78,19 @@ impl Verifier {
         source: &TokenSource,
         headers: &'h dyn HeaderSource,
     ) -> Authentication<'h> {
-        let located = match source.locate(headers) {
-            Ok(Some(located)) => located,
+        let credential = match source.find_credential(headers) {
+            Ok(Some(credential)) => credential,
             Ok(None) => return Authentication::Anonymous,
             Err(e) => return Authentication::Answered(Err(e)),
         };
-        if let Some(answer) = self.cached_near(located.bytes()) {
+        if let Some(answer) = self.answer_from_near_tier(credential.bytes()) {
             return Authentication::Answered(answer);
         }
-        let token = match located.token() {
+        let token = match credential.token() {
             Ok(token) => token,
             Err(e) => return Authentication::Answered(Err(e)),
         };
-        match self.cached_shared(token) {
+        match self.answer_from_shared_tier(token) {
             Some(answer) => Authentication::Answered(answer),
             None => Authentication::Verify(token),
         }

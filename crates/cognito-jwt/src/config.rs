@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::Verifier;
 use crate::algorithm::Algorithm;
 use crate::claims::TokenUse;
 use crate::clock::{Clock, SystemClock};
@@ -26,7 +25,7 @@ use crate::error::BuildError;
 use crate::jwk::parse_jwks;
 use crate::jwks_cache::{JwksCache, JwksOptions};
 use crate::token_cache::TokenCache;
-use crate::verifier::{ClientPolicy, Inner, TrustedIssuer, UsePolicy};
+use crate::verifier::{ClientPolicy, TrustedIssuer, UsePolicy, Verifier, VerifierState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IssuerKind {
@@ -301,8 +300,17 @@ pub struct VerifierBuilder<C = Unset, T = Unset> {
     clock: Arc<dyn Clock>,
 }
 
+// Here rather than in verifier.rs: configuration builds on the verifier,
+// never the other way round.
+impl Verifier {
+    /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
+    pub fn builder(issuer: Issuer) -> VerifierBuilder {
+        VerifierBuilder::new(issuer)
+    }
+}
+
 impl VerifierBuilder {
-    pub(crate) fn new(issuer: Issuer) -> VerifierBuilder {
+    fn new(issuer: Issuer) -> VerifierBuilder {
         VerifierBuilder {
             issuers: vec![issuer],
             clients: Unset,
@@ -320,7 +328,9 @@ impl VerifierBuilder {
 }
 
 impl<C, T> VerifierBuilder<C, T> {
-    fn with<C2, T2>(self, choose: impl FnOnce(C, T) -> (C2, T2)) -> VerifierBuilder<C2, T2> {
+    /// The same builder with its two choices (the type parameters) replaced
+    /// by what `choose` makes of them.
+    fn set_choices<C2, T2>(self, choose: impl FnOnce(C, T) -> (C2, T2)) -> VerifierBuilder<C2, T2> {
         let (clients, token_use) = choose(self.clients, self.token_use);
         VerifierBuilder {
             issuers: self.issuers,
@@ -420,26 +430,26 @@ impl<T> VerifierBuilder<Unset, T> {
         client_ids: impl IntoIterator<Item = S>,
     ) -> VerifierBuilder<ClientsChosen, T> {
         let ids = client_ids.into_iter().map(Into::into).collect();
-        self.with(|_, t| (ClientsChosen(ClientPolicy::Only(ids)), t))
+        self.set_choices(|_, t| (ClientsChosen(ClientPolicy::Only(ids)), t))
     }
 
     /// Accept tokens of any app client of the trusted issuers. An explicit
     /// choice: prefer [`client_ids`](Self::client_ids).
     pub fn any_client(self) -> VerifierBuilder<ClientsChosen, T> {
-        self.with(|_, t| (ClientsChosen(ClientPolicy::Any), t))
+        self.set_choices(|_, t| (ClientsChosen(ClientPolicy::Any), t))
     }
 }
 
 impl<C> VerifierBuilder<C, Unset> {
     /// Accept only ID tokens or only access tokens.
     pub fn token_use(self, token_use: TokenUse) -> VerifierBuilder<C, TokenUseChosen> {
-        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Only(token_use))))
+        self.set_choices(|c, _| (c, TokenUseChosen(UsePolicy::Only(token_use))))
     }
 
     /// Accept both ID and access tokens; routes then say which they need
     /// (see [`Requirement::token_use`](crate::Requirement::token_use)).
     pub fn any_token_use(self) -> VerifierBuilder<C, TokenUseChosen> {
-        self.with(|c, _| (c, TokenUseChosen(UsePolicy::Any)))
+        self.set_choices(|c, _| (c, TokenUseChosen(UsePolicy::Any)))
     }
 }
 
@@ -474,7 +484,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                 .map_err(|e| BuildError::HttpClient(e.to_string()))?,
         };
         let mut trusted: Vec<TrustedIssuer> = Vec::new();
-        let mut stores = Vec::new();
+        let mut key_caches = Vec::new();
         for issuer in &self.issuers {
             let names = issuer.issuer_strings()?;
             let primary = names.first().cloned().unwrap_or_default();
@@ -494,7 +504,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                 }
                 (IssuerKind::Url(_), Some(list)) => list.clone(),
             };
-            let store = match &issuer.keys {
+            let key_cache = match &issuer.keys {
                 KeySource::Static(json) => {
                     let set = parse_jwks(json.as_bytes(), &algorithms, self.jwks.max_keys, None)
                         .map_err(|reason| BuildError::StaticJwks {
@@ -517,15 +527,15 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
                     )
                 }
             };
-            let index = stores.len();
-            stores.push(Arc::new(store));
+            let index = key_caches.len();
+            key_caches.push(Arc::new(key_cache));
             for name in names {
                 if trusted.iter().any(|t| *t.iss == *name) {
                     return Err(BuildError::DuplicateIssuer(name));
                 }
                 trusted.push(TrustedIssuer {
                     iss: Arc::from(name),
-                    store: index,
+                    key_cache: index,
                     algorithms: algorithms.clone(),
                     default_token_use: issuer.default_token_use,
                     required_typ: issuer.required_typ,
@@ -534,18 +544,18 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             }
         }
         let TokenUseChosen(token_use) = self.token_use;
-        let cache = (self.token_cache_capacity > 0 && self.token_cache_max_bytes > 0)
+        let token_cache = (self.token_cache_capacity > 0 && self.token_cache_max_bytes > 0)
             .then(|| TokenCache::new(self.token_cache_capacity, self.token_cache_max_bytes));
-        Ok(Verifier(Arc::new(Inner {
+        Ok(Verifier(Arc::new(VerifierState {
             issuers: trusted,
-            stores,
+            key_caches,
             clients,
             token_use,
             required_audience,
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(MAX_LEEWAY_SECS),
             max_token_bytes: self.max_token_bytes,
             clock: self.clock,
-            cache,
+            token_cache,
         })))
     }
 }

@@ -143,7 +143,7 @@ pub(crate) struct JwksCache {
     /// look under the lock: its refresh is not yet due. After that, cache hits
     /// take the locked path, which starts the refresh and applies the stale
     /// bound. `u64::MAX` for static keys, 0 before the first fetch.
-    settled_until: AtomicU64,
+    fresh_until: AtomicU64,
     epoch: Instant,
 }
 
@@ -180,7 +180,7 @@ impl JwksCache {
             state: RwLock::new(State::default()),
             inflight: Mutex::new(None),
             generation: AtomicU64::new(0),
-            settled_until: AtomicU64::new(0),
+            fresh_until: AtomicU64::new(0),
             epoch: Instant::now(),
         }
     }
@@ -197,7 +197,7 @@ impl JwksCache {
             }),
             inflight: Mutex::new(None),
             generation: AtomicU64::new(0),
-            settled_until: AtomicU64::new(u64::MAX),
+            fresh_until: AtomicU64::new(u64::MAX),
             epoch: Instant::now(),
         }
     }
@@ -209,12 +209,12 @@ impl JwksCache {
     }
 
     /// Whether a key found in the set at `generation` is still good without
-    /// taking the lock: the set has not been replaced since, and its refresh
-    /// is not due. Two atomic loads and a clock read; nothing is written, so
+    /// taking the lock (the generation is *fresh*): the set has not been
+    /// replaced since, and its refresh is not due. Two atomic loads and a clock read; nothing is written, so
     /// requests on other cores do not contend.
-    pub(crate) fn settled(&self, generation: u64) -> bool {
+    pub(crate) fn generation_is_fresh(&self, generation: u64) -> bool {
         self.generation.load(Ordering::Acquire) == generation
-            && self.nanos(Instant::now()) < self.settled_until.load(Ordering::Acquire)
+            && self.nanos(Instant::now()) < self.fresh_until.load(Ordering::Acquire)
     }
 
     fn nanos(&self, at: Instant) -> u64 {
@@ -233,8 +233,8 @@ impl JwksCache {
     /// (not older than the stale bound), and if so the generation of that
     /// set: the locked check of a verified-token cache hit, without touching
     /// any reference count.
-    pub(crate) fn still_has(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> Option<u64> {
-        self.with_cached_key(kid, |k| Arc::ptr_eq(k, key).then(|| self.generation()))
+    pub(crate) fn confirm_key(self: &Arc<Self>, kid: &str, key: &Arc<VerifyingKey>) -> Option<u64> {
+        self.map_cached_key(kid, |k| Arc::ptr_eq(k, key).then(|| self.generation()))
             .flatten()
     }
 
@@ -273,9 +273,9 @@ impl JwksCache {
     /// unknown `kid`.
     pub(crate) fn cached_key(self: &Arc<Self>, kid: &str) -> Option<(Arc<VerifyingKey>, u64)> {
         // The generation is read under the same read lock as the key (a new
-        // set is stored, and the generation bumped, under the write lock), so
+        // set is installed, and the generation bumped, under the write lock), so
         // the key is in the set of exactly that generation.
-        self.with_cached_key(kid, |key| (Arc::clone(key), self.generation()))
+        self.map_cached_key(kid, |key| (Arc::clone(key), self.generation()))
     }
 
     /// `f` applied to the key with this `kid` in the usable key set, under
@@ -283,7 +283,7 @@ impl JwksCache {
     /// on other cores do not contend on it). Starts a background refresh
     /// when one is due, so that traffic served entirely from cached keys and
     /// cached tokens still keeps the keys fresh.
-    fn with_cached_key<R>(
+    fn map_cached_key<R>(
         self: &Arc<Self>,
         kid: &str,
         f: impl FnOnce(&Arc<VerifyingKey>) -> R,
@@ -461,7 +461,7 @@ impl JwksCache {
         });
     }
 
-    async fn fetch_and_store(&self) -> Result<Arc<KeySet>, String> {
+    async fn fetch_and_install(&self) -> Result<Arc<KeySet>, String> {
         let Source::Remote { url, client } = &self.source else {
             return Err("static key set".to_owned());
         };
@@ -499,7 +499,7 @@ impl JwksCache {
                     self.generation.fetch_add(1, Ordering::AcqRel);
                 }
                 let due = later(now, self.options.refresh_interval);
-                self.settled_until.store(self.nanos(due), Ordering::Release);
+                self.fresh_until.store(self.nanos(due), Ordering::Release);
                 state.failures = 0;
                 state.retry_at = None;
                 state.last_error = None;
@@ -587,7 +587,7 @@ struct FetchTask {
 
 impl FetchTask {
     async fn run(self) {
-        let outcome = self.cache.fetch_and_store().await;
+        let outcome = self.cache.fetch_and_install().await;
         // Retire first: a request that sees the outcome and finds the slot
         // empty may start the next fetch when the policy allows it.
         self.retire();

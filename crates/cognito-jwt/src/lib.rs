@@ -33,14 +33,27 @@
     clippy::arithmetic_side_effects
 )]
 
+// The modules stand in layers, bottom to top; each imports only from the
+// layers below its own (`manual` is documentation only):
+//   1. error, algorithm, clock       errors, signature algorithms, "now"
+//   2. json, token_source, challenge strict JSON; finding the token; RFC 6750 answer
+//   3. token, core_claims            the compact JWS and header; hot-path claims
+//   4. jwk, typed                    JWKS parsing; the typed claim views
+//   5. claims, jwks_cache            the public Claims; one issuer's key cache
+//   6. token_cache, requirement      the verified-token cache; per-route rules
+//   7. verifier, policy              one token in, Claims or an Error out; named rules
+//   8. config, authentication        building a Verifier; a request's token to claims
+//   9. gate                          the whole per-request decision, for adapters
 mod algorithm;
 mod authentication;
 mod challenge;
 mod claims;
 mod clock;
 mod config;
+mod core_claims;
 mod error;
 mod gate;
+mod json;
 mod jwk;
 mod jwks_cache;
 pub mod manual;
@@ -49,6 +62,7 @@ mod requirement;
 mod token;
 mod token_cache;
 mod token_source;
+mod typed;
 mod verifier;
 
 /// What HTTP adapters build on: the per-request [`Gate`](adapter::Gate)
@@ -63,11 +77,12 @@ pub mod adapter {
 pub use algorithm::Algorithm;
 pub use policy::{GroupSet, Policy, ScopeSet};
 pub use requirement::{Requirement, is_scope_token};
-pub use token_source::TokenSource;
 pub use challenge::Challenge;
-pub use claims::{AccessTokenClaims, Claims, IdTokenClaims, TokenUse};
+pub use claims::{Claims, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+pub use token_source::TokenSource;
+pub use typed::{AccessTokenClaims, IdTokenClaims};
 pub use verifier::Verifier;

@@ -12,8 +12,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::algorithm::Algorithm;
-use crate::claims::{ClaimValue, ObjectError, Skip, json_error, visit_object};
 use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
+use crate::json::{ClaimValue, ObjectError, Skip, json_error, visit_object};
 
 /// Longest `kid` accepted; real ones are a few dozen bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;

@@ -53,8 +53,8 @@ use crate::jwk::VerifyingKey;
 pub(crate) struct Entry {
     pub(crate) claims: Claims,
     pub(crate) key: Arc<VerifyingKey>,
-    /// Index of the issuer's key store in the verifier.
-    pub(crate) store: usize,
+    /// Index of the issuer's key cache in the verifier's `key_caches`.
+    pub(crate) key_cache: usize,
     /// The generation of the key set the key was found in.
     pub(crate) generation: u64,
     /// How long the entry may live (until `exp` plus leeway), computed at insert.
@@ -99,15 +99,17 @@ const SEEN_SLOTS: usize = 64;
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
 struct NearEntry {
-    cache: u64,
+    /// The [`TokenCache::id`] of the cache this entry belongs to.
+    cache_id: u64,
     token: Arc<str>,
     claims: Claims,
-    store: usize,
+    key_cache: usize,
     generation: u64,
     hits: u32,
 }
 
-struct Near {
+/// One thread's near tier.
+struct NearTier {
     /// Per slot, 0 when empty, else [`tag`] of its token: compared first.
     tags: [u64; NEAR_SLOTS],
     slots: [Option<NearEntry>; NEAR_SLOTS],
@@ -118,8 +120,8 @@ struct Near {
 }
 
 thread_local! {
-    static NEAR: RefCell<Near> = const {
-        RefCell::new(Near {
+    static NEAR_TIER: RefCell<NearTier> = const {
+        RefCell::new(NearTier {
             tags: [0; NEAR_SLOTS],
             slots: [const { None }; NEAR_SLOTS],
             next: 0,
@@ -158,50 +160,52 @@ impl TokenCache {
     }
 
     /// The near tier: this thread's claims for `token` if it holds them and
-    /// `settled(store, generation)` says the signing key needs no locked
-    /// check. A slot that is not settled is dropped (the shared tier decides).
-    pub(crate) fn near(
+    /// `key_is_fresh(key_cache, generation)` says the signing key needs no
+    /// locked check. A slot whose key is not fresh is dropped (the shared
+    /// tier decides).
+    pub(crate) fn get_near(
         &self,
         token: &[u8],
-        settled: impl FnOnce(usize, u64) -> bool,
+        key_is_fresh: impl FnOnce(usize, u64) -> bool,
     ) -> Option<Claims> {
         let tag = tag(token);
-        NEAR.try_with(|near| {
-            let mut near = near.try_borrow_mut().ok()?;
-            let Near { tags, slots, .. } = &mut *near;
-            let (slot_tag, slot) = tags.iter_mut().zip(slots.iter_mut()).find(|(t, s)| {
-                **t == tag
-                    && s.as_ref()
-                        .is_some_and(|e| e.cache == self.id && e.token.as_bytes() == token)
-            })?;
-            let entry = slot.as_mut()?;
-            if !settled(entry.store, entry.generation) {
-                *slot_tag = 0;
-                *slot = None;
-                return None;
-            }
-            entry.hits = entry.hits.saturating_add(1);
-            if entry.hits == OWN_COPY_AFTER {
-                entry.claims = entry.claims.own_copy();
-            }
-            Some(entry.claims.clone())
-        })
-        .ok()
-        .flatten()
+        NEAR_TIER
+            .try_with(|near| {
+                let mut near = near.try_borrow_mut().ok()?;
+                let NearTier { tags, slots, .. } = &mut *near;
+                let (slot_tag, slot) = tags.iter_mut().zip(slots.iter_mut()).find(|(t, s)| {
+                    **t == tag
+                        && s.as_ref()
+                            .is_some_and(|e| e.cache_id == self.id && e.token.as_bytes() == token)
+                })?;
+                let entry = slot.as_mut()?;
+                if !key_is_fresh(entry.key_cache, entry.generation) {
+                    *slot_tag = 0;
+                    *slot = None;
+                    return None;
+                }
+                entry.hits = entry.hits.saturating_add(1);
+                if entry.hits == OWN_COPY_AFTER {
+                    entry.claims = entry.claims.own_copy();
+                }
+                Some(entry.claims.clone())
+            })
+            .ok()
+            .flatten()
     }
 
     /// The shared tier. On a hit that the caller then confirms, it calls
-    /// [`TokenCache::keep_near`].
-    pub(crate) fn get(&self, token: &str) -> Option<Entry> {
+    /// [`TokenCache::accept_shared_hit`].
+    pub(crate) fn get_shared(&self, token: &str) -> Option<Entry> {
         self.cache.get(token)
     }
 
     /// A confirmed shared-tier hit, with the generation of the key set its
     /// key was confirmed in: its claims, and on the token's second recent hit
     /// on this thread, a place in this thread's near tier.
-    pub(crate) fn keep_near(&self, token: &str, entry: Entry, generation: u64) -> Claims {
+    pub(crate) fn accept_shared_hit(&self, token: &str, entry: Entry, generation: u64) -> Claims {
         let tag = tag(token.as_bytes());
-        let second_hit = NEAR
+        let second_hit = NEAR_TIER
             .try_with(|near| {
                 let mut near = near.try_borrow_mut().ok()?;
                 let seen = near
@@ -219,20 +223,20 @@ impl TokenCache {
         }
         let claims = entry.claims.clone();
         let near_entry = NearEntry {
-            cache: self.id,
+            cache_id: self.id,
             token: Arc::from(token),
             claims: entry.claims,
-            store: entry.store,
+            key_cache: entry.key_cache,
             generation,
             hits: 0,
         };
         // Dropped after the thread-local borrow ends.
-        let _evicted = NEAR
+        let _evicted = NEAR_TIER
             .try_with(|near| {
                 let mut near = near.try_borrow_mut().ok()?;
                 let i = near.next % NEAR_SLOTS;
                 near.next = i.wrapping_add(1);
-                let Near { tags, slots, .. } = &mut *near;
+                let NearTier { tags, slots, .. } = &mut *near;
                 let (slot_tag, slot) = (tags.get_mut(i)?, slots.get_mut(i)?);
                 *slot_tag = tag;
                 slot.replace(near_entry)
@@ -247,7 +251,7 @@ impl TokenCache {
         token: &str,
         claims: Claims,
         key: Arc<VerifyingKey>,
-        store: usize,
+        key_cache: usize,
         generation: u64,
         seconds_left: i64,
     ) {
@@ -260,7 +264,7 @@ impl TokenCache {
             Entry {
                 claims,
                 key,
-                store,
+                key_cache,
                 generation,
                 ttl,
             },

@@ -73,15 +73,17 @@ impl TokenSource {
     /// syntax; one credential that is not RFC 6750 `b64token` syntax is
     /// [`Error::MalformedCredentials`].
     pub fn extract<'h>(&self, headers: &'h dyn HeaderSource) -> Result<Option<&'h str>, Error> {
-        self.locate(headers)?.map(Located::token).transpose()
+        self.find_credential(headers)?
+            .map(Credential::token)
+            .transpose()
     }
 
     /// Find the request's one credential, its syntax not yet checked.
-    pub(crate) fn locate<'h>(
+    pub(crate) fn find_credential<'h>(
         &self,
         headers: &'h dyn HeaderSource,
-    ) -> Result<Option<Located<'h>>, Error> {
-        let mut found: Option<Located<'h>> = None;
+    ) -> Result<Option<Credential<'h>>, Error> {
+        let mut found: Option<Credential<'h>> = None;
         let mut count = 0usize;
         let mut authorization = 0usize;
         headers.each_value("authorization", &mut |v| {
@@ -96,9 +98,9 @@ impl TokenSource {
         }
         let mut raw = |v: &'h [u8]| {
             count = count.saturating_add(1);
-            found.get_or_insert(Located {
+            found.get_or_insert(Credential {
                 bytes: trim(v),
-                form: Form::Raw,
+                found_in: FoundIn::WholeValue,
             });
         };
         if let Some(name) = &self.header {
@@ -115,23 +117,25 @@ impl TokenSource {
 }
 
 /// A credential found in a request: the bytes that must be a token, and
-/// where they came from. [`Located::token`] checks their syntax; until then
+/// where they came from. [`Credential::token`] checks their syntax; until then
 /// they may only be compared with tokens already verified.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Located<'h> {
+pub(crate) struct Credential<'h> {
     bytes: &'h [u8],
-    form: Form,
+    found_in: FoundIn,
 }
 
+/// Where in the request a [`Credential`] was found, which decides how a
+/// syntax error is described.
 #[derive(Debug, Clone, Copy)]
-enum Form {
+enum FoundIn {
     /// After `Bearer ` in the `Authorization` header.
-    Bearer,
+    BearerScheme,
     /// A whole cookie or header value.
-    Raw,
+    WholeValue,
 }
 
-impl<'h> Located<'h> {
+impl<'h> Credential<'h> {
     /// The credential as sent (trimmed), syntax unchecked.
     pub(crate) fn bytes(&self) -> &'h [u8] {
         self.bytes
@@ -143,12 +147,12 @@ impl<'h> Located<'h> {
             // b64token characters are ASCII, so this is valid UTF-8.
             return Ok(ascii_str(self.bytes));
         }
-        Err(Error::MalformedCredentials(match self.form {
-            Form::Bearer if self.bytes.is_empty() => "the Bearer scheme has no token",
-            Form::Bearer => {
+        Err(Error::MalformedCredentials(match self.found_in {
+            FoundIn::BearerScheme if self.bytes.is_empty() => "the Bearer scheme has no token",
+            FoundIn::BearerScheme => {
                 "the bearer token must follow `Bearer` after one space and use b64token characters only"
             }
-            Form::Raw => "the token uses characters outside b64token",
+            FoundIn::WholeValue => "the token uses characters outside b64token",
         }))
     }
 }
@@ -209,7 +213,7 @@ fn trim(bytes: &[u8]) -> &[u8] {
 /// `Bearer:<jwt>` is the Bearer scheme with broken syntax (400), never
 /// another scheme (which would pass as anonymous), and the separator kept in
 /// the credential means it can never match a verified token.
-fn bearer_credential(value: &[u8]) -> Option<Located<'_>> {
+fn bearer_credential(value: &[u8]) -> Option<Credential<'_>> {
     let value = trim(value);
     let end = value
         .iter()
@@ -219,9 +223,9 @@ fn bearer_credential(value: &[u8]) -> Option<Located<'_>> {
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return None;
     }
-    Some(Located {
+    Some(Credential {
         bytes: rest.strip_prefix(b" ").unwrap_or(rest),
-        form: Form::Bearer,
+        found_in: FoundIn::BearerScheme,
     })
 }
 

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
-use crate::claims::{Claims, CoreClaims, TokenUse};
+use crate::claims::{Claims, TokenUse};
 use crate::clock::Clock;
-use crate::config::{Issuer, VerifierBuilder};
+use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
@@ -15,7 +15,7 @@ use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
 /// Stands for "the key set generation that holds this key is not known":
-/// never settled, so cache hits check the key under the lock.
+/// never fresh, so cache hits check the key under the lock.
 const UNKNOWN_GENERATION: u64 = u64::MAX;
 
 /// Which app clients are accepted.
@@ -44,7 +44,9 @@ impl UsePolicy {
 /// One trusted `iss` string and where its keys are.
 pub(crate) struct TrustedIssuer {
     pub(crate) iss: Arc<str>,
-    pub(crate) store: usize,
+    /// Index of the issuer's key cache in `key_caches` (issuer strings of
+    /// one Cognito pool share it).
+    pub(crate) key_cache: usize,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) default_token_use: Option<TokenUse>,
     pub(crate) required_typ: Option<&'static str>,
@@ -52,16 +54,20 @@ pub(crate) struct TrustedIssuer {
     pub(crate) cognito: bool,
 }
 
-pub(crate) struct Inner {
+/// Everything a [`Verifier`] shares between its clones: the configuration
+/// `build()` checked, the issuers' key caches and the verified-token cache.
+pub(crate) struct VerifierState {
     pub(crate) issuers: Vec<TrustedIssuer>,
-    pub(crate) stores: Vec<Arc<JwksCache>>,
+    /// One key cache per configured issuer, indexed by [`TrustedIssuer::key_cache`].
+    pub(crate) key_caches: Vec<Arc<JwksCache>>,
     pub(crate) clients: ClientPolicy,
     pub(crate) token_use: UsePolicy,
     pub(crate) required_audience: Option<Vec<String>>,
     pub(crate) leeway: i64,
     pub(crate) max_token_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) cache: Option<TokenCache>,
+    /// The verified-token cache; `None` when it is disabled.
+    pub(crate) token_cache: Option<TokenCache>,
 }
 
 /// Verifies Cognito (and other OpenID provider) JWTs.
@@ -95,7 +101,7 @@ pub(crate) struct Inner {
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Verifier(pub(crate) Arc<Inner>);
+pub struct Verifier(pub(crate) Arc<VerifierState>);
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,19 +118,14 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
-    pub fn builder(issuer: Issuer) -> VerifierBuilder {
-        VerifierBuilder::new(issuer)
-    }
-
     /// Fetch every issuer's keys now, so the first request does not wait.
     ///
     /// Start-up need not fail when this does: the keys are fetched again on
     /// first use. Return the error from `main` only if you want a hard dependency.
     pub async fn prefetch(&self) -> Result<(), Error> {
         let mut first_error = None;
-        for store in &self.0.stores {
-            if let Err(e) = store.fetch_now().await {
+        for key_cache in &self.0.key_caches {
+            if let Err(e) = key_cache.fetch_now().await {
                 tracing::warn!(error = %e, "JWKS prefetch failed");
                 first_error.get_or_insert(e);
             }
@@ -157,43 +158,44 @@ impl Verifier {
     /// this first; adapters call it to skip the asynchronous path for the
     /// common reused token.
     pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, Error>> {
-        self.cached_near(token.as_bytes())
-            .or_else(|| self.cached_shared(token))
+        self.answer_from_near_tier(token.as_bytes())
+            .or_else(|| self.answer_from_shared_tier(token))
     }
 
-    /// The verified-token cache's near tier (this thread's recent hits). It
-    /// takes bytes whose syntax has not been checked: only a token that was
-    /// verified can match one, byte for byte.
-    pub(crate) fn cached_near(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
-        let inner = &*self.0;
-        let cache = inner.cache.as_ref()?;
-        let claims = cache.near(token, |store, generation| {
-            inner
-                .stores
-                .get(store)
-                .is_some_and(|s| s.settled(generation))
+    /// The answer from the verified-token cache's near tier (this thread's
+    /// recent hits). It takes bytes whose syntax has not been checked: only a
+    /// token that was verified can match one, byte for byte.
+    pub(crate) fn answer_from_near_tier(&self, token: &[u8]) -> Option<Result<Claims, Error>> {
+        let state = &*self.0;
+        let token_cache = state.token_cache.as_ref()?;
+        let claims = token_cache.get_near(token, |key_cache, generation| {
+            state
+                .key_caches
+                .get(key_cache)
+                .is_some_and(|k| k.generation_is_fresh(generation))
         })?;
-        Some(inner.time_checked(claims))
+        Some(state.time_checked(claims))
     }
 
-    /// The verified-token cache's shared tier; a confirmed hit goes near.
-    pub(crate) fn cached_shared(&self, token: &str) -> Option<Result<Claims, Error>> {
-        let inner = &*self.0;
-        let cache = inner.cache.as_ref()?;
-        let entry = cache.get(token)?;
-        let store = inner.stores.get(entry.store)?;
+    /// The answer from the verified-token cache's shared tier; a confirmed
+    /// hit may move to this thread's near tier.
+    pub(crate) fn answer_from_shared_tier(&self, token: &str) -> Option<Result<Claims, Error>> {
+        let state = &*self.0;
+        let token_cache = state.token_cache.as_ref()?;
+        let entry = token_cache.get_shared(token)?;
+        let key_cache = state.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
-        let generation = if store.settled(entry.generation) {
+        let generation = if key_cache.generation_is_fresh(entry.generation) {
             entry.generation
-        } else if let Some(generation) = store.still_has(entry.claims.key_id(), &entry.key) {
+        } else if let Some(generation) = key_cache.confirm_key(entry.claims.key_id(), &entry.key) {
             generation
         } else {
-            cache.remove(token);
+            token_cache.remove(token);
             return None;
         };
-        let claims = cache.keep_near(token, entry, generation);
-        Some(inner.time_checked(claims))
+        let claims = token_cache.accept_shared_hit(token, entry, generation);
+        Some(state.time_checked(claims))
     }
 
     /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
@@ -201,7 +203,7 @@ impl Verifier {
     /// `None` when the cache is off. Runs pending evictions first, so this
     /// is not for the request path.
     pub fn token_cache_usage(&self) -> Option<(u64, u64)> {
-        self.0.cache.as_ref().map(TokenCache::usage)
+        self.0.token_cache.as_ref().map(TokenCache::usage)
     }
 
     /// Verify and deserialize the claims into your own type.
@@ -222,19 +224,19 @@ impl Verifier {
         // Everything runs synchronously when the issuer's current key set has
         // the token's key, which is nearly always.
         let mut missing = None;
-        let first = self.verify_sync(token, |store, kid| {
-            store.cached_key(kid).ok_or_else(|| {
-                missing = Some((Arc::clone(store), kid.to_owned()));
+        let first = self.verify_sync(token, |key_cache, kid| {
+            key_cache.cached_key(kid).ok_or_else(|| {
+                missing = Some((Arc::clone(key_cache), kid.to_owned()));
                 Error::InvalidSignature
             })
         });
         match (first, missing) {
             (result, None) => result,
             // The key set must be fetched, or the `kid` is unknown: let the key
-            // store decide (it may wait for a fetch), then verify again with it.
-            (_, Some((store, kid))) => {
+            // cache decide (it may wait for a fetch), then verify again with it.
+            (_, Some((key_cache, kid))) => {
                 // Boxed: the fetch machinery stays out of every verification's future.
-                let key = Box::pin(store.key(&kid)).await?;
+                let key = Box::pin(key_cache.key(&kid)).await?;
                 // Which set generation holds this key is not known here: a
                 // cache hit for this token takes the locked check.
                 self.verify_sync(token, move |_, _| Ok((key, UNKNOWN_GENERATION)))
@@ -243,19 +245,19 @@ impl Verifier {
     }
 
     /// Every check, with `key_for` finding the key for the token's `kid` in
-    /// its issuer's store. Header and signature are decoded on the stack.
+    /// its issuer's key cache. Header and signature are decoded on the stack.
     fn verify_sync<K>(&self, token: &str, key_for: K) -> Result<Claims, Error>
     where
         K: FnOnce(&Arc<JwksCache>, &str) -> Result<(Arc<VerifyingKey>, u64), Error>,
     {
-        let inner = &*self.0;
+        let state = &*self.0;
         let mut scratch = Scratch::new();
         let Compact {
             signing_input,
             header,
             payload,
             signature,
-        } = token::parse(token, inner.max_token_bytes, &mut scratch)?;
+        } = token::parse(token, state.max_token_bytes, &mut scratch)?;
         // One SIMD UTF-8 pass over the whole payload; the JSON parser then
         // reads a `str` and skips its per-string validation.
         let payload =
@@ -275,7 +277,7 @@ impl Verifier {
             }
             None => return Err(ClaimError::Missing("iss").into()),
         };
-        let trusted = inner
+        let trusted = state
             .issuers
             .iter()
             .find(|t| &*t.iss == iss)
@@ -291,20 +293,20 @@ impl Verifier {
         {
             return Err(HeaderError::WrongType { expected: required }.into());
         }
-        let store = inner
-            .stores
-            .get(trusted.store)
+        let key_cache = state
+            .key_caches
+            .get(trusted.key_cache)
             .ok_or(Error::InvalidSignature)?;
-        let (key, generation) = key_for(store, &header.kid)?;
+        let (key, generation) = key_for(key_cache, &header.kid)?;
         key.verify(header.alg, signing_input, signature)?;
 
         // The signature is good: now the claims decide.
         if let Some(e) = core.type_error.take() {
             return Err(e.into());
         }
-        let now = inner.clock.now();
+        let now = state.clock.now();
         let exp = core.exp.ok_or(ClaimError::Missing("exp"))?;
-        check_time(now, inner.leeway, exp, core.nbf, core.iat)?;
+        check_time(now, state.leeway, exp, core.nbf, core.iat)?;
         if core.sub.is_none() {
             return Err(ClaimError::Missing("sub").into());
         }
@@ -316,13 +318,13 @@ impl Verifier {
                 .ok_or(ClaimError::Missing("token_use"))?,
             Some(other) => {
                 return Err(ClaimError::WrongTokenUse {
-                    expected: inner.token_use.expected(),
+                    expected: state.token_use.expected(),
                     actual: capped(other),
                 }
                 .into());
             }
         };
-        if let UsePolicy::Only(expected) = inner.token_use
+        if let UsePolicy::Only(expected) = state.token_use
             && expected != token_use
         {
             return Err(ClaimError::WrongTokenUse {
@@ -333,13 +335,13 @@ impl Verifier {
         }
         let client = match token_use {
             TokenUse::Id => id_token_client(&core, trusted.cognito)
-                .map(|client| inner.clients_allow(client).then_some(()).ok_or(client))?,
+                .map(|client| state.clients_allow(client).then_some(()).ok_or(client))?,
             TokenUse::Access => {
                 let id = core
                     .client_id
                     .as_deref()
                     .ok_or(ClaimError::Missing("client_id"))?;
-                inner.clients_allow(id).then_some(()).ok_or(id)
+                state.clients_allow(id).then_some(()).ok_or(id)
             }
         };
         if let Err(client_id) = client {
@@ -348,7 +350,7 @@ impl Verifier {
             }
             .into());
         }
-        if let (TokenUse::Access, Some(required)) = (token_use, &inner.required_audience)
+        if let (TokenUse::Access, Some(required)) = (token_use, &state.required_audience)
             && !core.aud.iter().any(|a| required.iter().any(|r| r == a))
         {
             return Err(ClaimError::AudienceMismatch {
@@ -356,17 +358,24 @@ impl Verifier {
             }
             .into());
         }
-        let cache = inner.cache.as_ref().map(|c| (c, Arc::clone(&key)));
+        let token_cache = state.token_cache.as_ref().map(|c| (c, Arc::clone(&key)));
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
-        if let Some((cache, key)) = cache {
-            let left = exp.saturating_add(inner.leeway).saturating_sub(now);
-            cache.insert(token, claims.clone(), key, trusted.store, generation, left);
+        if let Some((token_cache, key)) = token_cache {
+            let left = exp.saturating_add(state.leeway).saturating_sub(now);
+            token_cache.insert(
+                token,
+                claims.clone(),
+                key,
+                trusted.key_cache,
+                generation,
+                left,
+            );
         }
         Ok(claims)
     }
 }
 
-impl Inner {
+impl VerifierState {
     /// A cached token's `exp` and `nbf` against the clock now.
     fn time_checked(&self, claims: Claims) -> Result<Claims, Error> {
         check_time(
