@@ -5,7 +5,7 @@
 #   scripts/layer-overhead.sh [tower|actix] [--seconds 3] [--rounds 5] [--connections 16] [--pin]
 #
 # Runs the adapter's overhead example (tower: examples/layer_overhead.rs,
-# axum and AuthLayer; actix: examples/middleware_overhead.rs, CognitoAuth):
+# axum and CognitoAuth; actix: examples/middleware_overhead.rs, CognitoAuth):
 # the same handler (the /me body) behind the middleware with one reused
 # token (/protected) and behind one that only inserts the same pre-verified
 # claims (/unprotected); both requests carry the same Authorization header.
@@ -19,7 +19,7 @@ case ${1:-} in
     tower | actix) adapter=$1; shift ;;
 esac
 case $adapter in
-    tower) crate=cognito-jwt-tower example=layer_overhead middleware=AuthLayer ;;
+    tower) crate=cognito-jwt-tower example=layer_overhead middleware=CognitoAuth ;;
     actix) crate=cognito-jwt-actix example=middleware_overhead middleware=CognitoAuth ;;
 esac
 source "$(dirname "$0")/lib/wrk.sh"

@@ -1,127 +1,145 @@
-//! Extractors: the verified claims as handler arguments.
+//! Extractors over the claims a [`CognitoAuth`](crate::CognitoAuth) admitted.
 //!
-//! Each reads what [`CognitoAuth`](crate::CognitoAuth) stored in the request.
-//! Without claims (optional mode and no token, or no middleware at all) they
-//! fail with 401 and `WWW-Authenticate: Bearer`; a token of the wrong kind
-//! fails with 401 `invalid_token`; an [`Authorized`] policy that is not met
-//! fails with 403 `insufficient_scope`. Rejections render as the middleware's
-//! (same realm, same [hook](crate::CognitoAuth::on_error)).
+//! | extractor | gives | refuses |
+//! |---|---|---|
+//! | [`Authenticated`] | any verified token | 401 without a token |
+//! | [`AccessToken`] | an access token | 401 `invalid_token` for an ID token |
+//! | [`IdToken`] | an ID token | 401 `invalid_token` for an access token |
+//! | [`ClaimsAs<T>`] | the claims as your type | 401 `invalid_token` if they do not fit |
+//! | [`RequireScope<S>`] | an access token with the [`ScopeSet`]'s scopes | 403 `insufficient_scope` |
+//! | [`RequireGroup<G>`] | a token whose user is in the [`GroupSet`]'s groups | 403 `insufficient_scope` |
+//! | [`Authorized<P>`] | a token meeting the [`Policy`] | 403 (401 for the wrong kind) |
 //!
-//! `Option<…>` of any of them is `None` instead of a rejection (actix-web's
-//! rule for optional extractors): use it behind
-//! [`CognitoAuth::optional`](crate::CognitoAuth::optional), where a bad token
-//! has already been answered with 401.
+//! [`Optional<T>`] of any of them is `None` when the request has no token
+//! (optional mode); a token that is present but bad, of the wrong kind or
+//! short of the route's need is still refused. (actix-web's own `Option<T>`
+//! is `None` on *any* error, a wrong-kind token included: use
+//! `Optional<T>`.) Every refusal is an [`AuthRejection`], rendered like the
+//! middleware's own answers (realm, hook). The rules are the core's
+//! ([`Gate::admit`](cognito_jwt::adapter::Gate::admit)).
 
+use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use cognito_jwt::{AccessTokenClaims, ClaimError, Claims, Error, IdTokenClaims, TokenUse};
+use cognito_jwt::adapter::{Extractor, Gate, Need, Refusal};
+use cognito_jwt::{AccessTokenClaims, Claims, GroupSet, IdTokenClaims, Policy, ScopeSet, TokenUse};
 use futures_util::future::{Ready, ready};
 use serde::de::DeserializeOwned;
 
-use crate::middleware::AuthState;
-use crate::require::Policy;
-use crate::response::{AuthError, Renderer};
+use crate::cognito_auth::AuthContext;
+use crate::rejection::{AuthRejection, Renderer};
 
-/// The verified claims and the renderer, or the rejection for "no claims".
-fn claims(req: &HttpRequest) -> Result<(Claims, Arc<Renderer>), AuthError> {
+/// Run `read` on what the middleware left in `req`.
+fn extract<T>(
+    req: &HttpRequest,
+    read: impl FnOnce(&Gate, Option<&Claims>) -> Result<T, Refusal>,
+) -> Result<T, AuthRejection> {
     let extensions = req.extensions();
-    match extensions.get::<AuthState>() {
-        Some(AuthState {
-            claims: Some(claims),
-            renderer,
-        }) => Ok((claims.clone(), Arc::clone(renderer))),
-        Some(AuthState {
-            claims: None,
-            renderer,
-        }) => Err(AuthError::with_renderer(
-            Error::MissingToken,
-            Arc::clone(renderer),
-        )),
-        None => {
-            tracing::warn!(
-                path = req.path(),
-                "a cognito-jwt-actix extractor ran without CognitoAuth in front of it; answering 401"
-            );
-            Err(AuthError::new(Error::MissingToken))
+    let Some(context) = extensions.get::<AuthContext>() else {
+        return Err(AuthRejection::new(
+            Refusal::not_configured("a cognito-jwt-actix extractor"),
+            Renderer::default(),
+            req.headers(),
+        ));
+    };
+    let settings = &*context.0;
+    read(&settings.gate, extensions.get::<Claims>())
+        .map_err(|refusal| AuthRejection::new(refusal, settings.renderer.clone(), req.headers()))
+}
+
+/// `FromRequest` for one of ours, and for its [`Optional`] form.
+macro_rules! from_request {
+    ($name:ident $(<$param:ident : $bound:path>)?) => {
+        impl<$($param: $bound)?> FromRequest for $name$(<$param>)? {
+            type Error = AuthRejection;
+            type Future = Ready<Result<Self, AuthRejection>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(extract(req, Gate::extract::<Self>))
+            }
         }
-    }
-}
 
-fn refuse(error: Error, claims: &Claims, renderer: Arc<Renderer>) -> AuthError {
-    crate::log_refused(&error, Some(claims));
-    AuthError::with_renderer(error, renderer)
-}
+        impl<$($param: $bound)?> FromRequest for Optional<$name$(<$param>)?> {
+            type Error = AuthRejection;
+            type Future = Ready<Result<Self, AuthRejection>>;
 
-fn of_kind(req: &HttpRequest, kind: TokenUse) -> Result<Claims, AuthError> {
-    let (claims, renderer) = claims(req)?;
-    if claims.token_use() == kind {
-        Ok(claims)
-    } else {
-        let error = ClaimError::WrongTokenUse {
-            expected: kind.as_str(),
-            actual: claims.token_use().as_str().to_owned(),
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(extract(req, Gate::extract_optional::<$name$(<$param>)?>).map(Optional))
+            }
         }
-        .into();
-        Err(refuse(error, &claims, renderer))
-    }
+    };
 }
 
-macro_rules! claims_wrapper {
+/// The accessors of an extractor that holds the verified claims.
+macro_rules! claims_accessors {
     ($name:ident) => {
+        impl $name {
+            /// The verified claims, owned.
+            pub fn into_claims(self) -> Claims {
+                self.0
+            }
+        }
+
         impl Deref for $name {
             type Target = Claims;
             fn deref(&self) -> &Claims {
                 &self.0
             }
         }
-
-        impl $name {
-            /// The verified claims.
-            pub fn into_inner(self) -> Claims {
-                self.0
-            }
-        }
     };
 }
 
-/// Any verified token, ID or access.
+/// The claims of any verified token (ID or access).
 ///
 /// ```
-/// use cognito_jwt_actix::Authenticated;
-/// async fn whoami(auth: Authenticated) -> String {
-///     auth.sub().to_owned()
+/// use cognito_jwt_actix::{Authenticated, Optional};
+///
+/// async fn whoami(Authenticated(claims): Authenticated) -> String {
+///     format!("{} ({} token)", claims.sub(), claims.token_use())
 /// }
+///
+/// // Optional: `None` without a token (with `CognitoAuth::optional`).
+/// async fn greet(Optional(claims): Optional<Authenticated>) -> String {
+///     match claims {
+///         Some(c) => format!("hello {}", c.sub()),
+///         None => "hello stranger".into(),
+///     }
+/// }
+/// # let _ = actix_web::App::new()
+/// #     .route("/", actix_web::web::get().to(whoami))
+/// #     .route("/greet", actix_web::web::get().to(greet));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug)]
 pub struct Authenticated(pub Claims);
-claims_wrapper!(Authenticated);
+claims_accessors!(Authenticated);
+from_request!(Authenticated);
 
-impl FromRequest for Authenticated {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(req).map(|(claims, _)| Authenticated(claims)))
+impl Extractor for Authenticated {
+    fn need() -> Need {
+        Need::any_token()
+    }
+    fn from_claims(_: &Gate, claims: &Claims) -> Result<Self, Refusal> {
+        Ok(Authenticated(claims.clone()))
     }
 }
 
-/// A verified access token (`token_use: "access"`); an ID token is refused
-/// with 401 `invalid_token`.
+/// The claims of an access token; an ID token is 401 `invalid_token`.
 ///
 /// ```
 /// use cognito_jwt_actix::AccessToken;
-/// async fn me(token: AccessToken) -> String {
-///     let scopes: Vec<&str> = token.scopes().collect();
-///     format!("{} ({:?}) may {}", token.sub(), token.username(), scopes.join(" "))
+///
+/// async fn me(AccessToken(claims): AccessToken) -> String {
+///     claims.scopes().collect::<Vec<_>>().join(" ")
 /// }
+/// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(me));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug)]
 pub struct AccessToken(pub Claims);
-claims_wrapper!(AccessToken);
+claims_accessors!(AccessToken);
+from_request!(AccessToken);
 
 impl AccessToken {
     /// The typed view of every claim Cognito documents for access tokens.
@@ -130,28 +148,30 @@ impl AccessToken {
     }
 }
 
-impl FromRequest for AccessToken {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(of_kind(req, TokenUse::Access).map(AccessToken))
+impl Extractor for AccessToken {
+    fn need() -> Need {
+        Need::token_use(TokenUse::Access)
+    }
+    fn from_claims(_: &Gate, claims: &Claims) -> Result<Self, Refusal> {
+        Ok(AccessToken(claims.clone()))
     }
 }
 
-/// A verified ID token (`token_use: "id"`); an access token is refused with
-/// 401 `invalid_token`.
+/// The claims of an ID token; an access token is 401 `invalid_token`.
 ///
 /// ```
 /// use cognito_jwt_actix::IdToken;
-/// async fn profile(token: IdToken) -> String {
-///     let email = token.typed().and_then(|c| c.email.clone());
-///     format!("{} <{}>", token.sub(), email.unwrap_or_default())
+///
+/// async fn profile(IdToken(claims): IdToken) -> String {
+///     let email = claims.id_token().and_then(|t| t.email.clone());
+///     email.unwrap_or_default()
 /// }
+/// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(profile));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug)]
 pub struct IdToken(pub Claims);
-claims_wrapper!(IdToken);
+claims_accessors!(IdToken);
+from_request!(IdToken);
 
 impl IdToken {
     /// The typed view of every claim Cognito documents for ID tokens.
@@ -160,18 +180,17 @@ impl IdToken {
     }
 }
 
-impl FromRequest for IdToken {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(of_kind(req, TokenUse::Id).map(IdToken))
+impl Extractor for IdToken {
+    fn need() -> Need {
+        Need::token_use(TokenUse::Id)
+    }
+    fn from_claims(_: &Gate, claims: &Claims) -> Result<Self, Refusal> {
+        Ok(IdToken(claims.clone()))
     }
 }
 
-/// The verified claims, deserialized into your own type (custom attributes,
-/// trigger-added claims). Claims that do not fit the type are refused with
-/// 401 `invalid_token`.
+/// The verified claims deserialized into your own type; claims that do not
+/// fit it are 401 `invalid_token`.
 ///
 /// ```
 /// use cognito_jwt_actix::ClaimsAs;
@@ -184,11 +203,13 @@ impl FromRequest for IdToken {
 /// }
 ///
 /// async fn tenant(ClaimsAs(t): ClaimsAs<Tenant>) -> String {
-///     format!("{} of {}", t.sub, t.tenant)
+///     format!("{} @ {}", t.sub, t.tenant)
 /// }
+/// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(tenant));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug)]
 pub struct ClaimsAs<T>(pub T);
+from_request!(ClaimsAs<T: DeserializeOwned>);
 
 impl<T> ClaimsAs<T> {
     /// The deserialized claims.
@@ -204,103 +225,164 @@ impl<T> Deref for ClaimsAs<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for ClaimsAs<T> {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(req).and_then(|(claims, renderer)| {
-            claims.deserialize::<T>().map(ClaimsAs).map_err(|_| {
-                let error = ClaimError::Invalid {
-                    claim: "(custom claims type)",
-                    expected: "claims matching the requested type",
-                }
-                .into();
-                refuse(error, &claims, renderer)
-            })
-        }))
+impl<T: DeserializeOwned> Extractor for ClaimsAs<T> {
+    fn from_claims(gate: &Gate, claims: &Claims) -> Result<Self, Refusal> {
+        gate.deserialize(claims).map(ClaimsAs)
     }
 }
 
-/// A verified token that meets the [`Policy`] `P` (scopes, groups, token
-/// kind, your own checks); otherwise 403 `insufficient_scope` (401 for a
-/// token of the wrong kind).
+/// An extractor holding claims that met a need named by a type parameter.
+macro_rules! typed_extractor {
+    ($(#[$doc:meta])* $name:ident<$param:ident: $bound:ident>, $need:expr) => {
+        $(#[$doc])*
+        pub struct $name<$param> {
+            claims: Claims,
+            need: PhantomData<fn() -> $param>,
+        }
+
+        impl<$param> $name<$param> {
+            /// The verified claims.
+            pub fn claims(&self) -> &Claims {
+                &self.claims
+            }
+
+            /// The verified claims, owned.
+            pub fn into_claims(self) -> Claims {
+                self.claims
+            }
+        }
+
+        impl<$param> Deref for $name<$param> {
+            type Target = Claims;
+            fn deref(&self) -> &Claims {
+                &self.claims
+            }
+        }
+
+        impl<$param> Clone for $name<$param> {
+            fn clone(&self) -> Self {
+                $name {
+                    claims: self.claims.clone(),
+                    need: PhantomData,
+                }
+            }
+        }
+
+        impl<$param> fmt::Debug for $name<$param> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.claims).finish()
+            }
+        }
+
+        impl<$param: $bound> Extractor for $name<$param> {
+            fn need() -> Need {
+                $need
+            }
+            fn from_claims(_: &Gate, claims: &Claims) -> Result<Self, Refusal> {
+                Ok($name {
+                    claims: claims.clone(),
+                    need: PhantomData,
+                })
+            }
+        }
+
+        from_request!($name<$param: $bound>);
+    };
+}
+
+typed_extractor!(
+    /// An access token carrying the scopes of `S`, stated in the handler's
+    /// signature. An ID token is 401 `invalid_token`; missing scopes are 403
+    /// `insufficient_scope` with `scope="…"` naming them.
+    ///
+    /// ```
+    /// use cognito_jwt::ScopeSet;
+    /// use cognito_jwt_actix::RequireScope;
+    ///
+    /// struct OrdersWrite;
+    /// impl ScopeSet for OrdersWrite {
+    ///     const SCOPES: &'static [&'static str] = &["orders/write"];
+    /// }
+    ///
+    /// async fn create_order(token: RequireScope<OrdersWrite>) -> String {
+    ///     format!("created by {}", token.sub())
+    /// }
+    /// # let _ = actix_web::App::new().route("/", actix_web::web::post().to(create_order));
+    /// ```
+    RequireScope<T: ScopeSet>,
+    Need::scopes::<T>()
+);
+
+typed_extractor!(
+    /// A verified token whose user is in the groups of `G` (any token use).
+    /// Otherwise 403 `insufficient_scope`.
+    ///
+    /// ```
+    /// use cognito_jwt::GroupSet;
+    /// use cognito_jwt_actix::RequireGroup;
+    ///
+    /// struct Admins;
+    /// impl GroupSet for Admins {
+    ///     const GROUPS: &'static [&'static str] = &["admin"];
+    /// }
+    ///
+    /// async fn admin(user: RequireGroup<Admins>) -> String {
+    ///     format!("hello admin {}", user.sub())
+    /// }
+    /// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(admin));
+    /// ```
+    RequireGroup<T: GroupSet>,
+    Need::groups::<T>()
+);
+
+typed_extractor!(
+    /// A verified token that meets the [`Policy`] `P` (scopes, groups, token
+    /// kind, your own checks); otherwise 403 `insufficient_scope` (401 for a
+    /// token of the wrong kind). An invalid policy answers 500.
+    ///
+    /// ```
+    /// use cognito_jwt::{BuildError, Policy, Requirement, TokenUse};
+    /// use cognito_jwt_actix::Authorized;
+    ///
+    /// struct ReadOrders;
+    /// impl Policy for ReadOrders {
+    ///     fn requirement() -> Result<Requirement, BuildError> {
+    ///         Requirement::new().token_use(TokenUse::Access).any_scope(["orders/read"])
+    ///     }
+    /// }
+    ///
+    /// async fn orders(auth: Authorized<ReadOrders>) -> String {
+    ///     format!("orders of {}", auth.sub())
+    /// }
+    /// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(orders));
+    /// ```
+    Authorized<T: Policy>,
+    Need::policy::<T>()
+);
+
+/// Any of this crate's extractors, or `None` when the request has no token
+/// (behind [`CognitoAuth::optional`](crate::CognitoAuth::optional)). A
+/// token that is present is checked as `T` checks it, and refused as `T`
+/// refuses it, where actix-web's own `Option<T>` would turn the refusal
+/// into `None`.
 ///
 /// ```
-/// use cognito_jwt::{BuildError, Requirement, TokenUse};
-/// use cognito_jwt_actix::{Authorized, Policy};
+/// use cognito_jwt_actix::{AccessToken, Optional};
 ///
-/// struct ReadOrders;
-/// impl Policy for ReadOrders {
-///     fn requirement() -> Result<Requirement, BuildError> {
-///         Requirement::new().token_use(TokenUse::Access).any_scope(["orders/read"])
+/// async fn greet(Optional(token): Optional<AccessToken>) -> String {
+///     match token {
+///         Some(token) => format!("hello {}", token.sub()),
+///         None => "hello stranger".into(),
 ///     }
 /// }
-///
-/// async fn orders(auth: Authorized<ReadOrders>) -> String {
-///     format!("orders of {}", auth.sub())
-/// }
+/// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(greet));
 /// ```
-pub struct Authorized<P> {
-    claims: Claims,
-    policy: PhantomData<fn() -> P>,
-}
+#[derive(Clone, Debug)]
+pub struct Optional<T>(pub Option<T>);
 
-impl<P> std::fmt::Debug for Authorized<P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Authorized").field(&self.claims).finish()
-    }
-}
-
-impl<P> Clone for Authorized<P> {
-    fn clone(&self) -> Self {
-        Authorized {
-            claims: self.claims.clone(),
-            policy: PhantomData,
-        }
-    }
-}
-
-impl<P> Authorized<P> {
-    /// The verified claims.
-    pub fn into_inner(self) -> Claims {
-        self.claims
-    }
-}
-
-impl<P> Deref for Authorized<P> {
-    type Target = Claims;
-    fn deref(&self) -> &Claims {
-        &self.claims
-    }
-}
-
-impl<P: Policy> FromRequest for Authorized<P> {
-    /// [`AuthError`] for a refused token; a 500 when the policy itself is
-    /// invalid (its [`BuildError`](cognito_jwt::BuildError) is logged).
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let requirement = match P::requirement() {
-            Ok(requirement) => requirement,
-            Err(e) => {
-                tracing::error!(policy = std::any::type_name::<P>(), error = %e, "invalid Policy; refusing the request");
-                return ready(Err(actix_web::error::ErrorInternalServerError(
-                    "authorization is misconfigured for this route",
-                )));
-            }
-        };
-        ready(
-            claims(req)
-                .and_then(|(claims, renderer)| match requirement.verify(&claims) {
-                    Ok(()) => Ok(Authorized {
-                        claims,
-                        policy: PhantomData,
-                    }),
-                    Err(error) => Err(refuse(error, &claims, renderer)),
-                })
-                .map_err(actix_web::Error::from),
-        )
+impl<T> Optional<T> {
+    /// The extractor, if the request had a token.
+    pub fn into_inner(self) -> Option<T> {
+        self.0
     }
 }

@@ -2,21 +2,29 @@
 //! [`cognito-jwt`](cognito_jwt): verify Amazon Cognito JWTs and answer every
 //! rejection with the same RFC 6750 response as the other adapters.
 //!
-//! - [`CognitoAuth`]: the middleware. Verifies the bearer token with a shared
-//!   [`Verifier`](cognito_jwt::Verifier), stores the [`Claims`]
-//!   in the request, or answers 400/401/403/503 with the core
-//!   [`Challenge`](cognito_jwt::Challenge). Required or optional mode, header or
-//!   cookie sources ([`TokenSource`](cognito_jwt::TokenSource)), a realm, and an
-//!   [error hook](CognitoAuth::on_error).
-//! - Extractors: [`AccessToken`], [`IdToken`], [`Authenticated`],
-//!   [`ClaimsAs<T>`](ClaimsAs) for your own claim types, [`Authorized<P>`](Authorized)
-//!   for a [`Policy`]; each also as `Option<…>`.
-//! - [`Require`]: per-route scopes, groups, token kind or custom checks, as a
-//!   middleware (403 `insufficient_scope`) or a guard.
-//! - [`AuthError`]: every rejection, as an actix-web
-//!   [`ResponseError`](actix_web::ResponseError).
+//! - [`CognitoAuth`]: the middleware. Reads the bearer token (RFC 6750
+//!   `Authorization` header; optionally a cookie or another header), lets
+//!   the core [`Gate`](cognito_jwt::adapter::Gate) decide, stores the
+//!   [`Claims`](cognito_jwt::Claims) in the request, or answers
+//!   400/401/403/503 with the core [`Challenge`](cognito_jwt::Challenge).
+//!   Required (default) or [optional](CognitoAuth::optional).
+//! - [`Require`]: per-route token use, scopes, groups or your own check, as
+//!   a middleware or a guard.
+//! - Extractors: [`Authenticated`], [`AccessToken`], [`IdToken`],
+//!   [`ClaimsAs`], [`RequireScope`], [`RequireGroup`], [`Authorized`], and
+//!   their [`Optional<…>`](Optional) forms; they fail with [`AuthRejection`].
+//! - Refusals: the core [`Challenge`](cognito_jwt::Challenge) rendered
+//!   exactly ([`render_challenge`]); a [`RenderRejection`] hook renders
+//!   your own.
 //!
-//! Outcomes are logged with `tracing` (error kind, `kid`, issuer; never the token).
+//! The same concepts have the same names in `cognito-jwt-tower`
+//! (`CognitoAuth`, `Require`, `Authenticated`, `AccessToken`, `IdToken`,
+//! `ClaimsAs`, `RequireScope`, `RequireGroup`, `Authorized`, `Optional`,
+//! `AuthRejection`, `Rejection`, `RenderRejection`, `render_challenge`), and
+//! every decision is the core's, so both answer each request alike.
+//!
+//! Refusals are logged once, by the core, with `tracing` (error kind,
+//! `kid`, issuer; never the token).
 //!
 //! ```
 //! use actix_web::{App, HttpResponse, test, web};
@@ -41,7 +49,7 @@
 //!         .route("/me", web::get().to(me))
 //!         .service(
 //!             web::resource("/orders")
-//!                 .wrap(Require::any_scope(["orders/read"])?)
+//!                 .wrap(Require::access_token().any_scope(["orders/read"])?)
 //!                 .to(HttpResponse::Ok),
 //!         ),
 //! )
@@ -66,47 +74,14 @@
     clippy::arithmetic_side_effects
 )]
 
+mod cognito_auth;
 mod extract;
-mod middleware;
+mod rejection;
 mod require;
-mod response;
 
-pub use extract::{AccessToken, Authenticated, Authorized, ClaimsAs, IdToken};
-pub use middleware::{ActixHeaders, AuthFuture, CognitoAuth, CognitoAuthMiddleware};
-pub use require::{Policy, Require, RequireMiddleware};
-pub use response::{AuthError, ErrorHook, challenge_response};
-
-use cognito_jwt::{Claims, Error, ErrorClass};
-
-/// A request refused before its token was verified, or a token that failed verification.
-pub(crate) fn log_rejected(error: &Error) {
-    let status = error.class().status();
-    match error.class() {
-        ErrorClass::Unavailable => tracing::warn!(
-            outcome = "rejected",
-            kind = error.kind(),
-            status,
-            error = %error,
-            "bearer token could not be verified"
-        ),
-        _ => tracing::debug!(
-            outcome = "rejected",
-            kind = error.kind(),
-            status,
-            error = %error,
-            "bearer token rejected"
-        ),
-    }
-}
-
-/// A verified token that does not meet a route's requirement.
-pub(crate) fn log_refused(error: &Error, claims: Option<&Claims>) {
-    tracing::debug!(
-        outcome = "forbidden",
-        kind = error.kind(),
-        status = error.class().status(),
-        kid = claims.map(Claims::key_id),
-        issuer = claims.map(Claims::issuer),
-        "bearer token refused by the route's requirement"
-    );
-}
+pub use cognito_auth::{CognitoAuth, CognitoAuthFuture, CognitoAuthService};
+pub use extract::{
+    AccessToken, Authenticated, Authorized, ClaimsAs, IdToken, Optional, RequireGroup, RequireScope,
+};
+pub use rejection::{AuthRejection, Refused, Rejection, RenderRejection, render_challenge};
+pub use require::{Passed, Require, RequireFuture, RequireService};

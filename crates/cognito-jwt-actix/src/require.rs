@@ -1,43 +1,22 @@
-//! Per-route authorization: [`Require`] (a middleware and a guard) and
-//! [`Policy`] (for the [`Authorized`](crate::Authorized) extractor), both over
-//! the core [`Requirement`].
+//! Per-route authorization: [`Require`] (a middleware and a guard),
+//! [`RequireService`] and its [`RequireFuture`], over the core
+//! [`Requirement`].
 
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::guard::{Guard, GuardContext};
-use actix_web::{HttpMessage, HttpResponse};
-use cognito_jwt::{BuildError, Error, Requirement, TokenUse};
+use cognito_jwt::adapter::{Need, Refusal};
+use cognito_jwt::{BuildError, Claims, Requirement, TokenUse};
 use futures_util::TryFutureExt;
 use futures_util::future::{Either, MapOk, Ready, ready};
 
-use crate::middleware::AuthState;
-use crate::response::Renderer;
-
-/// A named [`Requirement`], for the [`Authorized`](crate::Authorized) extractor.
-///
-/// ```
-/// use cognito_jwt::{BuildError, Requirement};
-/// use cognito_jwt_actix::Policy;
-///
-/// struct Admins;
-/// impl Policy for Admins {
-///     fn requirement() -> Result<Requirement, BuildError> {
-///         Requirement::new().any_group(["admin"])
-///     }
-/// }
-/// ```
-///
-/// A policy whose requirement is a [`BuildError`] (an empty list) answers
-/// every request with 500 and logs the error: check your policies in a unit
-/// test (`assert!(Admins::requirement().is_ok())`).
-pub trait Policy: 'static {
-    /// What the token must meet.
-    fn requirement() -> Result<Requirement, BuildError>;
-}
+use crate::cognito_auth::AuthContext;
+use crate::rejection::Renderer;
 
 /// What a route (a `resource` or a `scope`) needs from the verified token:
 /// scopes, groups, token kind or your own check.
@@ -60,62 +39,102 @@ pub trait Policy: 'static {
 /// use cognito_jwt_actix::{CognitoAuth, Require};
 ///
 /// # fn f(verifier: Verifier) -> Result<(), cognito_jwt::BuildError> {
+/// let read = Require::access_token().any_scope(["orders/read"])?;
+/// let write = Require::access_token().any_scope(["orders/write"])?;
 /// let app = App::new().wrap(CognitoAuth::new(verifier)).service(
 ///     web::resource("/orders")
-///         .route(web::get().to(HttpResponse::Ok).wrap(Require::any_scope(["orders/read"])?))
-///         .route(web::post().to(HttpResponse::Created).wrap(Require::any_scope(["orders/write"])?)),
+///         .route(web::get().to(HttpResponse::Ok).wrap(read))
+///         .route(web::post().to(HttpResponse::Created).wrap(write)),
 /// )
-/// .service(web::scope("/admin").wrap(Require::any_group(["admin"])?));
+/// .service(web::scope("/admin").wrap(Require::any_token().any_group(["admin"])?));
 /// # let _ = app; Ok::<(), cognito_jwt::BuildError>(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Require {
     requirement: Arc<Requirement>,
 }
 
 impl Require {
-    /// Require this [`Requirement`].
-    pub fn new(requirement: Requirement) -> Require {
+    /// Check this requirement.
+    pub fn new(requirement: Requirement) -> Self {
         Require {
             requirement: Arc::new(requirement),
         }
     }
 
-    /// The token must be of this kind (401 `invalid_token` otherwise).
-    pub fn token_use(token_use: TokenUse) -> Require {
-        Require::new(Requirement::new().token_use(token_use))
+    /// Start from "any verified token" (add rules to it).
+    pub fn any_token() -> Self {
+        Self::new(Requirement::new())
     }
 
-    /// The token must carry at least one of these scopes.
+    /// Start from "an access token".
+    pub fn access_token() -> Self {
+        Self::new(Requirement::new().token_use(TokenUse::Access))
+    }
+
+    /// Start from "an ID token".
+    pub fn id_token() -> Self {
+        Self::new(Requirement::new().token_use(TokenUse::Id))
+    }
+
+    fn map(self, change: impl FnOnce(Requirement) -> Requirement) -> Self {
+        Self::new(change(Arc::unwrap_or_clone(self.requirement)))
+    }
+
+    fn try_map(
+        self,
+        change: impl FnOnce(Requirement) -> Result<Requirement, BuildError>,
+    ) -> Result<Self, BuildError> {
+        Ok(Self::new(change(Arc::unwrap_or_clone(self.requirement))?))
+    }
+
+    /// The token must be of this kind (401 `invalid_token` otherwise).
+    pub fn token_use(self, token_use: TokenUse) -> Self {
+        self.map(|r| r.token_use(token_use))
+    }
+
+    /// At least one of these scopes.
     /// An empty list or name is a [`BuildError`], as in [`Requirement::any_scope`].
     pub fn any_scope<S: Into<String>>(
+        self,
         scopes: impl IntoIterator<Item = S>,
-    ) -> Result<Require, BuildError> {
-        Ok(Require::new(Requirement::new().any_scope(scopes)?))
+    ) -> Result<Self, BuildError> {
+        self.try_map(|r| r.any_scope(scopes))
     }
 
-    /// The token must carry all of these scopes.
+    /// All of these scopes.
     /// An empty list or name is a [`BuildError`], as in [`Requirement::all_scopes`].
     pub fn all_scopes<S: Into<String>>(
+        self,
         scopes: impl IntoIterator<Item = S>,
-    ) -> Result<Require, BuildError> {
-        Ok(Require::new(Requirement::new().all_scopes(scopes)?))
+    ) -> Result<Self, BuildError> {
+        self.try_map(|r| r.all_scopes(scopes))
     }
 
-    /// The user must be in at least one of these groups (`cognito:groups`).
+    /// At least one of these groups (`cognito:groups`).
     /// An empty list or name is a [`BuildError`], as in [`Requirement::any_group`].
     pub fn any_group<S: Into<String>>(
+        self,
         groups: impl IntoIterator<Item = S>,
-    ) -> Result<Require, BuildError> {
-        Ok(Require::new(Requirement::new().any_group(groups)?))
+    ) -> Result<Self, BuildError> {
+        self.try_map(|r| r.any_group(groups))
     }
 
-    /// The user must be in all of these groups.
+    /// All of these groups.
     /// An empty list or name is a [`BuildError`], as in [`Requirement::all_groups`].
     pub fn all_groups<S: Into<String>>(
+        self,
         groups: impl IntoIterator<Item = S>,
-    ) -> Result<Require, BuildError> {
-        Ok(Require::new(Requirement::new().all_groups(groups)?))
+    ) -> Result<Self, BuildError> {
+        self.try_map(|r| r.all_groups(groups))
+    }
+
+    /// Your own check; `Err(reason)` is 403 and the reason goes to logs only.
+    pub fn check<F>(self, check: F) -> Self
+    where
+        F: Fn(&Claims) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.map(|r| r.check(check))
     }
 
     /// The requirement checked.
@@ -123,37 +142,23 @@ impl Require {
         &self.requirement
     }
 
-    /// `Ok` to let the request through, or the rejection and how to render it.
-    fn evaluate(&self, state: Option<&AuthState>) -> Result<(), (Error, Arc<Renderer>)> {
-        match state {
-            Some(AuthState {
-                claims: Some(claims),
-                renderer,
-            }) => self.requirement.verify(claims).map_err(|e| {
-                crate::log_refused(&e, Some(claims));
-                (e, Arc::clone(renderer))
-            }),
-            Some(AuthState {
-                claims: None,
-                renderer,
-            }) => Err((Error::MissingToken, Arc::clone(renderer))),
-            None => {
-                tracing::warn!(
-                    "Require ran without CognitoAuth in front of it; answering 401 (in actix-web the last wrap runs first)"
-                );
-                Err((Error::MissingToken, Arc::default()))
-            }
-        }
+    fn need(&self) -> Need {
+        Need::requirement(Arc::clone(&self.requirement))
+    }
+}
+
+impl From<Requirement> for Require {
+    fn from(requirement: Requirement) -> Self {
+        Require::new(requirement)
     }
 }
 
 impl Guard for Require {
     fn check(&self, ctx: &GuardContext<'_>) -> bool {
         let extensions = ctx.req_data();
-        matches!(
-            extensions.get::<AuthState>(),
-            Some(AuthState { claims: Some(claims), .. }) if self.requirement.verify(claims).is_ok()
-        )
+        extensions
+            .get::<Claims>()
+            .is_some_and(|claims| self.need().allows(claims))
     }
 }
 
@@ -164,58 +169,76 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Transform = RequireMiddleware<S>;
+    type Transform = RequireService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequireMiddleware {
+        ready(Ok(RequireService {
             service: Rc::new(service),
-            require: self.clone(),
+            need: self.need(),
         }))
     }
 }
 
 /// The service [`Require`] wraps around a route.
-pub struct RequireMiddleware<S> {
+pub struct RequireService<S> {
     service: Rc<S>,
-    require: Require,
+    need: Need,
 }
 
-impl<S> fmt::Debug for RequireMiddleware<S> {
+impl<S> fmt::Debug for RequireService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireMiddleware")
-            .field("requirement", &self.require.requirement)
+        f.debug_struct("RequireService")
+            .field("need", &self.need)
             .finish_non_exhaustive()
     }
 }
 
-type Passed<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+/// The response future of [`RequireService`]: the wrapped service's own
+/// future, or the refusal.
+pub type RequireFuture<S, B> = Either<
+    MapOk<<S as Service<ServiceRequest>>::Future, Passed<B>>,
+    Ready<Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>,
+>;
 
-impl<S, B> Service<ServiceRequest> for RequireMiddleware<S>
+/// How a passed request's response is mapped.
+pub type Passed<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<S, B> Service<ServiceRequest> for RequireService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    #[allow(clippy::type_complexity)]
-    type Future = Either<
-        MapOk<S::Future, Passed<B>>,
-        Ready<Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>,
-    >;
+    type Future = RequireFuture<S, B>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let outcome = self.require.evaluate(req.extensions().get::<AuthState>());
+        let outcome = {
+            let extensions = req.extensions();
+            match extensions.get::<AuthContext>() {
+                None => Err((
+                    Refusal::not_configured("cognito_jwt_actix::Require"),
+                    Renderer::default(),
+                )),
+                Some(context) => context
+                    .0
+                    .gate
+                    .admit(extensions.get::<Claims>(), &self.need)
+                    .map(|_| ())
+                    .map_err(|refusal| (refusal, context.0.renderer.clone())),
+            }
+        };
         match outcome {
             Ok(()) => {
                 let passed: Passed<B> = ServiceResponse::map_into_left_body;
                 Either::Left(self.service.call(req).map_ok(passed))
             }
-            Err((error, renderer)) => {
-                let response: HttpResponse = renderer.render(&error);
+            Err((refusal, renderer)) => {
+                let response = renderer.render(&refusal, req.headers());
                 Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
             }
         }

@@ -7,11 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, test, web};
 use cognito_jwt::{
-    BuildError, Challenge, Claims, Error, Issuer, Requirement, TokenSource, TokenUse, Verifier,
+    BuildError, Challenge, Claims, Error, Issuer, Policy, Requirement, TokenSource, TokenUse,
+    Verifier,
 };
 use cognito_jwt_actix::{
-    AccessToken, Authenticated, Authorized, ClaimsAs, CognitoAuth, IdToken, Policy, Require,
-    challenge_response,
+    AccessToken, Authenticated, Authorized, ClaimsAs, CognitoAuth, IdToken, Optional, Rejection,
+    Require,
 };
 use cognito_jwt_testkit::{JwksServer, Mode, SigningKey, TestIssuer};
 
@@ -95,7 +96,7 @@ async fn profile(token: IdToken) -> HttpResponse {
     HttpResponse::Ok().body(format!("profile {email}"))
 }
 
-async fn whoami(auth: Option<Authenticated>) -> HttpResponse {
+async fn whoami(Optional(auth): Optional<Authenticated>) -> HttpResponse {
     match auth {
         Some(a) => HttpResponse::Ok().body(format!("user {}", a.token_use())),
         None => HttpResponse::Ok().body("anonymous"),
@@ -155,17 +156,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     web::get()
                         .to(|| async { HttpResponse::Ok().body("orders") })
-                        .wrap(Require::any_scope(["orders/read"]).unwrap()),
+                        .wrap(Require::any_token().any_scope(["orders/read"]).unwrap()),
                 )
                 .route(
                     web::post()
                         .to(|| async { HttpResponse::Created().body("created") })
-                        .wrap(Require::any_scope(["orders/write"]).unwrap()),
+                        .wrap(Require::any_token().any_scope(["orders/write"]).unwrap()),
                 ),
         )
         .service(
             web::scope("/admin")
-                .wrap(Require::any_group(["admin"]).unwrap())
+                .wrap(Require::any_token().any_group(["admin"]).unwrap())
                 .route(
                     "",
                     web::get().to(|| async { HttpResponse::Ok().body("admin") }),
@@ -173,7 +174,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/dashboard")
-                .guard(Require::any_group(["admin"]).unwrap())
+                .guard(Require::any_token().any_group(["admin"]).unwrap())
                 .to(|| async { HttpResponse::Ok().body("admin dashboard") }),
         )
         .service(
@@ -240,7 +241,11 @@ async fn no_credentials_is_a_bare_401() {
 #[actix_web::test]
 async fn realm_is_named_in_every_challenge() {
     let f = fixture();
-    let app = app!(CognitoAuth::new(f.verifier.clone()).realm("orders-api"));
+    let app = app!(
+        CognitoAuth::new(f.verifier.clone())
+            .realm("orders-api")
+            .unwrap()
+    );
     let a = call!(app, get("/me", None)).await;
     assert_eq!(
         a.www_authenticate.as_deref(),
@@ -568,7 +573,7 @@ async fn keys_unavailable_is_503_with_retry_after() {
 #[actix_web::test]
 async fn optional_mode() {
     let f = fixture();
-    let app = app!(CognitoAuth::optional(f.verifier.clone()));
+    let app = app!(CognitoAuth::new(f.verifier.clone()).optional());
     // No token: the handler runs without claims.
     let a = call!(app, get("/whoami", None)).await;
     assert_eq!((a.status.as_u16(), a.body.as_str()), (200, "anonymous"));
@@ -648,8 +653,10 @@ async fn error_hook_renders_every_rejection() {
     let app = app!(
         CognitoAuth::new(f.verifier.clone())
             .realm("r")
-            .on_error(|error, challenge| {
-                let mut res = challenge_response(challenge);
+            .unwrap()
+            .render_rejection(|rejection: &Rejection<'_>| {
+                let error = rejection.error();
+                let mut res = rejection.default_response();
                 res.headers_mut().insert(
                     actix_web::http::header::HeaderName::from_static("x-auth-error"),
                     actix_web::http::header::HeaderValue::from_static(error.kind()),
@@ -684,10 +691,9 @@ async fn error_hook_renders_every_rejection() {
     }
 
     // A hook can replace the answer entirely.
-    let app = app!(
-        CognitoAuth::new(f.verifier.clone())
-            .on_error(|error, _| HttpResponse::ImATeapot().body(error.kind()))
-    );
+    let app = app!(CognitoAuth::new(f.verifier.clone()).render_rejection(
+        |rejection: &Rejection<'_>| { HttpResponse::ImATeapot().body(rejection.error().kind()) }
+    ));
     let a = call!(app, get("/me", None)).await;
     assert_eq!((a.status.as_u16(), a.body.as_str()), (418, "missing_token"));
 }
@@ -695,10 +701,14 @@ async fn error_hook_renders_every_rejection() {
 #[actix_web::test]
 async fn extractor_without_middleware_fails_closed() {
     let app = test::init_service(App::new().configure(routes)).await;
-    let a = call!(app, get("/me", Some("abc.def.ghi"))).await;
-    assert_challenge(&a, &Error::MissingToken, None);
-    let a = call!(app, get("/orders", Some("abc.def.ghi"))).await;
-    assert_challenge(&a, &Error::MissingToken, None);
+    let not_configured = Error::Misconfigured("no authentication middleware before this route");
+    for path in ["/me", "/orders", "/whoami", "/tenant", "/policy/admin"] {
+        let a = call!(app, get(path, Some("abc.def.ghi"))).await;
+        // A server bug: 500, never the handler, never a 401 inviting a retry.
+        assert_challenge(&a, &not_configured, None);
+        assert_eq!(a.status, 500, "{path}");
+        assert_eq!(a.www_authenticate, None, "{path}");
+    }
 }
 
 #[actix_web::test]
@@ -714,7 +724,7 @@ async fn wraps_a_scope_and_a_resource() {
             )
             .service(
                 web::resource("/one")
-                    .wrap(Require::any_scope(["one"]).unwrap())
+                    .wrap(Require::any_token().any_scope(["one"]).unwrap())
                     .wrap(CognitoAuth::new(f.verifier.clone()))
                     .to(HttpResponse::Ok),
             ),
@@ -752,11 +762,11 @@ impl Policy for EmptyPolicy {
 #[actix_web::test]
 async fn empty_lists_are_refused_when_built_and_an_invalid_policy_fails_closed() {
     assert!(matches!(
-        Require::any_scope(Vec::<String>::new()),
+        Require::any_token().any_scope(Vec::<String>::new()),
         Err(BuildError::InvalidList { .. })
     ));
     assert!(matches!(
-        Require::all_groups([""]),
+        Require::any_token().all_groups([""]),
         Err(BuildError::InvalidList { .. })
     ));
     let f = fixture();

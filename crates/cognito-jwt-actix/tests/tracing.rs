@@ -60,7 +60,7 @@ async fn outcomes_are_logged_without_the_token() {
     let app = test::init_service(
         App::new().wrap(CognitoAuth::new(verifier)).service(
             web::resource("/orders")
-                .wrap(Require::any_scope(["orders/read"]).unwrap())
+                .wrap(Require::any_token().any_scope(["orders/read"]).unwrap())
                 .to(|_: AccessToken| async { HttpResponse::Ok().finish() }),
         ),
     )

@@ -55,7 +55,7 @@
 //! use axum::{Router, body::Body, routing::get};
 //! use cognito_jwt::{Issuer, TokenUse, Verifier};
 //! use cognito_jwt_testkit::{JwksServer, TestIssuer};
-//! use cognito_jwt_tower::{AccessToken, AuthLayer, RequireLayer};
+//! use cognito_jwt_tower::{AccessToken, CognitoAuth, Require};
 //! use http::{Request, StatusCode};
 //! use tower::ServiceExt;
 //!
@@ -76,8 +76,8 @@
 //! .unwrap();
 //! let app = Router::new()
 //!     .route("/orders", get(orders))
-//!     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]).unwrap())
-//!     .layer(AuthLayer::new(verifier));
+//!     .route_layer(Require::access_token().any_scope(["orders/read"]).unwrap())
+//!     .layer(CognitoAuth::new(verifier));
 //!
 //! let call = |token: String| {
 //!     let request = Request::get("/orders")

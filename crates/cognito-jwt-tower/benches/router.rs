@@ -1,4 +1,4 @@
-//! `cargo bench -p cognito-jwt-tower --bench router`: what [`AuthLayer`]
+//! `cargo bench -p cognito-jwt-tower --bench router`: what [`CognitoAuth`]
 //! adds to an axum request, in process (no sockets, no kernel), by where it
 //! sits. Every request carries the same 1 KB `Authorization` header with a
 //! token verified before, and goes through one `Router` with `oneshot`.
@@ -9,7 +9,7 @@
 //!   `Extension<Claims>`), behind a layer that only inserts claims verified
 //!   once at start-up, as if authentication were free.
 //! - `auth/{route_layer,handler_layer}`: the same handler behind
-//!   [`AuthLayer`], placed with `MethodRouter::route_layer` or
+//!   [`CognitoAuth`], placed with `MethodRouter::route_layer` or
 //!   `Handler::layer` (the two placements that answer routing errors
 //!   before authentication; see the crate docs).
 //!
@@ -26,7 +26,7 @@ use axum::http::{HeaderValue, Request, header};
 use axum::routing::get;
 use axum::{Extension, Router};
 use cognito_jwt::Claims;
-use cognito_jwt_tower::AuthLayer;
+use cognito_jwt_tower::CognitoAuth;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use demo_support::Demo;
 use tower::ServiceExt;
@@ -48,7 +48,7 @@ fn benches(c: &mut Criterion) {
     let (demo, token, claims) = runtime
         .block_on(Demo::embedded_full_access())
         .expect("demo");
-    let auth = AuthLayer::new(demo.verifier.clone());
+    let auth = CognitoAuth::new(demo.verifier.clone());
     let free = Extension(claims);
     let app = Router::new()
         .route("/health", get(health))

@@ -1,4 +1,4 @@
-//! A server that isolates what [`AuthLayer`] costs per request, for
+//! A server that isolates what [`CognitoAuth`] costs per request, for
 //! `scripts/layer-overhead.sh` (which drives it with wrk).
 //!
 //! ```text
@@ -8,7 +8,7 @@
 //! Two routes run the same handler (the `/me` body of the example APIs) on
 //! requests that carry the same `Authorization` header:
 //!
-//! - `GET /protected` sits behind [`AuthLayer`]: the token is extracted,
+//! - `GET /protected` sits behind [`CognitoAuth`]: the token is extracted,
 //!   looked up in the verified-token cache, its time and key re-checked;
 //! - `GET /unprotected` gets the same [`Claims`] (verified once at start-up)
 //!   from a layer that only inserts them, as if authentication were free.
@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use cognito_jwt::Claims;
-use cognito_jwt_tower::AuthLayer;
+use cognito_jwt_tower::CognitoAuth;
 use demo_support::{Demo, responses};
 
 /// The `/me` body of the example APIs.
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route(
             "/protected",
-            get(me).route_layer(AuthLayer::new(demo.verifier.clone())),
+            get(me).route_layer(CognitoAuth::new(demo.verifier.clone())),
         )
         .route("/unprotected", get(me).route_layer(Extension(claims)));
 

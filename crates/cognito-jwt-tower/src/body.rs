@@ -1,6 +1,6 @@
 //! The body of the middleware's responses: the inner service's own body type.
 //!
-//! [`AuthService`](crate::AuthService) and
+//! [`CognitoAuthService`](crate::CognitoAuthService) and
 //! [`RequireService`](crate::RequireService) answer with the body type of the
 //! service they wrap, so a request they let through comes back exactly as the
 //! inner service made it: nothing is wrapped, and axum does not box the body
@@ -29,7 +29,7 @@
 //! use std::convert::Infallible;
 //!
 //! use cognito_jwt::{Issuer, Verifier};
-//! use cognito_jwt_tower::AuthLayer;
+//! use cognito_jwt_tower::CognitoAuth;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -41,7 +41,7 @@
 //!
 //! // A plain tower service answering `String` bodies: so does the layer.
 //! let service = ServiceBuilder::new()
-//!     .layer(AuthLayer::new(verifier))
+//!     .layer(CognitoAuth::new(verifier))
 //!     .service(service_fn(|_: http::Request<String>| async {
 //!         Ok::<_, Infallible>(http::Response::new(String::from("hello")))
 //!     }));
@@ -72,7 +72,7 @@ use pin_project_lite::pin_project;
 #[diagnostic::on_unimplemented(
     message = "cognito-jwt-tower cannot write a refusal into a `{Self}` response body",
     note = "for tonic services enable the `tonic` feature of cognito-jwt-tower",
-    note = "for another body type, map the inner service's responses with `cognito_jwt_tower::ResponseBody::inner` (see the `body` module docs)"
+    note = "for another body type, map the inner service's responses with `cognito_jwt_tower::body::ResponseBody::inner` (see the `body` module docs)"
 )]
 pub trait RejectionBody: Sized {
     /// A body holding `bytes`: a refusal's JSON, or nothing (a gRPC
@@ -151,7 +151,7 @@ pin_project! {
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use cognito_jwt_tower::ResponseBody;
+    /// use cognito_jwt_tower::body::ResponseBody;
     /// use http_body::Body as _;
     ///
     /// let refusal = ResponseBody::<http_body_util::Empty<Bytes>>::full(Bytes::from_static(b"{}"));

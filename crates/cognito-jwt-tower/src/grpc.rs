@@ -1,6 +1,8 @@
-//! gRPC answers: a refused `application/grpc` call gets a trailers-only
-//! response (HTTP 200, `content-type: application/grpc`, `grpc-status`,
-//! `grpc-message`), so tonic and other gRPC clients see a proper status.
+//! gRPC answers: with [`CognitoAuth::grpc`](crate::CognitoAuth::grpc), a
+//! refused `application/grpc` call gets a trailers-only response (HTTP 200,
+//! `content-type: application/grpc`, `grpc-status`, `grpc-message`), so
+//! tonic and other gRPC clients see a proper status. This table is the one
+//! place the mapping lives.
 //!
 //! | refusal | gRPC status |
 //! |---|---|
@@ -8,6 +10,7 @@
 //! | missing scope or group (403) | `PERMISSION_DENIED` (7) |
 //! | malformed request (400) | `INVALID_ARGUMENT` (3) |
 //! | keys unavailable (503) | `UNAVAILABLE` (14) |
+//! | no middleware before a route, invalid policy (500) | `INTERNAL` (13) |
 //!
 //! ```
 //! use cognito_jwt::Error;
@@ -28,6 +31,8 @@ use http::{HeaderMap, HeaderValue, Response};
 pub const INVALID_ARGUMENT: u16 = 3;
 /// `PERMISSION_DENIED`.
 pub const PERMISSION_DENIED: u16 = 7;
+/// `INTERNAL`.
+pub const INTERNAL: u16 = 13;
 /// `UNAVAILABLE`.
 pub const UNAVAILABLE: u16 = 14;
 /// `UNAUTHENTICATED`.
@@ -50,6 +55,7 @@ pub fn status_code(class: ErrorClass) -> u16 {
         ErrorClass::InvalidRequest => INVALID_ARGUMENT,
         ErrorClass::InsufficientScope => PERMISSION_DENIED,
         ErrorClass::Unavailable => UNAVAILABLE,
+        ErrorClass::Misconfigured => INTERNAL,
         _ => UNAUTHENTICATED,
     }
 }

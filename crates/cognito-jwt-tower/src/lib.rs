@@ -2,27 +2,35 @@
 //! [`cognito-jwt`](https://docs.rs/cognito-jwt): verify Amazon Cognito JWTs
 //! in axum, tonic and any tower stack.
 //!
-//! - [`AuthLayer`] ([`auth`]): reads the bearer token (RFC 6750
-//!   `Authorization` header; optionally a cookie or another header), verifies
-//!   it, puts the [`Claims`] into the request
-//!   extensions, and answers refusals itself. Required (default) or
-//!   [optional](AuthLayer::optional).
-//! - [`RequireLayer`] ([`require`]): per-route token use, scopes, groups or
-//!   your own check.
-//! - axum extractors ([`extract`], feature `axum`, on by default):
-//!   [`VerifiedClaims`], [`AccessToken`], [`IdToken`], [`ClaimsAs`],
-//!   [`RequireScope`], [`RequireGroup`], and their `Option<…>` forms.
-//! - Responses ([`response`]): the core
-//!   [`Challenge`](cognito_jwt::Challenge) rendered exactly (status,
-//!   `WWW-Authenticate`, `Retry-After`, JSON body), or a trailers-only gRPC
-//!   status for gRPC calls ([`grpc`]); a [`RenderRejection`] hook renders
-//!   your own.
+//! - [`CognitoAuth`]: the middleware. Reads the bearer token (RFC 6750
+//!   `Authorization` header; optionally a cookie or another header), lets
+//!   the core [`Gate`](cognito_jwt::adapter::Gate) decide, puts the
+//!   [`Claims`](cognito_jwt::Claims) into the request extensions, and
+//!   answers refusals itself. Required (default) or
+//!   [optional](CognitoAuth::optional).
+//! - [`Require`]: per-route token use, scopes, groups or your own check.
+//! - axum extractors (feature `axum`, on by default): [`Authenticated`],
+//!   [`AccessToken`], [`IdToken`], [`ClaimsAs`], [`RequireScope`],
+//!   [`RequireGroup`], [`Authorized`], and their `Option<…>` and
+//!   [`Optional<…>`](Optional) forms; they fail with [`AuthRejection`].
+//! - Refusals: the core [`Challenge`](cognito_jwt::Challenge) rendered
+//!   exactly ([`render_challenge`]: status, `WWW-Authenticate`,
+//!   `Retry-After`, JSON body), or with [`CognitoAuth::grpc`] a
+//!   trailers-only gRPC status for gRPC calls ([`grpc`]); a
+//!   [`RenderRejection`] hook renders your own.
 //! - Bodies ([`body`]): the layers answer in the inner service's own body
 //!   type, so what they let through is not wrapped (nor boxed again by
-//!   axum). Refusals are written into it through [`RejectionBody`]:
-//!   implemented for axum's and (feature `tonic`) tonic's bodies,
-//!   `Full<Bytes>`, `BoxBody`, `UnsyncBoxBody`, `String`, and
-//!   [`ResponseBody`] for any other body.
+//!   axum). Refusals are written into it through
+//!   [`RejectionBody`](body::RejectionBody): implemented for axum's and
+//!   (feature `tonic`) tonic's bodies, `Full<Bytes>`, `BoxBody`,
+//!   `UnsyncBoxBody`, `String`, and [`ResponseBody`](body::ResponseBody)
+//!   for any other body.
+//!
+//! The same concepts have the same names in `cognito-jwt-actix`
+//! (`CognitoAuth`, `Require`, `Authenticated`, `AccessToken`, `IdToken`,
+//! `ClaimsAs`, `RequireScope`, `RequireGroup`, `Authorized`, `Optional`,
+//! `AuthRejection`, `Rejection`, `RenderRejection`, `render_challenge`), and
+//! every decision is the core's, so both answer each request alike.
 //!
 //! | refusal | HTTP | `WWW-Authenticate` | gRPC |
 //! |---|---|---|---|
@@ -31,11 +39,12 @@
 //! | invalid token | 401 | `Bearer error="invalid_token", error_description="…"` | `UNAUTHENTICATED` |
 //! | missing scope or group | 403 | `Bearer error="insufficient_scope", …, scope="…"` | `PERMISSION_DENIED` |
 //! | keys unavailable | 503 + `Retry-After` | none | `UNAVAILABLE` |
+//! | no `CognitoAuth` before a route layer or extractor | 500 | none | `INTERNAL` |
 //!
 //! ```
 //! use axum::{Json, Router, routing::{get, post}};
-//! use cognito_jwt::{Issuer, Verifier};
-//! use cognito_jwt_tower::{AccessToken, AuthLayer, RequireLayer, RequireScope, ScopeSet};
+//! use cognito_jwt::{Issuer, ScopeSet, Verifier};
+//! use cognito_jwt_tower::{AccessToken, CognitoAuth, Require, RequireScope};
 //!
 //! struct OrdersWrite;
 //! impl ScopeSet for OrdersWrite {
@@ -61,9 +70,9 @@
 //!     .route("/orders", post(create))
 //!     .route(
 //!         "/admin",
-//!         get(|| async { "admin" }).route_layer(RequireLayer::access_token().any_group(["admin"])?),
+//!         get(|| async { "admin" }).route_layer(Require::access_token().any_group(["admin"])?),
 //!     )
-//!     .layer(AuthLayer::new(verifier));
+//!     .layer(CognitoAuth::new(verifier));
 //! # let _ = app; Ok(()) }
 //! ```
 //!
@@ -71,10 +80,10 @@
 //!
 //! | | unknown path, no token | unknown method, no token |
 //! |---|---|---|
-//! | `Router::layer(AuthLayer)` (above) | 401 | 401 |
-//! | `Router::route_layer(AuthLayer)` | 404 | 401 (axum wraps each path's 405 fallback too) |
-//! | `MethodRouter::route_layer(AuthLayer)` on each protected route | 404 | 405 with `Allow` |
-//! | `Handler::layer(AuthLayer)` on each protected handler | 404 | 405 with `Allow` |
+//! | `Router::layer(CognitoAuth)` (above) | 401 | 401 |
+//! | `Router::route_layer(CognitoAuth)` | 404 | 401 (axum wraps each path's 405 fallback too) |
+//! | `MethodRouter::route_layer(CognitoAuth)` on each protected route | 404 | 405 with `Allow` |
+//! | `Handler::layer(CognitoAuth)` on each protected handler | 404 | 405 with `Allow` |
 //!
 //! The first hides which paths exist from anonymous callers; the last two
 //! answer routing errors before authentication, as actix-web does when
@@ -102,22 +111,20 @@
 #[cfg(all(doctest, feature = "axum"))]
 pub struct ReadmeDoctests;
 
-pub mod auth;
 pub mod body;
+mod cognito_auth;
 #[cfg(feature = "axum")]
-pub mod extract;
+mod extract;
 pub mod grpc;
-pub mod require;
-pub mod response;
+mod rejection;
+mod require;
 
-pub use auth::{AuthLayer, AuthService};
-pub use body::{RejectionBody, ResponseBody};
+pub use cognito_auth::{CognitoAuth, CognitoAuthFuture, CognitoAuthService};
 #[cfg(feature = "axum")]
 pub use extract::{
-    AccessToken, AuthRejection, ClaimsAs, GroupSet, IdToken, RequireGroup, RequireScope, ScopeSet,
-    VerifiedClaims,
+    AccessToken, Authenticated, Authorized, ClaimsAs, IdToken, Optional, RequireGroup, RequireScope,
 };
-pub use require::{RequireLayer, RequireService};
-pub use response::{DefaultRender, Rejection, RenderRejection, render_challenge};
-
-pub use cognito_jwt::{BuildError, Claims, Error, Requirement, TokenSource, TokenUse, Verifier};
+#[cfg(feature = "axum")]
+pub use rejection::{AuthRejection, Refused};
+pub use rejection::{Rejection, RenderRejection, render_challenge};
+pub use require::{Require, RequireFuture, RequireService};

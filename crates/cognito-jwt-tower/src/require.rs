@@ -1,25 +1,27 @@
-//! Per-route authorization: [`RequireLayer`], [`RequireService`] and its
-//! [`ResponseFuture`].
+//! Per-route authorization: [`Require`], [`RequireService`] and its
+//! [`RequireFuture`].
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use cognito_jwt::{BuildError, Claims, Error, Requirement, TokenUse};
+use cognito_jwt::adapter::Need;
+use cognito_jwt::{BuildError, Claims, Requirement, TokenUse};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::auth::AuthContext;
 use crate::body::{RejectionBody, refusal};
-use crate::response::misconfigured;
+use crate::cognito_auth::AuthContext;
+use crate::rejection::not_configured;
 
 /// A layer that checks the verified claims against a [`Requirement`] before
 /// the route runs: token use, scopes (any-of / all-of), groups, or your own
-/// check. Put it below an [`AuthLayer`](crate::AuthLayer), for example with
+/// check. Put it below a [`CognitoAuth`](crate::CognitoAuth), for example with
 /// axum's `route_layer`.
 ///
 /// A missing scope or group is 403 `insufficient_scope` (naming the scopes);
@@ -29,7 +31,7 @@ use crate::response::misconfigured;
 /// use axum::{Router, routing::get};
 /// use cognito_jwt::{Issuer, Verifier};
 /// use cognito_jwt_testkit::{JwksServer, TestIssuer};
-/// use cognito_jwt_tower::{AuthLayer, RequireLayer};
+/// use cognito_jwt_tower::{CognitoAuth, Require};
 /// use tower::ServiceExt;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -44,8 +46,8 @@ use crate::response::misconfigured;
 ///
 /// let app = Router::new()
 ///     .route("/orders", get(|| async { "orders" }))
-///     .route_layer(RequireLayer::access_token().any_scope(["orders/read"]).unwrap())
-///     .layer(AuthLayer::new(verifier));
+///     .route_layer(Require::access_token().any_scope(["orders/read"]).unwrap())
+///     .layer(CognitoAuth::new(verifier));
 ///
 /// let token = issuer.access_token().scopes(&["openid"]).build();
 /// let request = http::Request::get("/orders")
@@ -61,14 +63,21 @@ use crate::response::misconfigured;
 /// # }
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct RequireLayer {
-    requirement: Requirement,
+pub struct Require {
+    requirement: Arc<Requirement>,
 }
 
-impl RequireLayer {
+impl Require {
     /// Check this requirement.
     pub fn new(requirement: Requirement) -> Self {
-        RequireLayer { requirement }
+        Require {
+            requirement: Arc::new(requirement),
+        }
+    }
+
+    /// Start from "any verified token" (add rules to it).
+    pub fn any_token() -> Self {
+        Self::new(Requirement::new())
     }
 
     /// Start from "an access token".
@@ -81,15 +90,20 @@ impl RequireLayer {
         Self::new(Requirement::new().token_use(TokenUse::Id))
     }
 
-    fn edit(self, f: impl FnOnce(Requirement) -> Requirement) -> Self {
-        RequireLayer {
-            requirement: f(self.requirement),
-        }
+    fn map(self, change: impl FnOnce(Requirement) -> Requirement) -> Self {
+        Self::new(change(Arc::unwrap_or_clone(self.requirement)))
+    }
+
+    fn try_map(
+        self,
+        change: impl FnOnce(Requirement) -> Result<Requirement, BuildError>,
+    ) -> Result<Self, BuildError> {
+        Ok(Self::new(change(Arc::unwrap_or_clone(self.requirement))?))
     }
 
     /// The token must be of this kind (401 `invalid_token` otherwise).
     pub fn token_use(self, token_use: TokenUse) -> Self {
-        self.edit(|r| r.token_use(token_use))
+        self.map(|r| r.token_use(token_use))
     }
 
     /// At least one of these scopes.
@@ -98,9 +112,7 @@ impl RequireLayer {
         self,
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
-        Ok(RequireLayer {
-            requirement: self.requirement.any_scope(scopes)?,
-        })
+        self.try_map(|r| r.any_scope(scopes))
     }
 
     /// All of these scopes.
@@ -109,9 +121,7 @@ impl RequireLayer {
         self,
         scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
-        Ok(RequireLayer {
-            requirement: self.requirement.all_scopes(scopes)?,
-        })
+        self.try_map(|r| r.all_scopes(scopes))
     }
 
     /// At least one of these groups (`cognito:groups`).
@@ -120,9 +130,7 @@ impl RequireLayer {
         self,
         groups: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
-        Ok(RequireLayer {
-            requirement: self.requirement.any_group(groups)?,
-        })
+        self.try_map(|r| r.any_group(groups))
     }
 
     /// All of these groups.
@@ -131,9 +139,7 @@ impl RequireLayer {
         self,
         groups: impl IntoIterator<Item = S>,
     ) -> Result<Self, BuildError> {
-        Ok(RequireLayer {
-            requirement: self.requirement.all_groups(groups)?,
-        })
+        self.try_map(|r| r.all_groups(groups))
     }
 
     /// Your own check; `Err(reason)` is 403 and the reason goes to logs only.
@@ -141,44 +147,48 @@ impl RequireLayer {
     where
         F: Fn(&Claims) -> Result<(), String> + Send + Sync + 'static,
     {
-        self.edit(|r| r.check(check))
+        self.map(|r| r.check(check))
     }
 
     /// The requirement checked.
     pub fn requirement(&self) -> &Requirement {
         &self.requirement
     }
-}
 
-impl From<Requirement> for RequireLayer {
-    fn from(requirement: Requirement) -> Self {
-        RequireLayer::new(requirement)
+    fn need(&self) -> Need {
+        Need::requirement(Arc::clone(&self.requirement))
     }
 }
 
-impl<S> Layer<S> for RequireLayer {
+impl From<Requirement> for Require {
+    fn from(requirement: Requirement) -> Self {
+        Require::new(requirement)
+    }
+}
+
+impl<S> Layer<S> for Require {
     type Service = RequireService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         RequireService {
             inner,
-            requirement: self.requirement.clone(),
+            need: self.need(),
         }
     }
 }
 
-/// The service made by [`RequireLayer`].
+/// The service made by [`Require`].
 #[derive(Clone)]
 pub struct RequireService<S> {
     inner: S,
-    requirement: Requirement,
+    need: Need,
 }
 
 impl<S: fmt::Debug> fmt::Debug for RequireService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequireService")
             .field("inner", &self.inner)
-            .field("requirement", &self.requirement)
+            .field("need", &self.need)
             .finish()
     }
 }
@@ -190,7 +200,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = RequireFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -198,21 +208,25 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let extensions = request.extensions();
-        let outcome = match (extensions.get::<AuthContext>(), extensions.get::<Claims>()) {
-            (None, _) => Err(misconfigured(request.headers())),
-            (Some(context), None) => Err(context.reject(&Error::MissingToken, request.headers())),
-            (Some(context), Some(claims)) => self
-                .requirement
-                .verify(claims)
-                .map_err(|e| context.reject(&e, request.headers())),
+        let outcome = match extensions.get::<AuthContext>() {
+            None => Err(not_configured(
+                "cognito_jwt_tower::Require",
+                request.headers(),
+            )),
+            Some(context) => context
+                .0
+                .gate
+                .admit(extensions.get::<Claims>(), &self.need)
+                .map(|_| ())
+                .map_err(|refusal| context.render(&refusal, request.headers())),
         };
         match outcome {
-            Ok(()) => ResponseFuture {
+            Ok(()) => RequireFuture {
                 kind: Kind::Inner {
                     future: self.inner.call(request),
                 },
             },
-            Err(response) => ResponseFuture {
+            Err(response) => RequireFuture {
                 kind: Kind::Refused {
                     response: Some(response),
                 },
@@ -223,7 +237,7 @@ where
 
 pin_project! {
     /// The response future of [`RequireService`].
-    pub struct ResponseFuture<F> {
+    pub struct RequireFuture<F> {
         #[pin]
         kind: Kind<F>,
     }
@@ -237,13 +251,13 @@ pin_project! {
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<F> fmt::Debug for RequireFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+        f.debug_struct("RequireFuture").finish_non_exhaustive()
     }
 }
 
-impl<F, ResBody, E> Future for ResponseFuture<F>
+impl<F, ResBody, E> Future for RequireFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
     ResBody: RejectionBody,

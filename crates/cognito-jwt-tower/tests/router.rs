@@ -8,11 +8,14 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use bytes::Bytes;
-use cognito_jwt::{Claims, Issuer, JwksOptions, Requirement, TokenSource, TokenUse, Verifier};
+use cognito_jwt::{
+    Claims, GroupSet, Issuer, JwksOptions, Requirement, ScopeSet, TokenSource, TokenUse, Verifier,
+};
 use cognito_jwt_testkit::{DEFAULT_POOL_ID, JwksServer, Mode, TestIssuer};
+use cognito_jwt_tower::body::{RejectionBody, ResponseBody};
 use cognito_jwt_tower::{
-    AccessToken, AuthLayer, ClaimsAs, GroupSet, IdToken, Rejection, RejectionBody, RequireGroup,
-    RequireLayer, RequireScope, ResponseBody, ScopeSet, VerifiedClaims,
+    AccessToken, Authenticated, ClaimsAs, CognitoAuth, IdToken, Rejection, Require, RequireGroup,
+    RequireScope,
 };
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::BodyExt;
@@ -109,7 +112,7 @@ async fn sub(Extension(claims): Extension<Claims>) -> String {
     claims.sub().to_owned()
 }
 
-fn app(layer: AuthLayer) -> Router {
+fn app(layer: CognitoAuth) -> Router {
     Router::new().route("/", get(sub)).layer(layer)
 }
 
@@ -123,12 +126,16 @@ fn invalid_token(description: &str) -> String {
 async fn valid_token_reaches_the_handler_with_claims() {
     let f = fixture();
     let token = f.issuer.access_token().build();
-    let reply = send(app(AuthLayer::new(f.verifier.clone())), bearer("/", &token)).await;
+    let reply = send(
+        app(CognitoAuth::new(f.verifier.clone())),
+        bearer("/", &token),
+    )
+    .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, f.issuer.user_sub());
     // Scheme is case-insensitive.
     let reply = send(
-        app(AuthLayer::new(f.verifier)),
+        app(CognitoAuth::new(f.verifier)),
         get_with("/", &[("authorization", &format!("bEARer {token}"))]),
     )
     .await;
@@ -138,7 +145,11 @@ async fn valid_token_reaches_the_handler_with_claims() {
 #[tokio::test]
 async fn no_credentials_is_a_bare_challenge() {
     let f = fixture();
-    let reply = send(app(AuthLayer::new(f.verifier.clone())), get_with("/", &[])).await;
+    let reply = send(
+        app(CognitoAuth::new(f.verifier.clone())),
+        get_with("/", &[]),
+    )
+    .await;
     reply.assert_refused(
         401,
         Some("Bearer"),
@@ -147,7 +158,7 @@ async fn no_credentials_is_a_bare_challenge() {
     );
     // Another scheme is not bearer credentials.
     let reply = send(
-        app(AuthLayer::new(f.verifier.clone())),
+        app(CognitoAuth::new(f.verifier.clone())),
         get_with("/", &[("authorization", "Basic dXNlcjpwYXNz")]),
     )
     .await;
@@ -158,7 +169,7 @@ async fn no_credentials_is_a_bare_challenge() {
         "authentication required",
     );
     let reply = send(
-        app(AuthLayer::new(f.verifier).realm("orders")),
+        app(CognitoAuth::new(f.verifier).realm("orders").unwrap()),
         get_with("/", &[]),
     )
     .await;
@@ -182,7 +193,7 @@ async fn malformed_authorization_is_400() {
         "Bearer:abc",
     ] {
         let reply = send(
-            app(AuthLayer::new(f.verifier.clone())),
+            app(CognitoAuth::new(f.verifier.clone())),
             get_with("/", &[("authorization", value)]),
         )
         .await;
@@ -195,7 +206,7 @@ async fn malformed_authorization_is_400() {
     }
     // Two Authorization headers.
     let reply = send(
-        app(AuthLayer::new(f.verifier)),
+        app(CognitoAuth::new(f.verifier)),
         get_with(
             "/",
             &[("authorization", "Bearer a"), ("authorization", "Bearer b")],
@@ -230,7 +241,11 @@ async fn invalid_tokens_are_401_invalid_token() {
         ("abc.def".to_owned(), "the token is malformed"),
     ];
     for (token, description) in cases {
-        let reply = send(app(AuthLayer::new(f.verifier.clone())), bearer("/", &token)).await;
+        let reply = send(
+            app(CognitoAuth::new(f.verifier.clone())),
+            bearer("/", &token),
+        )
+        .await;
         reply.assert_refused(
             401,
             Some(&invalid_token(description)),
@@ -254,7 +269,7 @@ async fn keys_unavailable_is_503_with_retry_after() {
         .build()
         .unwrap();
     let token = f.issuer.access_token().build();
-    let reply = send(app(AuthLayer::new(verifier)), bearer("/", &token)).await;
+    let reply = send(app(CognitoAuth::new(verifier)), bearer("/", &token)).await;
     reply.assert_refused(
         503,
         None,
@@ -293,7 +308,7 @@ fn insufficient(description: &str, scope: Option<&str>) -> String {
     h
 }
 
-fn extractor_app(layer: AuthLayer) -> Router {
+fn extractor_app(layer: CognitoAuth) -> Router {
     #[derive(serde::Deserialize)]
     struct Custom {
         sub: String,
@@ -303,7 +318,7 @@ fn extractor_app(layer: AuthLayer) -> Router {
     Router::new()
         .route(
             "/any",
-            get(|VerifiedClaims(c): VerifiedClaims| async move { c.sub().to_owned() }),
+            get(|Authenticated(c): Authenticated| async move { c.sub().to_owned() }),
         )
         .route(
             "/access",
@@ -347,7 +362,7 @@ fn extractor_app(layer: AuthLayer) -> Router {
 #[tokio::test]
 async fn extractors() {
     let f = fixture();
-    let app = extractor_app(AuthLayer::new(f.verifier.clone()));
+    let app = extractor_app(CognitoAuth::new(f.verifier.clone()));
     let access = f.issuer.access_token().build();
     let id = f.issuer.id_token().build();
     let sub = f.issuer.user_sub();
@@ -394,7 +409,7 @@ async fn extractors() {
 #[tokio::test]
 async fn scope_and_group_extractors() {
     let f = fixture();
-    let app = extractor_app(AuthLayer::new(f.verifier.clone()));
+    let app = extractor_app(CognitoAuth::new(f.verifier.clone()));
     let sub = f.issuer.user_sub();
     let post_write = |token: &str| {
         Request::post("/write")
@@ -465,7 +480,7 @@ async fn scope_and_group_extractors() {
 #[tokio::test]
 async fn optional_mode() {
     let f = fixture();
-    let app = extractor_app(AuthLayer::new(f.verifier.clone()).optional());
+    let app = extractor_app(CognitoAuth::new(f.verifier.clone()).optional());
 
     // No token: the handler runs, without claims.
     let reply = send(app.clone(), get_with("/maybe", &[])).await;
@@ -513,33 +528,25 @@ async fn require_layer_per_route_and_router() {
     let app = Router::new()
         .route(
             "/orders",
-            get(sub).route_layer(
-                RequireLayer::access_token()
-                    .any_scope(["orders/read"])
-                    .unwrap(),
-            ),
+            get(sub).route_layer(Require::access_token().any_scope(["orders/read"]).unwrap()),
         )
         .route(
             "/orders",
-            post(sub).route_layer(
-                RequireLayer::access_token()
-                    .any_scope(["orders/write"])
-                    .unwrap(),
-            ),
+            post(sub).route_layer(Require::access_token().any_scope(["orders/write"]).unwrap()),
         )
         .route(
             "/admin",
-            get(sub).route_layer(RequireLayer::new(
+            get(sub).route_layer(Require::new(
                 Requirement::new()
                     .token_use(TokenUse::Access)
                     .any_group(["admin"])
                     .unwrap(),
             )),
         )
-        .route("/profile", get(sub).route_layer(RequireLayer::id_token()))
+        .route("/profile", get(sub).route_layer(Require::id_token()))
         .route(
             "/tenant",
-            get(sub).route_layer(RequireLayer::access_token().check(|c| {
+            get(sub).route_layer(Require::access_token().check(|c| {
                 match c.get("custom:tenant").and_then(Value::as_str) {
                     Some("acme") => Ok(()),
                     _ => Err("wrong tenant".into()),
@@ -548,12 +555,12 @@ async fn require_layer_per_route_and_router() {
         )
         .merge(
             Router::new().route("/reports", get(sub)).route_layer(
-                RequireLayer::access_token()
+                Require::access_token()
                     .all_groups(["finance", "staff"])
                     .unwrap(),
             ),
         )
-        .layer(AuthLayer::new(f.verifier.clone()));
+        .layer(CognitoAuth::new(f.verifier.clone()));
 
     let reader = f.issuer.access_token().scopes(&["orders/read"]).build();
     let admin = f.issuer.access_token().groups(&["admin"]).build();
@@ -644,11 +651,16 @@ async fn without_auth_layer_route_guards_fail_closed() {
             "/a",
             get(|c: AccessToken| async move { c.sub().to_owned() }),
         )
-        .route("/b", get(sub).route_layer(RequireLayer::access_token()));
+        .route("/b", get(sub).route_layer(Require::access_token()));
     for path in ["/a", "/b"] {
         let reply = send(app.clone(), get_with(path, &[])).await;
         assert_eq!(reply.status, 500, "{path}");
+        assert_eq!(reply.header("www-authenticate"), None, "{path}");
         assert_eq!(reply.json()["error"], "server_error");
+        assert_eq!(
+            reply.json()["error_description"],
+            "authentication is not configured for this route"
+        );
     }
 }
 
@@ -656,7 +668,7 @@ async fn without_auth_layer_route_guards_fail_closed() {
 async fn cookie_and_header_sources() {
     let f = fixture();
     let token = f.issuer.access_token().build();
-    let layer = AuthLayer::new(f.verifier.clone()).token_source(
+    let layer = CognitoAuth::new(f.verifier.clone()).token_source(
         TokenSource::default()
             .cookie("access_token")
             .header("x-access-token"),
@@ -686,7 +698,7 @@ async fn cookie_and_header_sources() {
 
     // Off by default.
     let reply = send(
-        self::app(AuthLayer::new(f.verifier)),
+        self::app(CognitoAuth::new(f.verifier)),
         get_with("/", &[("cookie", &cookie)]),
     )
     .await;
@@ -696,7 +708,7 @@ async fn cookie_and_header_sources() {
 #[tokio::test]
 async fn render_hook() {
     let f = fixture();
-    let layer = AuthLayer::new(f.verifier.clone()).render_rejection(|r: &Rejection<'_>| {
+    let layer = CognitoAuth::new(f.verifier.clone()).render_rejection(|r: &Rejection<'_>| {
         let mut response = Response::new(Bytes::from(format!(
             "{{\"code\":{},\"kind\":\"{}\"}}",
             r.challenge().status(),
@@ -721,12 +733,14 @@ async fn grpc_status_mapping() {
     let f = fixture();
     let svc = ServiceBuilder::new()
         .layer(
-            AuthLayer::new(f.verifier.clone()).require(
-                Requirement::new()
-                    .token_use(TokenUse::Access)
-                    .any_scope(["orders/read"])
-                    .unwrap(),
-            ),
+            CognitoAuth::new(f.verifier.clone())
+                .require(
+                    Requirement::new()
+                        .token_use(TokenUse::Access)
+                        .any_scope(["orders/read"])
+                        .unwrap(),
+                )
+                .grpc(),
         )
         .service(service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(Response::new(Body::from("ok")))
@@ -780,7 +794,7 @@ async fn grpc_status_mapping() {
     let server = JwksServer::start(&issuer);
     server.set_mode(Mode::Status(503));
     let svc = ServiceBuilder::new()
-        .layer(AuthLayer::new(verifier_for(&issuer, &server)))
+        .layer(CognitoAuth::new(verifier_for(&issuer, &server)).grpc())
         .service(service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(Response::new(Body::empty()))
         }));
@@ -792,11 +806,47 @@ async fn grpc_status_mapping() {
     );
 }
 
+/// Without `grpc()`, a gRPC content type changes nothing: a REST route
+/// answers HTTP, as actix-web does.
+#[tokio::test]
+async fn without_grpc_a_grpc_content_type_gets_an_http_answer() {
+    let f = fixture();
+    let app = app(CognitoAuth::new(f.verifier.clone()));
+    let request = Request::get("/")
+        .header("content-type", "application/grpc")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(app, request).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(reply.header("grpc-status"), None);
+}
+
+/// A realm that is not printable ASCII cannot be set: every challenge is a
+/// valid header value in every HTTP library.
+#[tokio::test]
+async fn a_realm_must_be_printable_ascii() {
+    let f = fixture();
+    for bad in ["", "caf\u{e9}", "a\nb"] {
+        assert!(
+            matches!(
+                CognitoAuth::new(f.verifier.clone()).realm(bad),
+                Err(cognito_jwt::BuildError::InvalidOption {
+                    option: "realm",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(CognitoAuth::new(f.verifier).realm("orders \"v2\"").is_ok());
+}
+
 #[tokio::test]
 async fn where_the_layer_sits_decides_what_routing_errors_look_like() {
     let f = fixture();
     let token = f.issuer.access_token().build();
-    let auth = AuthLayer::new(f.verifier.clone());
+    let auth = CognitoAuth::new(f.verifier.clone());
     let placements = [
         (
             "Router::layer",
@@ -845,8 +895,8 @@ async fn where_the_layer_sits_decides_what_routing_errors_look_like() {
     }
 }
 
-/// Refusals and answers of a plain tower stack (`AuthLayer`, then
-/// `RequireLayer`) whose handler answers `ok` in the body type `make` builds:
+/// Refusals and answers of a plain tower stack (`CognitoAuth`, then
+/// `Require`) whose handler answers `ok` in the body type `make` builds:
 /// the stack answers in that same type.
 async fn walk_body_type<B>(f: &Fixture, make: fn(&'static str) -> B)
 where
@@ -854,12 +904,8 @@ where
     B::Error: std::fmt::Debug,
 {
     let svc = ServiceBuilder::new()
-        .layer(AuthLayer::new(f.verifier.clone()))
-        .layer(
-            RequireLayer::access_token()
-                .any_scope(["orders/read"])
-                .unwrap(),
-        )
+        .layer(CognitoAuth::new(f.verifier.clone()))
+        .layer(Require::access_token().any_scope(["orders/read"]).unwrap())
         .service(service_fn(move |_req: Request<Body>| async move {
             Ok::<_, Infallible>(Response::new(make("ok")))
         }));
@@ -925,14 +971,14 @@ async fn responses_keep_the_inner_body_type() {
     // `Response<Body>`, which axum then neither wraps nor boxes.
     fn answers_axum_body<S: tower::Service<Request<Body>, Response = Response<Body>>>(_: &S) {}
     answers_axum_body(&tower::Layer::layer(
-        &AuthLayer::new(f.verifier.clone()),
+        &CognitoAuth::new(f.verifier.clone()),
         get(sub).with_state(()),
     ));
 
     // A body that cannot hold a refusal (`Empty`): map the inner responses
     // into `ResponseBody::inner`, and the layer answers `ResponseBody<Empty>`.
     let svc = ServiceBuilder::new()
-        .layer(AuthLayer::new(f.verifier.clone()))
+        .layer(CognitoAuth::new(f.verifier.clone()))
         .map_response(|r: Response<Empty<Bytes>>| r.map(ResponseBody::inner))
         .service(service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(Response::new(Empty::<Bytes>::new()))
@@ -952,10 +998,10 @@ async fn responses_keep_the_inner_body_type() {
 fn empty_lists_are_refused_when_the_layer_is_built() {
     use cognito_jwt::BuildError;
     for built in [
-        RequireLayer::access_token().any_scope(Vec::<String>::new()),
-        RequireLayer::access_token().all_scopes(Vec::<String>::new()),
-        RequireLayer::access_token().any_group(Vec::<String>::new()),
-        RequireLayer::access_token().all_groups([""]),
+        Require::access_token().any_scope(Vec::<String>::new()),
+        Require::access_token().all_scopes(Vec::<String>::new()),
+        Require::access_token().any_group(Vec::<String>::new()),
+        Require::access_token().all_groups([""]),
     ] {
         assert!(
             matches!(built, Err(BuildError::InvalidList { .. })),

@@ -188,18 +188,47 @@ impl Refusal {
 /// The one log line of a refusal: `warn` when keys are unavailable (an
 /// operator should know), `error` for a misconfigured server, `debug` for
 /// the client's own mistakes (a flood of bad tokens must not flood logs).
+/// `outcome` is `forbidden` for a token that falls short of a route's need
+/// (403), `rejected` otherwise. Attacker-controlled values are quoted and
+/// escaped by the subscriber (they are `&str` fields or `Debug` in the
+/// error's text), never the token.
 fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>) {
     let kind = error.kind();
     let kid = claims.map(Claims::key_id);
-    let iss = claims.map(Claims::issuer);
+    let issuer = claims.map(Claims::issuer);
     match error.class() {
-        ErrorClass::Unavailable => {
-            tracing::warn!(kind, status, error = %error, "request refused: keys unavailable")
-        }
-        ErrorClass::Misconfigured => {
-            tracing::error!(kind, status, error = %error, "request refused: server misconfigured")
-        }
-        _ => tracing::debug!(kind, status, kid, iss, error = %error, "request refused"),
+        ErrorClass::Unavailable => tracing::warn!(
+            outcome = "rejected",
+            kind,
+            status,
+            error = %error,
+            "bearer token could not be verified: keys unavailable"
+        ),
+        ErrorClass::Misconfigured => tracing::error!(
+            outcome = "rejected",
+            kind,
+            status,
+            error = %error,
+            "request refused: the server is misconfigured"
+        ),
+        ErrorClass::InsufficientScope => tracing::debug!(
+            outcome = "forbidden",
+            kind,
+            status,
+            kid,
+            issuer,
+            error = %error,
+            "bearer token refused by the route's requirement"
+        ),
+        _ => tracing::debug!(
+            outcome = "rejected",
+            kind,
+            status,
+            kid,
+            issuer,
+            error = %error,
+            "bearer token rejected"
+        ),
     }
 }
 
@@ -277,6 +306,20 @@ impl Need {
             NeedKind::Invalid => Err(Error::Misconfigured("this route's policy is invalid")),
         }
     }
+}
+
+/// An adapter's extractor: what it needs of the verified claims, and how
+/// it is made from claims that meet the need. [`Gate::extract`] and
+/// [`Gate::extract_optional`] apply the rules; the adapter implements this
+/// for its types and its framework's extractor trait over those two.
+pub trait Extractor: Sized {
+    /// What the claims must meet; any verified token by default.
+    fn need() -> Need {
+        Need::any_token()
+    }
+
+    /// The extractor, from claims that met [`need`](Self::need).
+    fn from_claims(gate: &Gate, claims: &Claims) -> Result<Self, Refusal>;
 }
 
 impl Gate {
@@ -371,11 +414,12 @@ impl Gate {
         };
         match self.0.requirement.verify(&claims) {
             Ok(()) => {
-                tracing::trace!(
-                    kid = claims.key_id(),
-                    iss = claims.issuer(),
+                tracing::debug!(
+                    outcome = "accepted",
                     token_use = claims.token_use().as_str(),
-                    "token accepted"
+                    kid = claims.key_id(),
+                    issuer = claims.issuer(),
+                    "bearer token accepted"
                 );
                 Verdict::Proceed(claims)
             }
@@ -387,7 +431,11 @@ impl Gate {
     /// middleware: `claims` are what the middleware admitted (`None`: the
     /// request proceeded anonymously), `need` what the route asks of them.
     /// Without claims this is 401 with the bare challenge.
-    pub fn admit<'c>(&self, claims: Option<&'c Claims>, need: &Need) -> Result<&'c Claims, Refusal> {
+    pub fn admit<'c>(
+        &self,
+        claims: Option<&'c Claims>,
+        need: &Need,
+    ) -> Result<&'c Claims, Refusal> {
         match claims {
             Some(claims) => self.meets(claims, need),
             None => Err(self.refusal(Error::MissingToken, None)),
@@ -403,6 +451,24 @@ impl Gate {
         need: &Need,
     ) -> Result<Option<&'c Claims>, Refusal> {
         claims.map(|claims| self.meets(claims, need)).transpose()
+    }
+
+    /// Make extractor `T` from what the middleware admitted: [`Gate::admit`]
+    /// against [`Extractor::need`], then [`Extractor::from_claims`].
+    pub fn extract<T: Extractor>(&self, claims: Option<&Claims>) -> Result<T, Refusal> {
+        let claims = self.admit(claims, &T::need())?;
+        T::from_claims(self, claims)
+    }
+
+    /// [`Gate::extract`] for an optional extractor, over
+    /// [`Gate::admit_optional`]: `None` without claims.
+    pub fn extract_optional<T: Extractor>(
+        &self,
+        claims: Option<&Claims>,
+    ) -> Result<Option<T>, Refusal> {
+        self.admit_optional(claims, &T::need())?
+            .map(|claims| T::from_claims(self, claims))
+            .transpose()
     }
 
     /// The claims deserialized into `T`, for `ClaimsAs<T>`: claims that do

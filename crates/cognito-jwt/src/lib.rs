@@ -70,19 +70,19 @@ mod verifier;
 /// for a new framework needs nothing else.
 pub mod adapter {
     pub use crate::authentication::Authentication;
-    pub use crate::gate::{Decision, Gate, Mode, Need, Refusal, Verdict};
+    pub use crate::gate::{Decision, Extractor, Gate, Mode, Need, Refusal, Verdict};
     pub use crate::token_source::HeaderSource;
 }
 
 pub use algorithm::Algorithm;
-pub use policy::{GroupSet, Policy, ScopeSet};
-pub use requirement::{Requirement, is_scope_token};
 pub use challenge::Challenge;
 pub use claims::{Claims, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+pub use policy::{GroupSet, Policy, ScopeSet};
+pub use requirement::{Requirement, is_scope_token};
 pub use token_source::TokenSource;
 pub use typed::{AccessTokenClaims, IdTokenClaims};
 pub use verifier::Verifier;

@@ -12,10 +12,8 @@ use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cognito_jwt_tower::{
-    AccessToken, AuthLayer, BuildError, IdToken, RequireLayer, RequireScope, ScopeSet,
-    VerifiedClaims, Verifier,
-};
+use cognito_jwt::{BuildError, ScopeSet, Verifier};
+use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
 use demo_support::{responses, rules};
 
 /// `GET /orders` needs `orders/read`.
@@ -73,11 +71,11 @@ async fn create_order(
     (StatusCode::CREATED, Json(responses::order_created(&token)))
 }
 
-async fn admin(VerifiedClaims(claims): VerifiedClaims) -> Json<responses::Admin> {
+async fn admin(Authenticated(claims): Authenticated) -> Json<responses::Admin> {
     Json(responses::admin(&claims))
 }
 
-/// The application: every route but `/health` sits behind the [`AuthLayer`].
+/// The application: every route but `/health` sits behind the [`CognitoAuth`].
 fn app(verifier: Verifier) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
@@ -85,7 +83,7 @@ fn app(verifier: Verifier) -> Result<Router, BuildError> {
     // `Router::route_layer` would also wrap each path's 405 fallback and
     // answer 401 there first. `MethodRouter::route_layer` answers alike but
     // adds a boxed route per request (BENCHMARKS.md).
-    let auth = AuthLayer::new(verifier);
+    let auth = CognitoAuth::new(verifier);
     let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
         .route("/profile", get(profile.layer(auth.clone())))
@@ -98,7 +96,7 @@ fn app(verifier: Verifier) -> Result<Router, BuildError> {
         .route(
             "/admin",
             get(admin
-                .layer(RequireLayer::new(rules::admin()?))
+                .layer(Require::new(rules::admin()?))
                 .layer(auth.clone())),
         )
         .route("/health", get(health));

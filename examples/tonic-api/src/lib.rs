@@ -1,13 +1,14 @@
 //! A small gRPC service (`orders.Orders`) behind `cognito-jwt-tower`'s
-//! [`AuthLayer`], without protoc: the prost messages and the tonic
+//! [`CognitoAuth`], without protoc: the prost messages and the tonic
 //! server/client glue are written by hand.
 //!
 //! - `orders.Orders/WhoAmI`: any access token.
 //! - `orders.Orders/ListOrders`: an access token with scope `orders/read`
-//!   (a [`RequireLayer`] on that method).
+//!   (a [`Require`] on that method).
 //!
-//! Refusals arrive at tonic clients as proper statuses: `Unauthenticated`,
-//! `PermissionDenied`, `InvalidArgument`, `Unavailable`.
+//! Refusals arrive at tonic clients as proper statuses (`Unauthenticated`,
+//! `PermissionDenied`, `InvalidArgument`, `Unavailable`): the middleware is
+//! built with [`CognitoAuth::grpc`].
 //!
 //! `cognito-jwt-tower` is used with its `tonic` feature, which lets the
 //! layers answer in tonic's own response body type.
@@ -20,7 +21,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use cognito_jwt_tower::{AuthLayer, Claims, RequireLayer, Verifier};
+use cognito_jwt::{BuildError, Claims, Verifier};
+use cognito_jwt_tower::{CognitoAuth, Require};
 use http::uri::PathAndQuery;
 use tonic::body::Body;
 use tonic::metadata::MetadataValue;
@@ -92,7 +94,7 @@ use proto::{ListOrdersReply, ListOrdersRequest, Order, WhoAmIReply, WhoAmIReques
 const WHO_AM_I: &str = "/orders.Orders/WhoAmI";
 const LIST_ORDERS: &str = "/orders.Orders/ListOrders";
 
-/// The verified claims the [`AuthLayer`] put into the request.
+/// The verified claims the [`CognitoAuth`] put into the request.
 fn claims<T>(request: &Request<T>) -> Result<Claims, Status> {
     request
         .extensions()
@@ -136,15 +138,15 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// The `orders.Orders` service: what `tonic-build` would generate, by hand.
 #[derive(Clone, Debug)]
 pub struct OrdersServer {
-    /// `ListOrders`'s rule: the same `RequireLayer` as for an axum route.
-    list_orders: RequireLayer,
+    /// `ListOrders`'s rule: the same `Require` as for an axum route.
+    list_orders: Require,
 }
 
 impl OrdersServer {
     /// The service.
-    pub fn new() -> Result<Self, cognito_jwt_tower::BuildError> {
+    pub fn new() -> Result<Self, BuildError> {
         Ok(OrdersServer {
-            list_orders: RequireLayer::new(demo_support::rules::orders_read()?),
+            list_orders: Require::new(demo_support::rules::orders_read()?),
         })
     }
 }
@@ -169,7 +171,7 @@ impl Service<http::Request<Body>> for OrdersServer {
                 Ok(grpc.unary(service_fn(who_am_i), request).await)
             }),
             LIST_ORDERS => {
-                // A per-method rule: the same RequireLayer as for an axum route.
+                // A per-method rule: the same Require as for an axum route.
                 let method =
                     self.list_orders
                         .layer(service_fn(|request: http::Request<Body>| async move {
@@ -193,7 +195,11 @@ pub async fn serve(
     verifier: Verifier,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tonic::transport::Server::builder()
-        .layer(AuthLayer::new(verifier).require(demo_support::rules::me()))
+        .layer(
+            CognitoAuth::new(verifier)
+                .require(demo_support::rules::me())
+                .grpc(),
+        )
         .add_service(OrdersServer::new()?)
         .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
         .await?;

@@ -1,10 +1,10 @@
-//! A tonic client against the service behind the AuthLayer: refusals arrive
+//! A tonic client against the service behind CognitoAuth: refusals arrive
 //! as proper gRPC statuses.
 
 use std::net::SocketAddr;
 
+use cognito_jwt::Verifier;
 use cognito_jwt_testkit::{DEFAULT_POOL_ID, JwksServer, TestIssuer};
-use cognito_jwt_tower::Verifier;
 use tonic::Code;
 use tonic_api::OrdersClient;
 
