@@ -1,14 +1,16 @@
 //! Where the verifier gets "now" from, so tests can check expiry without waiting.
 
 use std::fmt;
+#[cfg(feature = "test-util")]
 use std::sync::Arc;
+#[cfg(feature = "test-util")]
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in whole seconds since the Unix epoch.
 ///
 /// The verifier compares `exp`, `nbf` and `iat` against it. The default is
-/// [`SystemClock`]; tests use [`ManualClock`].
+/// [`SystemClock`]; tests use `ManualClock` (feature `test-util`).
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// Seconds since the Unix epoch.
     fn now(&self) -> i64;
@@ -27,7 +29,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to. Clones share the same time.
+/// A clock that only moves when told to. Clones share the same time. For
+/// tests: behind the `test-util` feature, so a production build cannot
+/// pick it up by accident.
 ///
 /// ```
 /// use cognito_jwt::{Clock, ManualClock};
@@ -35,9 +39,11 @@ impl Clock for SystemClock {
 /// clock.advance(3600);
 /// assert_eq!(clock.now(), 1_700_003_600);
 /// ```
+#[cfg(feature = "test-util")]
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock(Arc<AtomicI64>);
 
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A clock stopped at `now` (seconds since the Unix epoch).
     pub fn new(now: i64) -> Self {
@@ -60,6 +66,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     fn now(&self) -> i64 {
         self.0.load(Ordering::SeqCst)

@@ -77,7 +77,9 @@ pub mod adapter {
 pub use algorithm::Algorithm;
 pub use challenge::Challenge;
 pub use claims::{Claims, TokenUse};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
