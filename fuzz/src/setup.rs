@@ -141,15 +141,17 @@ pub fn http_client() -> reqwest::Client {
 pub fn build(spec: &Spec) -> Verifier {
     let [a, b, c] = [0, 1, 2].map(jwks_of);
     let issuers = [
-        Issuer::cognito(POOL).static_jwks(a),
+        Issuer::cognito(POOL).static_jwks(a).into_any(),
         Issuer::url(ISS_B)
             .algorithms([Algorithm::ES256, Algorithm::EdDSA])
-            .static_jwks(b),
+            .static_jwks(b)
+            .into_any(),
         Issuer::url(ISS_C)
             .algorithms([Algorithm::ES256, Algorithm::ES384])
             .default_token_use(TokenUse::Access)
             .required_typ("at+jwt")
-            .static_jwks(c),
+            .static_jwks(c)
+            .into_any(),
     ];
     let [a, b, c] = issuers;
     let builder = Verifier::builder(a)

@@ -12,6 +12,7 @@
 //!
 //! Every default is listed in the [manual](crate::manual).
 
+use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,8 +57,49 @@ enum KeySource {
 /// // Another OpenID provider that signs with ES256.
 /// let other = Issuer::url("https://login.example.com").algorithms([Algorithm::ES256]);
 /// ```
+///
+/// A Cognito pool signs with RS256 only, so `Issuer<CognitoPool>` has no
+/// `algorithms` at all:
+///
+/// ```compile_fail
+/// use cognito_jwt::{Algorithm, Issuer};
+/// let pool = Issuer::cognito("us-east-1_AbCdEf123").algorithms([Algorithm::HS256]);
+/// ```
+///
+/// An issuer chosen at run time is an `Issuer` (of [`AnyIssuer`] kind):
+///
+/// ```
+/// use cognito_jwt::Issuer;
+/// let pool: Option<&str> = None; // e.g. from the environment
+/// let issuer: Issuer = match pool {
+///     Some(pool) => Issuer::cognito(pool).into_any(),
+///     None => Issuer::url("http://127.0.0.1:9229/local_pool").into_any(),
+/// };
+/// # let _ = issuer;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issuer {
+pub struct Issuer<K = AnyIssuer> {
+    spec: IssuerSpec,
+    kind: PhantomData<fn() -> K>,
+}
+
+/// [`Issuer`]'s kind: a Cognito user pool ([`Issuer::cognito`]), pinned to RS256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CognitoPool;
+
+/// [`Issuer`]'s kind: any other issuer ([`Issuer::url`]), whose
+/// algorithms may be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtherIssuer;
+
+/// [`Issuer`]'s kind once chosen at run time ([`Issuer::into_any`]): the
+/// algorithms are whatever they were when it was erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnyIssuer;
+
+/// What an [`Issuer`] says, whatever its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IssuerSpec {
     kind: IssuerKind,
     keys: KeySource,
     algorithms: Option<Vec<Algorithm>>,
@@ -71,69 +113,86 @@ impl Issuer {
     /// `https://cognito-idp.{region}.amazonaws.com/{pool}` or
     /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`; both share
     /// the pool's key set. RS256 is pinned.
-    pub fn cognito(user_pool_id: impl Into<String>) -> Issuer {
-        Issuer {
-            kind: IssuerKind::Cognito {
-                pool_id: user_pool_id.into(),
-            },
-            keys: KeySource::Default,
-            algorithms: None,
-            default_token_use: None,
-            required_typ: None,
-        }
+    pub fn cognito(user_pool_id: impl Into<String>) -> Issuer<CognitoPool> {
+        Issuer::of(IssuerKind::Cognito {
+            pool_id: user_pool_id.into(),
+        })
     }
 
     /// An explicit issuer: `iss` must equal this string exactly (no slash
     /// normalisation). For emulators such as cognito-local and for other
     /// OpenID providers. Keys default to `{issuer}/.well-known/jwks.json`.
-    pub fn url(issuer: impl Into<String>) -> Issuer {
+    pub fn url(issuer: impl Into<String>) -> Issuer<OtherIssuer> {
+        Issuer::of(IssuerKind::Url(issuer.into()))
+    }
+}
+
+impl<K> Issuer<K> {
+    /// The same issuer, of a kind chosen at run time (so that a `match`
+    /// can return a Cognito pool or another issuer).
+    pub fn into_any(self) -> Issuer<AnyIssuer> {
         Issuer {
-            kind: IssuerKind::Url(issuer.into()),
-            keys: KeySource::Default,
-            algorithms: None,
-            default_token_use: None,
-            required_typ: None,
+            spec: self.spec,
+            kind: PhantomData,
+        }
+    }
+
+    fn of(kind: IssuerKind) -> Issuer<K> {
+        Issuer {
+            spec: IssuerSpec {
+                kind,
+                keys: KeySource::Default,
+                algorithms: None,
+                default_token_use: None,
+                required_typ: None,
+            },
+            kind: PhantomData,
         }
     }
 
     /// Fetch keys from this URL instead of the issuer's own JWKS path
     /// (moto serves the pool's keys on loopback while tokens name the real
     /// Cognito issuer). HTTPS only, except for loopback hosts.
-    pub fn jwks_url(mut self, url: impl Into<String>) -> Issuer {
-        self.keys = KeySource::Url(url.into());
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.spec.keys = KeySource::Url(url.into());
         self
     }
 
     /// Use this JWKS document and never touch the network.
-    pub fn static_jwks(mut self, jwks_json: impl Into<String>) -> Issuer {
-        self.keys = KeySource::Static(jwks_json.into());
-        self
-    }
-
-    /// The algorithms this issuer may use (only for [`Issuer::url`]; a Cognito
-    /// pool is pinned to RS256 and `build()` refuses a change).
-    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Issuer {
-        let mut list: Vec<Algorithm> = algorithms.into_iter().collect();
-        list.sort();
-        list.dedup();
-        self.algorithms = Some(list);
+    pub fn static_jwks(mut self, jwks_json: impl Into<String>) -> Self {
+        self.spec.keys = KeySource::Static(jwks_json.into());
         self
     }
 
     /// For issuers that do not send Cognito's `token_use` claim: treat tokens
     /// without it as this kind. Tokens that do carry it are still checked.
-    pub fn default_token_use(mut self, token_use: TokenUse) -> Issuer {
-        self.default_token_use = Some(token_use);
+    pub fn default_token_use(mut self, token_use: TokenUse) -> Self {
+        self.spec.default_token_use = Some(token_use);
         self
     }
 
     /// Require this header `typ`, for example `"at+jwt"` for RFC 9068 access
     /// tokens (compared case-insensitively, with or without `application/`).
-    pub fn required_typ(mut self, typ: &'static str) -> Issuer {
-        self.required_typ = Some(typ);
+    pub fn required_typ(mut self, typ: &'static str) -> Self {
+        self.spec.required_typ = Some(typ);
         self
     }
+}
 
+impl Issuer<OtherIssuer> {
+    /// The algorithms this issuer may use (RS256 when not called; an empty
+    /// list is refused by `build()`). A Cognito pool has no such method: it
+    /// is pinned to RS256.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        let mut list: Vec<Algorithm> = algorithms.into_iter().collect();
+        list.sort();
+        list.dedup();
+        self.spec.algorithms = Some(list);
+        self
+    }
+}
+
+impl IssuerSpec {
     /// The issuer strings this configuration trusts.
     fn issuer_strings(&self) -> Result<Vec<String>, BuildError> {
         match &self.kind {
@@ -287,7 +346,7 @@ pub struct TokenUseChosen(UsePolicy);
 #[derive(Debug)]
 #[must_use]
 pub struct VerifierBuilder<C = Unset, T = Unset> {
-    issuers: Vec<Issuer>,
+    issuers: Vec<IssuerSpec>,
     clients: C,
     token_use: T,
     required_audience: Option<Vec<String>>,
@@ -304,13 +363,13 @@ pub struct VerifierBuilder<C = Unset, T = Unset> {
 // never the other way round.
 impl Verifier {
     /// Start configuring a verifier for this issuer. See [`VerifierBuilder`].
-    pub fn builder(issuer: Issuer) -> VerifierBuilder {
-        VerifierBuilder::new(issuer)
+    pub fn builder<K>(issuer: Issuer<K>) -> VerifierBuilder {
+        VerifierBuilder::new(issuer.spec)
     }
 }
 
 impl VerifierBuilder {
-    fn new(issuer: Issuer) -> VerifierBuilder {
+    fn new(issuer: IssuerSpec) -> VerifierBuilder {
         VerifierBuilder {
             issuers: vec![issuer],
             clients: Unset,
@@ -349,8 +408,8 @@ impl<C, T> VerifierBuilder<C, T> {
 
     /// Trust another issuer too. Each issuer has its own key set; a token's
     /// (unverified) `iss` only picks which set to look in.
-    pub fn issuer(mut self, issuer: Issuer) -> Self {
-        self.issuers.push(issuer);
+    pub fn issuer<K>(mut self, issuer: Issuer<K>) -> Self {
+        self.issuers.push(issuer.spec);
         self
     }
 
@@ -489,15 +548,8 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             let names = issuer.issuer_strings()?;
             let primary = names.first().cloned().unwrap_or_default();
             let algorithms = match (&issuer.kind, &issuer.algorithms) {
-                (IssuerKind::Cognito { .. }, None) => vec![Algorithm::RS256],
-                (IssuerKind::Cognito { .. }, Some(list))
-                    if list.as_slice() == [Algorithm::RS256] =>
-                {
-                    vec![Algorithm::RS256]
-                }
-                (IssuerKind::Cognito { .. }, Some(_)) => {
-                    return Err(BuildError::CognitoAlgorithmPinned(primary));
-                }
+                // `Issuer<CognitoPool>` has no `algorithms()`.
+                (IssuerKind::Cognito { .. }, _) => vec![Algorithm::RS256],
                 (IssuerKind::Url(_), None) => vec![Algorithm::RS256],
                 (IssuerKind::Url(_), Some(list)) if list.is_empty() => {
                     return Err(BuildError::NoAlgorithms(primary));

@@ -491,9 +491,6 @@ pub enum BuildError {
     /// `client_ids` was given an empty list (use `any_client()` to accept every client).
     #[error("client_ids is empty; name at least one app client, or call any_client() explicitly")]
     NoClientIds,
-    /// `Issuer::algorithms` was used on a Cognito pool, which signs with RS256 only.
-    #[error("issuer {0:?} is a Cognito user pool, which is pinned to RS256")]
-    CognitoAlgorithmPinned(String),
     /// An issuer was configured with an empty algorithm list.
     #[error("issuer {0:?} allows no algorithm")]
     NoAlgorithms(String),

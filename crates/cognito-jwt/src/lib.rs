@@ -80,7 +80,10 @@ pub use claims::{Claims, TokenUse};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
-pub use config::{ClientsChosen, Issuer, TokenUseChosen, Unset, VerifierBuilder};
+pub use config::{
+    AnyIssuer, ClientsChosen, CognitoPool, Issuer, OtherIssuer, TokenUseChosen, Unset,
+    VerifierBuilder,
+};
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
 pub use policy::{GroupSet, Policy, ScopeSet};

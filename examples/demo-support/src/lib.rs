@@ -125,8 +125,8 @@ impl Demo {
                 }
                 let local = LocalIssuer::start();
                 let issuer = match local.test_issuer().pool_id() {
-                    Some(pool) => Issuer::cognito(pool),
-                    None => Issuer::url(local.issuer()),
+                    Some(pool) => Issuer::cognito(pool).into_any(),
+                    None => Issuer::url(local.issuer()).into_any(),
                 }
                 .jwks_url(local.jwks_url());
                 (issuer, vec![local.client_id()], Some(local))
@@ -138,8 +138,8 @@ impl Demo {
                     ));
                 }
                 let issuer = match (pool, url) {
-                    (Some(pool), _) => Issuer::cognito(pool),
-                    (None, Some(url)) => Issuer::url(url),
+                    (Some(pool), _) => Issuer::cognito(pool).into_any(),
+                    (None, Some(url)) => Issuer::url(url).into_any(),
                     (None, None) => unreachable!("handled above"),
                 };
                 let issuer = match jwks {
