@@ -1,16 +1,31 @@
 //! Verify Amazon Cognito JWTs in Rust resource servers: strict, fast, secure by default.
 //!
-//! ```no_run
-//! use cognito_jwt::{Issuer, Requirement, TokenUse, Verifier};
+//! ```
+//! use cognito_jwt::{ErrorClass, Issuer, Requirement, TokenUse, Verifier};
+//! # use cognito_jwt_testkit::TestIssuer;
 //!
-//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let verifier = Verifier::builder(Issuer::cognito("us-east-1_AbCdEf123"))
-//!     .client_ids(["1example23456789"])
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let pool = TestIssuer::cognito();
+//! # let token = pool.access_token().scopes(&["orders/read"]).build();
+//! # let other = pool.access_token().scopes(&["orders/write"]).build();
+//! // In production: `Issuer::cognito("us-east-1_AbCdEf123")` alone; the
+//! // keys are fetched from the pool's JWKS URL. Here, a stand-in pool.
+//! let issuer = Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string());
+//! let verifier = Verifier::builder(issuer)
+//!     .client_ids([pool.client_id()])
 //!     .token_use(TokenUse::Access)
 //!     .build()?;
+//! let orders_read = Requirement::new().any_scope(["orders/read"])?;
 //!
-//! let claims = verifier.verify(token).await?;
-//! Requirement::new().any_scope(["orders/read"])?.verify(&claims)?;
+//! let claims = verifier.verify(&token).await?;
+//! orders_read.verify(&claims)?;
+//!
+//! // A token without the scope: 403 insufficient_scope.
+//! let claims = verifier.verify(&other).await?;
+//! let refused = orders_read.verify(&claims).unwrap_err();
+//! assert_eq!(refused.class(), ErrorClass::InsufficientScope);
+//! assert_eq!(refused.class().status(), 403);
 //! # Ok(()) }
 //! ```
 //!
