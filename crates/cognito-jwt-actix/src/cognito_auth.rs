@@ -75,6 +75,48 @@ pub(crate) struct AuthContext(pub(crate) Arc<Settings>);
 /// fetch and one verified-token cache. The fetch runs on the async runtime;
 /// nothing blocks a worker thread.
 ///
+/// ```
+/// use actix_web::{App, test, web};
+/// use cognito_jwt::{Issuer, Verifier};
+/// use cognito_jwt_actix::{AccessToken, CognitoAuth};
+/// use cognito_jwt_testkit::TestIssuer;
+///
+/// # #[actix_web::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = TestIssuer::cognito();
+/// let verifier = Verifier::builder(
+///     Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+/// )
+/// .client_ids([pool.client_id()])
+/// .any_token_use()
+/// .build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .wrap(CognitoAuth::new(verifier).realm("orders")?)
+///         .route("/me", web::get().to(|token: AccessToken| async move { token.sub().to_owned() })),
+/// )
+/// .await;
+///
+/// let request = test::TestRequest::get()
+///     .uri("/me")
+///     .insert_header(("authorization", format!("Bearer {}", pool.access_token().build())))
+///     .to_request();
+/// assert_eq!(test::call_service(&app, request).await.status(), 200);
+///
+/// // An ID token where the handler wants an access token: 401 invalid_token.
+/// let request = test::TestRequest::get()
+///     .uri("/me")
+///     .insert_header(("authorization", format!("Bearer {}", pool.id_token().build())))
+///     .to_request();
+/// let response = test::call_service(&app, request).await;
+/// assert_eq!(response.status(), 401);
+/// let challenge = response.headers().get("www-authenticate").unwrap().to_str()?;
+/// assert!(challenge.starts_with(r#"Bearer realm="orders", error="invalid_token""#));
+/// # Ok(()) }
+/// ```
+///
+/// A server, with one verifier for every worker:
+///
 /// ```no_run
 /// use actix_web::{App, HttpServer, get};
 /// use cognito_jwt::{Issuer, Verifier};
