@@ -49,7 +49,7 @@
 //!
 //! | setting | default | change with |
 //! |---|---|---|
-//! | algorithms, Cognito pool | RS256 only, pinned | cannot be changed |
+//! | algorithms, Cognito pool | RS256 only, pinned | cannot be changed: `Issuer<CognitoPool>` has no `algorithms()` |
 //! | algorithms, other issuers | RS256 | [`Issuer::algorithms`](crate::Issuer::algorithms) |
 //! | issuer strings of a pool | both `https://cognito-idp.{region}.amazonaws.com/{pool}` and `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, exact match | — |
 //! | JWKS URL | `{issuer}/.well-known/jwks.json`; https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
@@ -65,6 +65,10 @@
 //! | retry backoff | 1 s doubling to 30 s | `JwksOptions::min_backoff`, `max_backoff` |
 //! | HTTP client | reqwest, rustls, redirects not followed | `VerifierBuilder::http_client`; whatever client is given, a response that did not come from the configured URL itself (a followed redirect) is refused |
 //! | fractional `exp` / `nbf` / `iat` | rounded toward the stricter side: `exp` down, `nbf` and `iat` up | — |
+//! | adapter mode | required: no credentials is 401 | `CognitoAuth::optional` |
+//! | adapter realm | none | `CognitoAuth::realm`: printable ASCII, not empty, else a `BuildError` |
+//! | gRPC answers (tower) | off: every refusal is an HTTP answer | `CognitoAuth::grpc`, for tonic servers |
+//! | test clock | not compiled | feature `test-util` (`ManualClock`) |
 //!
 //! ## What is never trusted
 //!
@@ -118,7 +122,55 @@
 //!
 //! Every [`Error`](crate::Error) variant maps to one [`ErrorClass`](crate::ErrorClass):
 //! 400 `invalid_request`, 401 `invalid_token`, 401 with no error code when no
-//! token was sent, 403 `insufficient_scope`, or 503 when keys cannot be had (a
-//! Cognito outage is not the client's fault). Clients see only the fixed text
-//! of [`Error::client_description`](crate::Error::client_description); the
+//! token was sent, 403 `insufficient_scope`, 503 when keys cannot be had (a
+//! Cognito outage is not the client's fault), or 500 when the server itself
+//! is misconfigured (below). Clients see only the fixed text of
+//! [`Error::client_description`](crate::Error::client_description); the
 //! detailed message (which may quote claim values, never the token) is for logs.
+//!
+//! ## One decision in every adapter
+//!
+//! The adapters (`cognito-jwt-tower` for axum, tonic and any tower stack;
+//! `cognito-jwt-actix`) only translate their framework's types. Every
+//! decision is made by the core's [`Gate`](crate::adapter::Gate): whether a
+//! request without credentials may proceed, the token use, scope, group and
+//! policy rules of extractors and route layers, the answer to each refusal
+//! and its one log line. So each request gets the same answer in every
+//! adapter, and the same concepts have the same names:
+//!
+//! | concept | name in both adapters |
+//! |---|---|
+//! | the middleware (its service, its future) | `CognitoAuth` (`CognitoAuthService`, `CognitoAuthFuture`) |
+//! | a route's requirement (middleware; in actix also a guard) | `Require` (`RequireService`, `RequireFuture`) |
+//! | extractors | `Authenticated`, `AccessToken`, `IdToken`, `ClaimsAs<T>`, `RequireScope<S>`, `RequireGroup<G>`, `Authorized<P>` |
+//! | an optional extractor | `Optional<T>` (axum's own `Option<T>` works the same) |
+//! | an extractor's refusal | `AuthRejection` (one variant per class), holding a `Refused` |
+//! | your own rendering | `CognitoAuth::render_rejection`, given a `Rejection` |
+//! | the standard answer | `render_challenge` |
+//! | owned claims out of an extractor | `into_claims()` (`into_inner()` for `ClaimsAs` and `Optional`) |
+//!
+//! What the adapters agree on, where frameworks would otherwise differ:
+//!
+//! - **An optional extractor never turns a bad token into an anonymous
+//!   request.** Without credentials it is `None`; with a token, the token
+//!   must be valid and meet the extractor's need, or the request is refused
+//!   as the plain extractor would refuse it. actix-web's own `Option<T>`
+//!   turns every extractor error into `None`, so in actix use `Optional<T>`.
+//! - **No middleware in front is 500**, for an extractor, a `Require` or an
+//!   invalid `Policy`: a server bug, logged as an error, never the handler
+//!   and never a 401 that would send the client looking for credentials.
+//! - **gRPC answers are opt-in.** With `CognitoAuth::grpc` (tower), a
+//!   refused call with `content-type: application/grpc` gets a
+//!   trailers-only gRPC status; without it, every refusal is HTTP.
+//! - **Every challenge is a valid header value**: realms are printable
+//!   ASCII (checked when set) and scopes RFC 6749 scope tokens (checked when
+//!   a rule is built).
+//! - **Policies are built once per thread**, not on every request
+//!   ([`Policy`](crate::Policy), [`ScopeSet`](crate::ScopeSet),
+//!   [`GroupSet`](crate::GroupSet)).
+//!
+//! Each refusal is logged once, by the core: `debug` for the client's
+//! mistakes (`outcome="rejected"`, or `"forbidden"` for a 403), `warn` when
+//! keys are unavailable, `error` when the server is misconfigured; an
+//! accepted token is logged at `debug` (`outcome="accepted"`, `kid`,
+//! `issuer`, `token_use`).
