@@ -245,7 +245,7 @@ impl<S> fmt::Debug for CognitoAuthService<S> {
 impl AuthContext {
     /// Put what the gate admitted into the request, for the handler and the
     /// guards, middleware and extractors behind.
-    fn admit(&self, req: &ServiceRequest, claims: Option<Claims>) {
+    fn attach(&self, req: &ServiceRequest, claims: Option<Claims>) {
         let mut extensions = req.extensions_mut();
         if let Some(claims) = claims {
             extensions.insert(claims);
@@ -277,13 +277,13 @@ where
             // The common case, a token seen before: answered from the
             // verifier's cache without a copy, an `await` or a boxed future.
             Decision::Now(Verdict::Proceed(claims)) => {
-                context.admit(&req, Some(claims));
+                context.attach(&req, Some(claims));
                 State::Inner {
                     future: self.service.call(req),
                 }
             }
             Decision::Now(Verdict::Anonymous) => {
-                context.admit(&req, None);
+                context.attach(&req, None);
                 State::Inner {
                     future: self.service.call(req),
                 }
@@ -300,7 +300,7 @@ where
                 let future = Box::pin(async move {
                     match context.0.gate.verify(&token).await {
                         Verdict::Proceed(claims) => {
-                            context.admit(&req, Some(claims));
+                            context.attach(&req, Some(claims));
                             service
                                 .call(req)
                                 .await
@@ -308,7 +308,7 @@ where
                         }
                         // `verify` only runs for a token, which is never anonymous.
                         Verdict::Anonymous => {
-                            context.admit(&req, None);
+                            context.attach(&req, None);
                             service
                                 .call(req)
                                 .await

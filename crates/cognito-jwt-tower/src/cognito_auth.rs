@@ -208,7 +208,7 @@ type Verification = Pin<Box<dyn Future<Output = Verdict> + Send>>;
 
 /// Put what the gate admitted into the request, for the handler and the
 /// route layers and extractors below.
-fn admit<B>(context: &AuthContext, claims: Option<cognito_jwt::Claims>, request: &mut Request<B>) {
+fn attach<B>(context: &AuthContext, claims: Option<cognito_jwt::Claims>, request: &mut Request<B>) {
     let extensions = request.extensions_mut();
     if let Some(claims) = claims {
         extensions.insert(claims);
@@ -236,13 +236,13 @@ where
             // verifier's cache without I/O, copy, boxed future or swap of the
             // inner service.
             Decision::Now(Verdict::Proceed(claims)) => {
-                admit(context, Some(claims), &mut request);
+                attach(context, Some(claims), &mut request);
                 State::Inner {
                     future: self.inner.call(request),
                 }
             }
             Decision::Now(Verdict::Anonymous) => {
-                admit(context, None, &mut request);
+                attach(context, None, &mut request);
                 State::Inner {
                     future: self.inner.call(request),
                 }
@@ -349,14 +349,14 @@ where
                     };
                     match verdict {
                         Verdict::Proceed(claims) => {
-                            admit(context, Some(claims), &mut request);
+                            attach(context, Some(claims), &mut request);
                             State::Inner {
                                 future: service.call(request),
                             }
                         }
                         // `verify` only runs for a token, which is never anonymous.
                         Verdict::Anonymous => {
-                            admit(context, None, &mut request);
+                            attach(context, None, &mut request);
                             State::Inner {
                                 future: service.call(request),
                             }
