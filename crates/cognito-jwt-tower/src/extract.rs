@@ -36,11 +36,11 @@ fn extract<T>(
     read: impl FnOnce(&Gate, Option<&Claims>) -> Result<T, Refusal>,
 ) -> Result<T, AuthRejection> {
     let Some(context) = parts.extensions.get::<AuthContext>() else {
-        // No middleware, so no `grpc()` setting: the content type decides.
+        // No middleware, so nobody opted in to gRPC answers: HTTP 500.
         return Err(AuthRejection::new(
             Refusal::not_configured("a cognito-jwt-tower extractor"),
             Renderer::default(),
-            true,
+            false,
             &parts.headers,
         ));
     };

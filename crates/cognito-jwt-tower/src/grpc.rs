@@ -10,7 +10,10 @@
 //! | missing scope or group (403) | `PERMISSION_DENIED` (7) |
 //! | malformed request (400) | `INVALID_ARGUMENT` (3) |
 //! | keys unavailable (503) | `UNAVAILABLE` (14) |
-//! | no middleware before a route, invalid policy (500) | `INTERNAL` (13) |
+//! | an invalid `Policy` (500) | `INTERNAL` (13) |
+//!
+//! A route with no `CognitoAuth` in front answers HTTP 500 whatever the
+//! content type: nobody opted in to gRPC answers.
 //!
 //! ```
 //! use cognito_jwt::Error;

@@ -39,7 +39,8 @@
 //! | invalid token | 401 | `Bearer error="invalid_token", error_description="…"` | `UNAUTHENTICATED` |
 //! | missing scope or group | 403 | `Bearer error="insufficient_scope", …, scope="…"` | `PERMISSION_DENIED` |
 //! | keys unavailable | 503 + `Retry-After` | none | `UNAVAILABLE` |
-//! | no `CognitoAuth` before a route layer or extractor | 500 | none | `INTERNAL` |
+//! | an invalid `Policy` | 500 | none | `INTERNAL` |
+//! | no `CognitoAuth` before a route layer or extractor | 500 | none | (HTTP 500: no middleware, no gRPC answers) |
 //!
 //! ```
 //! use axum::{Json, Router, routing::{get, post}};

@@ -165,14 +165,15 @@ pub(crate) fn render(
 }
 
 /// The answer when a route layer or extractor finds no
-/// [`CognitoAuth`](crate::CognitoAuth) above it: a server bug, so 500
-/// (`INTERNAL` for a gRPC call), never the handler.
-/// With no middleware there is no `grpc()` setting: the content type decides.
+/// [`CognitoAuth`](crate::CognitoAuth) above it: a server bug, so 500, never
+/// the handler. Always an HTTP answer: gRPC answers are opt-in
+/// ([`CognitoAuth::grpc`](crate::CognitoAuth::grpc)), and with no middleware
+/// nobody opted in (a gRPC client reads the 500 as `INTERNAL` anyway).
 pub(crate) fn not_configured(found_by: &'static str, headers: &HeaderMap) -> Response<Bytes> {
     render(
         &Refusal::not_configured(found_by),
         &Renderer::default(),
-        true,
+        false,
         headers,
     )
 }
