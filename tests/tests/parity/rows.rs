@@ -704,37 +704,21 @@ pub fn table(kit: &Kit) -> Vec<Row> {
             none(),
             refused(500, not_configured()),
         ),
-    ]
-}
-
-/// Rows where an adapter answers otherwise than the table expects, each
-/// with the reason; [`super::open_disagreements_are_still_open`] fails once
-/// one is settled, so it moves into [`table`].
-pub fn open_disagreements(_kit: &Kit) -> Vec<(Row, &'static str)> {
-    let grpc_content_type = || vec![("content-type", "application/grpc".to_owned())];
-    let why = "with no CognitoAuth in front, cognito-jwt-tower answers a gRPC \
-               content type with a gRPC status (200, grpc-status 13) although \
-               gRPC answers are opt-in with CognitoAuth::grpc(); actix-web answers 500";
-    vec![
-        (
-            row(
-                "no middleware, `content-type: application/grpc` on a REST extractor route",
-                NoMiddleware,
-                Me,
-                grpc_content_type(),
-                refused(500, not_configured()),
-            ),
-            why,
+        // gRPC answers are opt-in (`CognitoAuth::grpc`): with no middleware
+        // nobody opted in, so a gRPC content type gets the HTTP 500 too.
+        row(
+            "no middleware, `content-type: application/grpc` on a REST extractor route",
+            NoMiddleware,
+            Me,
+            vec![("content-type", "application/grpc".to_owned())],
+            refused(500, not_configured()),
         ),
-        (
-            row(
-                "no middleware, `content-type: application/grpc` on a `Require` REST route",
-                NoMiddleware,
-                Orders,
-                grpc_content_type(),
-                refused(500, not_configured()),
-            ),
-            why,
+        row(
+            "no middleware, `content-type: application/grpc` on a `Require` REST route",
+            NoMiddleware,
+            Orders,
+            vec![("content-type", "application/grpc".to_owned())],
+            refused(500, not_configured()),
         ),
     ]
 }
