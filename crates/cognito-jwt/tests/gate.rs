@@ -184,7 +184,10 @@ impl Policy for Broken {
     }
 }
 
-fn refusal_of<T>(result: Result<T, Refusal>) -> Option<(&'static str, u16)> {
+/// The refusal's error kind and status, or `None` when admitted.
+type Refused = Option<(&'static str, u16)>;
+
+fn refusal_of<T>(result: Result<T, Refusal>) -> Refused {
     result
         .err()
         .map(|r| (r.error().kind(), r.challenge().status()))
@@ -211,7 +214,7 @@ async fn the_route_decision_for_plain_and_optional_extractors() {
         )));
 
     // (what, need, claims, the refusal or None for admitted)
-    let rows: Vec<(&str, Need, Option<&Claims>, Option<(&str, u16)>)> = vec![
+    let rows: Vec<(&str, Need, Option<&Claims>, Refused)> = vec![
         ("any token", Need::any_token(), Some(&reader), None),
         (
             "access token",
