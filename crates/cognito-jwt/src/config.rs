@@ -25,6 +25,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::BuildError;
 use crate::jwk::parse_jwks;
 use crate::jwks_cache::{JwksCache, JwksOptions};
+use crate::revocation::Revocations;
 use crate::token_cache::TokenCache;
 use crate::verifier::{ClientPolicy, TrustedIssuer, UsePolicy, Verifier, VerifierState};
 
@@ -357,6 +358,7 @@ pub struct VerifierBuilder<C = Unset, T = Unset> {
     token_cache_max_bytes: u64,
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
+    revocations: Option<Revocations>,
 }
 
 // Here rather than in verifier.rs: configuration builds on the verifier,
@@ -382,6 +384,7 @@ impl VerifierBuilder {
             token_cache_max_bytes: 32 * 1024 * 1024,
             http_client: None,
             clock: Arc::new(SystemClock),
+            revocations: None,
         }
     }
 }
@@ -403,6 +406,7 @@ impl<C, T> VerifierBuilder<C, T> {
             token_cache_max_bytes: self.token_cache_max_bytes,
             http_client: self.http_client,
             clock: self.clock,
+            revocations: self.revocations,
         }
     }
 
@@ -438,6 +442,15 @@ impl<C, T> VerifierBuilder<C, T> {
     /// Longest token accepted, in bytes, checked before any parsing. Default 16 KiB.
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
         self.max_token_bytes = bytes;
+        self
+    }
+
+    /// Check every verified token against these revocation rules, after
+    /// verification and on every verified-token cache hit: a revoked token
+    /// is 401 `invalid_token` ([`Error::Revoked`](crate::Error::Revoked)).
+    /// Keep a clone of `revocations` to add rules. Default: none.
+    pub fn revocations(mut self, revocations: Revocations) -> Self {
+        self.revocations = Some(revocations);
         self
     }
 
@@ -608,6 +621,7 @@ impl VerifierBuilder<ClientsChosen, TokenUseChosen> {
             max_token_bytes: self.max_token_bytes,
             clock: self.clock,
             token_cache,
+            revocations: self.revocations,
         })))
     }
 }

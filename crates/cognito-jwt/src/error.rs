@@ -327,6 +327,24 @@ pub enum Error {
         /// When it is worth trying again.
         retry_after: Duration,
     },
+    /// The token was revoked (a [`Revocation`](crate::revocation::Revocation)
+    /// rule matches it): 401 `invalid_token`.
+    #[error("the token was revoked (a {rule} rule matches it)")]
+    Revoked {
+        /// Which kind of rule: `token`, `family`, `subject` or `client`.
+        rule: &'static str,
+    },
+    /// The revocation rules are kept current by a store that has not
+    /// confirmed them within their bound (see
+    /// [`RevocationsBuilder::fail_closed_after`](crate::revocation::RevocationsBuilder::fail_closed_after)):
+    /// 503, as when keys are unavailable.
+    #[error("the revocation list is out of date (last confirmed {age:?} ago)")]
+    RevocationsUnavailable {
+        /// How long since it was last confirmed; `None`: never.
+        age: Option<Duration>,
+        /// When it is worth trying again.
+        retry_after: Duration,
+    },
     /// The server is misconfigured: an extractor or route layer runs without
     /// the authentication middleware in front of it, or a route's policy is
     /// invalid. Answered with 500 and logged as an error.
@@ -377,11 +395,14 @@ impl Error {
             | Error::UnknownKey { .. }
             | Error::KeyAlgorithmMismatch { .. }
             | Error::InvalidSignature
-            | Error::Claim(_) => ErrorClass::InvalidToken,
+            | Error::Claim(_)
+            | Error::Revoked { .. } => ErrorClass::InvalidToken,
             Error::InsufficientScope { .. } | Error::MissingGroup { .. } | Error::Forbidden(_) => {
                 ErrorClass::InsufficientScope
             }
-            Error::KeysUnavailable { .. } => ErrorClass::Unavailable,
+            Error::KeysUnavailable { .. } | Error::RevocationsUnavailable { .. } => {
+                ErrorClass::Unavailable
+            }
             Error::Misconfigured(_) => ErrorClass::Misconfigured,
         }
     }
@@ -419,7 +440,10 @@ impl Error {
             Error::InsufficientScope { .. } => "the token lacks the required scope",
             Error::MissingGroup { .. } => "the user is not in the required group",
             Error::Forbidden(_) => "the token does not grant access to this resource",
-            Error::KeysUnavailable { .. } => "the token cannot be verified right now",
+            Error::KeysUnavailable { .. } | Error::RevocationsUnavailable { .. } => {
+                "the token cannot be verified right now"
+            }
+            Error::Revoked { .. } => "the token has been revoked",
             Error::Misconfigured(_) => "authentication is not configured for this route",
         }
     }
@@ -427,7 +451,8 @@ impl Error {
     /// For [`Error::KeysUnavailable`], how long a client should wait before retrying.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::KeysUnavailable { retry_after, .. } => Some(*retry_after),
+            Error::KeysUnavailable { retry_after, .. }
+            | Error::RevocationsUnavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -466,6 +491,8 @@ impl Error {
             Error::MissingGroup { .. } => "missing_group",
             Error::Forbidden(_) => "forbidden",
             Error::KeysUnavailable { .. } => "keys_unavailable",
+            Error::Revoked { .. } => "revoked",
+            Error::RevocationsUnavailable { .. } => "revocations_unavailable",
             Error::Misconfigured(_) => "misconfigured",
         }
     }

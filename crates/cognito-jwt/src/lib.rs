@@ -55,7 +55,8 @@
 //   3. token, core_claims            the compact JWS and header; hot-path claims
 //   4. jwk, typed                    JWKS parsing; the typed claim views
 //   5. claims, jwks_cache            the public Claims; one issuer's key cache
-//   6. token_cache, requirement      the verified-token cache; per-route rules
+//   6. token_cache, requirement,     the verified-token cache; per-route rules;
+//      revocation                    rules that make a token stop working
 //   7. verifier, policy              one token in, Claims or an Error out; named rules
 //   8. config, authentication        building a Verifier; a request's token to claims
 //   9. gate                          the whole per-request decision, for adapters
@@ -74,6 +75,7 @@ mod jwks_cache;
 pub mod manual;
 mod policy;
 mod requirement;
+pub mod revocation;
 mod token;
 mod token_cache;
 mod token_source;

@@ -11,6 +11,7 @@ use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
+use crate::revocation::Revocations;
 use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
@@ -68,6 +69,8 @@ pub(crate) struct VerifierState {
     pub(crate) clock: Arc<dyn Clock>,
     /// The verified-token cache; `None` when it is disabled.
     pub(crate) token_cache: Option<TokenCache>,
+    /// The revocation rules checked on every verified token and cache hit.
+    pub(crate) revocations: Option<Revocations>,
 }
 
 /// Verifies Cognito (and other OpenID provider) JWTs.
@@ -360,6 +363,8 @@ impl Verifier {
         }
         let token_cache = state.token_cache.as_ref().map(|c| (c, Arc::clone(&key)));
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
+        // Last, as on every cache hit: a revoked token is not cached either.
+        state.not_revoked(&claims)?;
         if let Some((token_cache, key)) = token_cache {
             let left = exp.saturating_add(state.leeway).saturating_sub(now);
             token_cache.insert(
@@ -376,7 +381,8 @@ impl Verifier {
 }
 
 impl VerifierState {
-    /// A cached token's `exp` and `nbf` against the clock now.
+    /// A cached token's `exp` and `nbf` against the clock now, and the
+    /// revocation rules as they are now.
     fn time_checked(&self, claims: Claims) -> Result<Claims, Error> {
         check_time(
             self.clock.now(),
@@ -384,8 +390,17 @@ impl VerifierState {
             claims.expires_at(),
             claims.not_before(),
             None,
-        )
-        .map(|()| claims)
+        )?;
+        self.not_revoked(&claims)?;
+        Ok(claims)
+    }
+
+    /// The revocation rules, when configured.
+    fn not_revoked(&self, claims: &Claims) -> Result<(), Error> {
+        match &self.revocations {
+            Some(revocations) => revocations.check(claims),
+            None => Ok(()),
+        }
     }
 
     fn clients_allow(&self, id: &str) -> bool {
