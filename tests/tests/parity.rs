@@ -40,7 +40,9 @@ mod rows;
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
+use std::time::Duration;
 
+use cognito_jwt::revocation::{Revocation, Revocations};
 use cognito_jwt::{
     BuildError, Challenge, Claims, Error, GroupSet, Issuer, Policy, Requirement, ScopeSet,
     TokenUse, Verifier,
@@ -68,7 +70,18 @@ pub enum App {
     KeysDown,
     /// No `CognitoAuth` at all: the extractors and `Require` are alone.
     NoMiddleware,
+    /// Required, with a verifier whose revocation rules revoke the family
+    /// [`REVOKED_FAMILY`] and every token of [`SIGNED_OUT`].
+    Revoking,
+    /// Required, with a verifier whose revocation rules are kept by a store
+    /// that never synced them (fails closed: 503).
+    RevocationsStale,
 }
+
+/// The `origin_jti` [`App::Revoking`] revokes.
+pub const REVOKED_FAMILY: &str = "revoked-family";
+/// The `sub` [`App::Revoking`] signed out (every token issued until now).
+pub const SIGNED_OUT: &str = "signed-out-user";
 
 impl App {
     fn realm(self) -> Option<&'static str> {
@@ -304,15 +317,30 @@ impl Kit {
         let url = match app {
             App::NoMiddleware => return None,
             App::KeysDown => self.down.url(),
-            App::Required | App::Optional | App::Realm => self.jwks.url(),
+            App::Required | App::Optional | App::Realm | App::Revoking | App::RevocationsStale => {
+                self.jwks.url()
+            }
         };
         let pool = self.issuer.pool_id().expect("a Cognito-shaped issuer");
-        let verifier = Verifier::builder(Issuer::cognito(pool).jwks_url(url))
+        let builder = Verifier::builder(Issuer::cognito(pool).jwks_url(url))
             .client_ids([self.issuer.client_id()])
-            .any_token_use()
-            .build()
-            .expect("verifier");
-        Some(verifier)
+            .any_token_use();
+        let builder = match app {
+            App::Revoking => {
+                let revocations = Revocations::new();
+                revocations.revoke(Revocation::family(REVOKED_FAMILY));
+                let now = cognito_jwt::Clock::now(&cognito_jwt::SystemClock);
+                revocations.revoke(Revocation::subject_before(SIGNED_OUT, now + 1));
+                builder.revocations(revocations)
+            }
+            App::RevocationsStale => builder.revocations(
+                Revocations::builder()
+                    .fail_closed_after(Duration::from_secs(30))
+                    .build(),
+            ),
+            _ => builder,
+        };
+        Some(builder.build().expect("verifier"))
     }
 }
 
@@ -325,7 +353,11 @@ macro_rules! cognito_auth {
             match $app {
                 App::Optional => auth.optional(),
                 App::Realm => auth.realm(REALM).expect("realm"),
-                App::Required | App::KeysDown | App::NoMiddleware => auth,
+                App::Required
+                | App::KeysDown
+                | App::NoMiddleware
+                | App::Revoking
+                | App::RevocationsStale => auth,
             }
         })
     };

@@ -6,12 +6,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_jwt::{ClaimError, Error, MalformedToken, Segment};
 use cognito_jwt_testkit::SigningKey;
 
-use super::App::{KeysDown, NoMiddleware, Optional, Realm, Required};
+use super::App::{KeysDown, NoMiddleware, Optional, Realm, Required, RevocationsStale, Revoking};
 use super::Route::{
     Admin, Admins, Any, Custom, Maybe, MaybeAny, MaybeOption, Me, Orders, OrdersAll, Policy,
     Profile, Tenant, Write,
 };
 use super::{App, Expect, Kit, Route, Row};
+use super::{REVOKED_FAMILY, SIGNED_OUT};
 
 type Headers = Vec<(&'static str, String)>;
 
@@ -671,6 +672,70 @@ pub fn table(kit: &Kit) -> Vec<Row> {
         row(
             "keys unavailable, no token: 401 all the same",
             KeysDown,
+            Me,
+            none(),
+            refused(401, Error::MissingToken),
+        ),
+        // Revocation: a revoked token is 401 invalid_token, from the
+        // verifier and from its cache alike (each row is sent twice).
+        row(
+            "revoked family, its access token",
+            Revoking,
+            Me,
+            bearer(&access().claim("origin_jti", REVOKED_FAMILY).build()),
+            refused(401, Error::Revoked { rule: "family" }),
+        ),
+        row(
+            "revoked family, its ID token",
+            Revoking,
+            Profile,
+            bearer(&id().claim("origin_jti", REVOKED_FAMILY).build()),
+            refused(401, Error::Revoked { rule: "family" }),
+        ),
+        row(
+            "revoked family, a route with a scope rule",
+            Revoking,
+            Orders,
+            bearer(
+                &access()
+                    .claim("origin_jti", REVOKED_FAMILY)
+                    .scopes(&["orders/read"])
+                    .build(),
+            ),
+            refused(401, Error::Revoked { rule: "family" }),
+        ),
+        row(
+            "signed-out user, a token issued before",
+            Revoking,
+            Me,
+            bearer(&access().subject(SIGNED_OUT).build()),
+            refused(401, Error::Revoked { rule: "subject" }),
+        ),
+        row(
+            "revocations in force, another session",
+            Revoking,
+            Me,
+            bearer(&access().claim("origin_jti", "another-family").build()),
+            ok("me"),
+        ),
+        // A store-kept revocation list that is out of date: 503, as when
+        // keys are unavailable (the token may be good).
+        row(
+            "revocation list out of date, a valid token",
+            RevocationsStale,
+            Me,
+            bearer(&good),
+            refused(
+                503,
+                Error::RevocationsUnavailable {
+                    age: None,
+                    retry_after: Duration::from_secs(5),
+                },
+            ),
+        ),
+        row(
+            "revocation list out of date, no token: 401 all the same",
+            RevocationsStale,
             Me,
             none(),
             refused(401, Error::MissingToken),
