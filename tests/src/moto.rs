@@ -168,6 +168,82 @@ impl Moto {
     pub fn service(&self) -> &Service {
         &self.service
     }
+
+    /// Call a Cognito user-pool API action (`GlobalSignOut`,
+    /// `InitiateAuth`, …) on moto, as an AWS SDK would over its JSON
+    /// protocol: `Ok(response)`, or `Err(error type)` for Cognito's errors.
+    pub async fn cognito(
+        &self,
+        action: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let response = crate::http_client()
+            .post(format!("{}/", self.base_url))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{action}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| format!("{action}: {e}"))?;
+        let ok = response.status().is_success();
+        let json: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| format!("{action}: {e}"))?;
+        if ok {
+            Ok(json)
+        } else {
+            Err(json["__type"]
+                .as_str()
+                .unwrap_or("unknown error")
+                .to_owned())
+        }
+    }
+
+    /// Sign `username` in with `USER_PASSWORD_AUTH` on `client_id`.
+    pub async fn sign_in(&self, client_id: &str, username: &str, password: &str) -> TokenSet {
+        let result = self
+            .cognito(
+                "InitiateAuth",
+                serde_json::json!({
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": client_id,
+                    "AuthParameters": { "USERNAME": username, "PASSWORD": password },
+                }),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("sign in {username}: {e}"));
+        let tokens = &result["AuthenticationResult"];
+        TokenSet {
+            id: tokens["IdToken"].as_str().expect("IdToken").to_owned(),
+            access: tokens["AccessToken"]
+                .as_str()
+                .expect("AccessToken")
+                .to_owned(),
+            refresh: tokens["RefreshToken"]
+                .as_str()
+                .expect("RefreshToken")
+                .to_owned(),
+        }
+    }
+
+    /// Renew tokens with `REFRESH_TOKEN_AUTH`: `Err` (Cognito's error type)
+    /// once the refresh token was revoked or its user signed out.
+    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Result<(), String> {
+        self.cognito(
+            "InitiateAuth",
+            serde_json::json!({
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "ClientId": client_id,
+                "AuthParameters": { "REFRESH_TOKEN": refresh_token },
+            }),
+        )
+        .await
+        .map(|_| ())
+    }
 }
 
 /// Runs `seed.py` against the moto at `base_url` and parses its JSON.

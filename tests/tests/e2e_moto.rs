@@ -4,6 +4,7 @@
 //! (expired tokens: moto always issues 3600 s tokens, so the clock moves).
 
 use cognito_jwt::Clock as _;
+use cognito_jwt::revocation::{Revocation, Revocations};
 use cognito_jwt::{ClaimError, Error, Issuer, ManualClock, SystemClock, TokenUse, Verifier};
 use cognito_jwt_e2e::apps::{Answer, EXAMPLE_APPS, RunningApp, start_example};
 use cognito_jwt_e2e::{Moto, MotoSeed};
@@ -234,4 +235,125 @@ async fn moto_access_token_expires_under_a_moved_clock() {
     // The same configuration with the real clock accepts it.
     let real = verifier(seed, TokenUse::Access, None);
     real.verify(token).await.expect("fresh moto access token");
+}
+
+/// Sessions ended as Cognito ends them: RevokeToken (moto lacks it, so the
+/// application records the family it would revoke) and GlobalSignOut (moto
+/// has it: the user's refresh tokens stop working there, and the
+/// application records the sign-out time). The access and ID tokens of the
+/// ended sessions are refused, also from the verified-token cache; tokens
+/// of other sessions, and of a sign-in after the sign-out, still pass.
+#[tokio::test]
+async fn sessions_ended_as_cognito_ends_them_are_refused() {
+    let moto = Moto::shared();
+    // A pool of its own: GlobalSignOut must not end other tests' sessions.
+    let seed = moto.seed_new_pool();
+    let revocations = Revocations::new();
+    let verifier = |token_use| {
+        Verifier::builder(Issuer::cognito(&seed.user_pool_id).jwks_url(&seed.jwks_uri))
+            .client_ids([seed.client_id.clone(), seed.client2_id.clone()])
+            .token_use(token_use)
+            .revocations(revocations.clone())
+            .build()
+            .expect("build verifier")
+    };
+    let (access, id) = (verifier(TokenUse::Access), verifier(TokenUse::Id));
+    let t = &seed.tokens;
+    // (what, token, its kind)
+    let alice_session = [
+        ("alice's access token", &t.alice.access, &access),
+        ("alice's ID token", &t.alice.id, &id),
+        (
+            "alice's renewed access token",
+            &t.alice_refreshed.access,
+            &access,
+        ),
+        ("alice's renewed ID token", &t.alice_refreshed.id, &id),
+    ];
+    let alice_other = [
+        (
+            "alice's other session (client 2), access",
+            &t.alice_client2.access,
+            &access,
+        ),
+        (
+            "alice's other session (client 2), ID",
+            &t.alice_client2.id,
+            &id,
+        ),
+    ];
+    let bob_session = [
+        ("bob's access token", &t.bob.access, &access),
+        ("bob's ID token", &t.bob.id, &id),
+    ];
+    let all = || alice_session.iter().chain(&alice_other).chain(&bob_session);
+    for (what, token, v) in all() {
+        // Twice: the second answer is the verified-token cache's.
+        for _ in 0..2 {
+            v.verify(token)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
+    }
+
+    // alice signs out of her client-1 session: the application revokes the
+    // family of the session's tokens (the `origin_jti` both tokens carry).
+    let family = access
+        .verify(&t.alice.access)
+        .await
+        .unwrap()
+        .origin_jti()
+        .expect("moto access tokens carry origin_jti")
+        .to_owned();
+    let alice_id_family = id.verify(&t.alice.id).await.unwrap();
+    assert_eq!(alice_id_family.origin_jti(), Some(family.as_str()));
+    revocations.revoke(Revocation::family(family));
+
+    // bob signs out everywhere: GlobalSignOut on moto, whose refresh then
+    // fails, and the application records the time.
+    moto.refresh(&seed.client_id, &t.bob.refresh)
+        .await
+        .expect("bob's refresh token works before the sign-out");
+    moto.cognito("GlobalSignOut", json!({ "AccessToken": t.bob.access }))
+        .await
+        .expect("GlobalSignOut");
+    assert_eq!(
+        moto.refresh(&seed.client_id, &t.bob.refresh).await,
+        Err("NotAuthorizedException".to_owned()),
+        "moto ended bob's sessions"
+    );
+    let bob_sub = &seed.users["bob"].sub;
+    revocations.revoke(Revocation::subject_until(bob_sub, SystemClock.now()));
+
+    for (what, token, v) in alice_session {
+        assert_eq!(
+            v.verify(token).await.map(|_| ()),
+            Err(Error::Revoked { rule: "family" }),
+            "{what}"
+        );
+    }
+    for (what, token, v) in bob_session {
+        assert_eq!(
+            v.verify(token).await.map(|_| ()),
+            Err(Error::Revoked { rule: "subject" }),
+            "{what}"
+        );
+    }
+    for (what, token, v) in alice_other {
+        v.verify(token)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+
+    // bob signs in again, in a later second than the sign-out (a token of
+    // the same second counts as issued before it): the new tokens pass.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let again = moto
+        .sign_in(&seed.client_id, "bob", &seed.users["bob"].password)
+        .await;
+    access
+        .verify(&again.access)
+        .await
+        .expect("bob's new access token");
+    id.verify(&again.id).await.expect("bob's new ID token");
 }

@@ -330,7 +330,7 @@ impl Kit {
                 let revocations = Revocations::new();
                 revocations.revoke(Revocation::family(REVOKED_FAMILY));
                 let now = cognito_jwt::Clock::now(&cognito_jwt::SystemClock);
-                revocations.revoke(Revocation::subject_before(SIGNED_OUT, now + 1));
+                revocations.revoke(Revocation::subject_until(SIGNED_OUT, now));
                 builder.revocations(revocations)
             }
             App::RevocationsStale => builder.revocations(

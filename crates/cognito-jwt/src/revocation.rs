@@ -56,16 +56,20 @@ pub enum Rule {
     Subject {
         /// The user's `sub`.
         sub: String,
-        /// Tokens whose `iat` is before this (seconds since the epoch) are revoked.
-        issued_before: i64,
+        /// Tokens whose `iat` is at or before this second (since the
+        /// epoch) are revoked: a token issued in the second of a sign-out
+        /// may be from before it.
+        issued_until: i64,
     },
     /// Every token of one app client issued before a time: a disabled or
     /// rotated machine client.
     Client {
         /// The app client id (`client_id`; for ID tokens `azp` or `aud`).
         client_id: String,
-        /// Tokens whose `iat` is before this (seconds since the epoch) are revoked.
-        issued_before: i64,
+        /// Tokens whose `iat` is at or before this second (since the
+        /// epoch) are revoked: a token issued in the second of a sign-out
+        /// may be from before it.
+        issued_until: i64,
     },
 }
 
@@ -117,20 +121,20 @@ impl Revocation {
         })
     }
 
-    /// Revoke a user's tokens issued before `issued_before` (seconds since
-    /// the epoch; after GlobalSignOut, the time it was called).
-    pub fn subject_before(sub: impl Into<String>, issued_before: i64) -> Revocation {
+    /// Revoke a user's tokens issued until `issued_until` (seconds since
+    /// the epoch, inclusive; after GlobalSignOut, the time it was called).
+    pub fn subject_until(sub: impl Into<String>, issued_until: i64) -> Revocation {
         Revocation::of(Rule::Subject {
             sub: sub.into(),
-            issued_before,
+            issued_until,
         })
     }
 
-    /// Revoke an app client's tokens issued before `issued_before`.
-    pub fn client_before(client_id: impl Into<String>, issued_before: i64) -> Revocation {
+    /// Revoke an app client's tokens issued until `issued_until` (inclusive).
+    pub fn client_until(client_id: impl Into<String>, issued_until: i64) -> Revocation {
         Revocation::of(Rule::Client {
             client_id: client_id.into(),
-            issued_before,
+            issued_until,
         })
     }
 
@@ -200,21 +204,21 @@ impl Snapshot {
                 self.families.entry(origin_jti.clone()).or_insert(expires),
                 expires,
             ),
-            Rule::Subject { sub, issued_before } => keep_cutoff(
+            Rule::Subject { sub, issued_until } => keep_cutoff(
                 self.subjects
                     .entry(sub.clone())
-                    .or_insert((*issued_before, expires)),
-                *issued_before,
+                    .or_insert((*issued_until, expires)),
+                *issued_until,
                 expires,
             ),
             Rule::Client {
                 client_id,
-                issued_before,
+                issued_until,
             } => keep_cutoff(
                 self.clients
                     .entry(client_id.clone())
-                    .or_insert((*issued_before, expires)),
-                *issued_before,
+                    .or_insert((*issued_until, expires)),
+                *issued_until,
                 expires,
             ),
         }
@@ -245,14 +249,14 @@ impl Snapshot {
         }
         if let Some((before, expires)) = self.subjects.get(claims.sub())
             && live(expires)
-            && iat < *before
+            && iat <= *before
         {
             return Some("subject");
         }
         if let Some(client) = claims.client_id()
             && let Some((before, expires)) = self.clients.get(client)
             && live(expires)
-            && iat < *before
+            && iat <= *before
         {
             return Some("client");
         }
@@ -279,7 +283,7 @@ impl Snapshot {
             with(
                 Rule::Subject {
                     sub: sub.clone(),
-                    issued_before: *before,
+                    issued_until: *before,
                 },
                 *e,
             )
@@ -288,7 +292,7 @@ impl Snapshot {
             with(
                 Rule::Client {
                     client_id: client_id.clone(),
-                    issued_before: *before,
+                    issued_until: *before,
                 },
                 *e,
             )
@@ -522,8 +526,8 @@ impl Revocations {
             return revocation;
         }
         let from = match revocation.rule {
-            Rule::Subject { issued_before, .. } | Rule::Client { issued_before, .. } => {
-                issued_before.max(now)
+            Rule::Subject { issued_until, .. } | Rule::Client { issued_until, .. } => {
+                issued_until.max(now)
             }
             Rule::Token { .. } | Rule::Family { .. } => now,
         };

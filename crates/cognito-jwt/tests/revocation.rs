@@ -54,6 +54,7 @@ async fn each_rule_refuses_exactly_the_tokens_it_names() {
     let alice_a = access("fam-a", "alice", now - 60);
     let alice_b = access("fam-b", "alice", now - 60);
     let alice_new = access("fam-c", "alice", now + 10);
+    let alice_at_cutoff = access("fam-e", "alice", now);
     let bob = access("fam-d", "bob", now - 60);
     let id_a = pool
         .id_token()
@@ -93,18 +94,23 @@ async fn each_rule_refuses_exactly_the_tokens_it_names() {
             ],
         ),
         (
-            "a user before now (GlobalSignOut)",
-            Revocation::subject_before("alice", now),
+            "a user until now (GlobalSignOut)",
+            Revocation::subject_until("alice", now),
             vec![
                 ("an older session", &alice_a, revoked("subject")),
                 ("another older session", &alice_b, revoked("subject")),
                 ("a token issued after", &alice_new, Ok(())),
+                (
+                    "a token issued in the second of the cut-off",
+                    &alice_at_cutoff,
+                    revoked("subject"),
+                ),
                 ("another user", &bob, Ok(())),
             ],
         ),
         (
             "a token without iat, its user signed out",
-            Revocation::subject_before("carol", now),
+            Revocation::subject_until("carol", now),
             vec![(
                 "counted as issued at the epoch",
                 &no_iat,
@@ -112,8 +118,8 @@ async fn each_rule_refuses_exactly_the_tokens_it_names() {
             )],
         ),
         (
-            "a machine client before now",
-            Revocation::client_before("machine-client", now),
+            "a machine client until now",
+            Revocation::client_until("machine-client", now),
             vec![
                 ("its token", &machine, revoked("client")),
                 ("a user token of the app client", &alice_a, Ok(())),
@@ -173,7 +179,7 @@ async fn rules_expire_when_no_token_they_match_can_still_be_valid() {
         Some(now + 3600),
         "now plus the maximum token lifetime"
     );
-    let cutoff = revocations.revoke(Revocation::subject_before("alice", now + 100));
+    let cutoff = revocations.revoke(Revocation::subject_until("alice", now + 100));
     assert_eq!(
         cutoff.expiry(),
         Some(now + 100 + 3600),
@@ -208,16 +214,16 @@ async fn the_same_rule_twice_keeps_the_stricter_one() {
     let now = SystemClock.now();
     let clock = ManualClock::new(now);
     let revocations = set(&clock);
-    revocations.revoke(Revocation::subject_before("alice", now - 100));
-    revocations.revoke(Revocation::subject_before("alice", now));
-    revocations.revoke(Revocation::subject_before("alice", now - 500));
+    revocations.revoke(Revocation::subject_until("alice", now - 100));
+    revocations.revoke(Revocation::subject_until("alice", now));
+    revocations.revoke(Revocation::subject_until("alice", now - 500));
     let entries = revocations.entries();
     assert_eq!(entries.len(), 1);
     assert_eq!(
         entries[0].rule(),
         &Rule::Subject {
             sub: "alice".into(),
-            issued_before: now
+            issued_until: now
         }
     );
 }
@@ -270,12 +276,12 @@ fn every_rule_has_a_stable_wire_form() {
             r#"{"rule":"family","origin_jti":"o1","expires_at":10}"#,
         ),
         (
-            Revocation::subject_before("s1", 5).expires_at(10),
-            r#"{"rule":"subject","sub":"s1","issued_before":5,"expires_at":10}"#,
+            Revocation::subject_until("s1", 5).expires_at(10),
+            r#"{"rule":"subject","sub":"s1","issued_until":5,"expires_at":10}"#,
         ),
         (
-            Revocation::client_before("c1", 5).expires_at(10),
-            r#"{"rule":"client","client_id":"c1","issued_before":5,"expires_at":10}"#,
+            Revocation::client_until("c1", 5).expires_at(10),
+            r#"{"rule":"client","client_id":"c1","issued_until":5,"expires_at":10}"#,
         ),
     ];
     for (revocation, json) in rows {
