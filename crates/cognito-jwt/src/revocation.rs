@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -368,6 +368,7 @@ impl RevocationsBuilder {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             current: RwLock::new(Arc::new(Snapshot::default())),
             version: AtomicU64::new(0),
+            rules: AtomicUsize::new(0),
             max_token_lifetime: i64::try_from(self.max_token_lifetime.as_secs())
                 .unwrap_or(i64::MAX),
             clock: self.clock,
@@ -390,6 +391,8 @@ struct Shared {
     current: RwLock<Arc<Snapshot>>,
     /// Bumped after every change; readers compare it with their cached copy.
     version: AtomicU64,
+    /// How many rules the current snapshot holds: 0 skips every look-up.
+    rules: AtomicUsize,
     max_token_lifetime: i64,
     clock: Arc<dyn Clock>,
     /// When a store last confirmed this copy (seconds since the epoch).
@@ -550,6 +553,7 @@ impl Revocations {
         };
         let mut next = Snapshot::clone(&current);
         edit(&mut next);
+        self.0.rules.store(next.len(), Ordering::Release);
         *current = Arc::new(next);
         self.0.version.fetch_add(1, Ordering::Release);
     }
@@ -561,7 +565,7 @@ impl Revocations {
 
     /// How many rules are held (expired ones until purged).
     pub fn len(&self) -> usize {
-        self.snapshot().len()
+        self.0.rules.load(Ordering::Acquire)
     }
 
     /// Whether no rule is held.
@@ -606,51 +610,65 @@ impl Revocations {
         (age > bound).then_some(age)
     }
 
-    /// This thread's copy of the current snapshot: one atomic load when
-    /// nothing changed since the thread last looked.
-    fn snapshot(&self) -> Arc<Snapshot> {
+    /// Run `read` on this thread's copy of the current snapshot: one atomic
+    /// load and no shared write when nothing changed since the thread last
+    /// looked.
+    fn with_snapshot<T>(&self, read: impl FnOnce(&Snapshot) -> T) -> T {
         let shared = &*self.0;
         let version = shared.version.load(Ordering::Acquire);
-        let cached = SEEN.with(|seen| {
-            seen.borrow()
-                .iter()
-                .find(|(id, v, _)| *id == shared.id && *v == version)
-                .map(|(_, _, s)| Arc::clone(s))
-        });
-        if let Some(snapshot) = cached {
-            return snapshot;
-        }
-        let snapshot = match shared.current.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        };
         SEEN.with(|seen| {
             let mut seen = seen.borrow_mut();
+            if let Some((_, _, snapshot)) = seen
+                .iter()
+                .find(|(id, v, _)| *id == shared.id && *v == version)
+            {
+                return read(snapshot);
+            }
+            let snapshot = match shared.current.read() {
+                Ok(guard) => Arc::clone(&guard),
+                Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+            };
             seen.retain(|(id, _, _)| *id != shared.id);
             // A thread serving many verifiers keeps a few sets at most.
             if seen.len() >= 8 {
                 seen.clear();
             }
-            seen.push((shared.id, version, Arc::clone(&snapshot)));
-        });
-        snapshot
+            let answer = read(&snapshot);
+            seen.push((shared.id, version, snapshot));
+            answer
+        })
     }
 
-    /// The verifier's check: `Err` when a rule revokes `claims`, or when the
-    /// set fails closed and is out of date.
+    fn snapshot(&self) -> Arc<Snapshot> {
+        match self.0.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Whether a rule revokes `claims` now (on this set's clock), or the
+    /// set fails closed and is out of date. The verifier runs this on every
+    /// verified token and cache hit.
     pub fn check(&self, claims: &Claims) -> Result<(), Error> {
-        let now = self.0.clock.now();
-        if let Some(age) = self.staleness(now) {
+        self.check_at(claims, self.0.clock.now())
+    }
+
+    /// [`Revocations::check`] at `now`, the verifier's clock reading of the
+    /// same request (one clock read per hit, not two). Staleness is judged
+    /// on the set's own clock, which its store marks syncs with.
+    pub(crate) fn check_at(&self, claims: &Claims, now: i64) -> Result<(), Error> {
+        if self.0.fail_closed_after.is_some()
+            && let Some(age) = self.staleness(self.0.clock.now())
+        {
             return Err(Error::RevocationsUnavailable {
                 age: u64::try_from(age).ok().map(Duration::from_secs),
                 retry_after: Duration::from_secs(5),
             });
         }
-        let snapshot = self.snapshot();
-        if snapshot.len() == 0 {
+        if self.0.rules.load(Ordering::Acquire) == 0 {
             return Ok(());
         }
-        match snapshot.matches(claims, now) {
+        match self.with_snapshot(|snapshot| snapshot.matches(claims, now)) {
             Some(rule) => Err(Error::Revoked { rule }),
             None => Ok(()),
         }

@@ -364,7 +364,7 @@ impl Verifier {
         let token_cache = state.token_cache.as_ref().map(|c| (c, Arc::clone(&key)));
         let claims = Claims::new(core.detach(&payload), token_use, key, header.alg, payload);
         // Last, as on every cache hit: a revoked token is not cached either.
-        state.not_revoked(&claims)?;
+        state.not_revoked(&claims, now)?;
         if let Some((token_cache, key)) = token_cache {
             let left = exp.saturating_add(state.leeway).saturating_sub(now);
             token_cache.insert(
@@ -384,21 +384,22 @@ impl VerifierState {
     /// A cached token's `exp` and `nbf` against the clock now, and the
     /// revocation rules as they are now.
     fn time_checked(&self, claims: Claims) -> Result<Claims, Error> {
+        let now = self.clock.now();
         check_time(
-            self.clock.now(),
+            now,
             self.leeway,
             claims.expires_at(),
             claims.not_before(),
             None,
         )?;
-        self.not_revoked(&claims)?;
+        self.not_revoked(&claims, now)?;
         Ok(claims)
     }
 
-    /// The revocation rules, when configured.
-    fn not_revoked(&self, claims: &Claims) -> Result<(), Error> {
+    /// The revocation rules at `now`, when configured.
+    fn not_revoked(&self, claims: &Claims, now: i64) -> Result<(), Error> {
         match &self.revocations {
-            Some(revocations) => revocations.check(claims),
+            Some(revocations) => revocations.check_at(claims, now),
             None => Ok(()),
         }
     }
