@@ -11,7 +11,7 @@
 //! added. It does no I/O: the rules are in memory. A fleet shares them
 //! through a store (for Redis, the `cognito-jwt-redis` crate), which keeps
 //! each instance's `Revocations` current and marks it synced; with
-//! [`Revocations::fail_closed_after`] an instance whose copy has not been
+//! [`RevocationsBuilder::fail_closed_after`] an instance whose copy has not been
 //! confirmed for too long answers 503 instead of trusting it.
 //!
 //! Every rule expires on its own once no token it could match is still
@@ -582,7 +582,7 @@ impl Revocations {
     }
 
     /// How long since a store last confirmed this copy; `None` before the
-    /// first sync of a set that [`fails closed`](Revocations::fail_closed_after).
+    /// first sync of a set that [fails closed](RevocationsBuilder::fail_closed_after).
     pub fn sync_age(&self) -> Option<Duration> {
         let synced = self.0.synced_at.load(Ordering::Acquire);
         if synced == NEVER {
