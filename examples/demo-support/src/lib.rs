@@ -291,6 +291,8 @@ pub fn init_tracing() {
         .try_init();
 }
 
+pub mod revoke;
+
 /// What each route requires of a verified token. An ID token on an access
 /// route (or the reverse) fails the token-use rule first: 401 `invalid_token`.
 pub mod rules {
