@@ -5,6 +5,8 @@
 #   * oidc-provider (npm) in tests/fixtures/oidc/node_modules
 #   * aws-jwt-verify (npm), the reference of the differential test, in
 #     tests/fixtures/aws-jwt-verify/node_modules
+#   * redis-server (Debian package), which the tests of crates/cognito-jwt-redis
+#     start on loopback ports of their own
 # Versions are pinned in tests/fixtures/moto/requirements.txt and the
 # package-lock.json of each npm fixture. Idempotent: a stamp file holding a
 # hash of those pins skips work that is already done.
@@ -49,6 +51,17 @@ apt_install() {
 
 mkdir -p "$E2E_DIR"
 start=$SECONDS
+
+# ------------------------------------------------------------- redis-server
+if command -v redis-server >/dev/null 2>&1; then
+    log "redis-server present ($(redis-server --version | cut -d' ' -f3))"
+else
+    apt_install redis-server
+    command -v redis-server >/dev/null 2>&1 || die "redis-server missing after apt-get install"
+    # Only the binary is needed: the tests start their own servers on free
+    # loopback ports, without persistence, and never use a system-wide one.
+    log "redis-server installed ($(redis-server --version | cut -d' ' -f3))"
+fi
 
 # ---------------------------------------------------------------- moto (Python)
 command -v python3 >/dev/null 2>&1 || apt_install python3
