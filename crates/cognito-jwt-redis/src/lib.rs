@@ -754,7 +754,7 @@ struct Handle {
 ///
 /// // After Cognito's GlobalSignOut for a user, at `now`:
 /// let now = 1_700_000_000;
-/// let stored = fleet.revoke(Revocation::subject_before("user-sub", now)).await?;
+/// let stored = fleet.revoke(Revocation::subject_until("user-sub", now)).await?;
 /// assert!(stored.expiry().is_some());
 /// // In force here at once, and published to the other instances:
 /// assert_eq!(mirror.len(), fleet.status().rules);

@@ -124,8 +124,8 @@ mod tests {
         let rules = [
             Revocation::token("j1"),
             Revocation::family("o:1"),
-            Revocation::subject_before("user:with\"quotes", 1_700_000_000),
-            Revocation::client_before("client-1", 5),
+            Revocation::subject_until("user:with\"quotes", 1_700_000_000),
+            Revocation::client_until("client-1", 5),
         ];
         for r in rules {
             let r = r.expires_at(1_800_000_000);

@@ -598,16 +598,16 @@ impl Revocations {
         self.staleness(self.0.clock.now()).is_none()
     }
 
-    /// `Some(age)` when the set fails closed and is older than its bound.
-    fn staleness(&self, now: i64) -> Option<i64> {
+    /// `Some(age)` when the set fails closed and is older than its bound;
+    /// the age is `None` when it was never synced.
+    fn staleness(&self, now: i64) -> Option<Option<Duration>> {
         let bound = self.0.fail_closed_after?;
         let synced = self.0.synced_at.load(Ordering::Acquire);
-        let age = if synced == NEVER {
-            i64::MAX
-        } else {
-            now.saturating_sub(synced)
-        };
-        (age > bound).then_some(age)
+        if synced == NEVER {
+            return Some(None);
+        }
+        let age = now.saturating_sub(synced);
+        (age > bound).then(|| Some(Duration::from_secs(u64::try_from(age).unwrap_or(0))))
     }
 
     /// Run `read` on this thread's copy of the current snapshot: one atomic
@@ -661,7 +661,7 @@ impl Revocations {
             && let Some(age) = self.staleness(self.0.clock.now())
         {
             return Err(Error::RevocationsUnavailable {
-                age: u64::try_from(age).ok().map(Duration::from_secs),
+                age,
                 retry_after: Duration::from_secs(5),
             });
         }

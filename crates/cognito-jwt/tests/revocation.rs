@@ -241,6 +241,13 @@ async fn a_set_kept_by_a_store_fails_closed_when_out_of_date() {
     let token = pool.access_token().build();
     let unavailable = |r: Result<(), Error>| matches!(r, Err(Error::RevocationsUnavailable { retry_after, .. }) if retry_after == Duration::from_secs(5));
     assert!(unavailable(outcome(&v, &token).await), "never synced: 503");
+    assert!(
+        matches!(
+            v.verify(&token).await,
+            Err(Error::RevocationsUnavailable { age: None, .. })
+        ),
+        "never synced: no age"
+    );
     assert_eq!(mirror.sync_age(), None);
     mirror.mark_synced();
     assert_eq!(outcome(&v, &token).await, Ok(()));
@@ -252,6 +259,10 @@ async fn a_set_kept_by_a_store_fails_closed_when_out_of_date() {
     );
     clock.advance(1);
     let refused = v.verify(&token).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::RevocationsUnavailable { age: Some(age), .. } if age == Duration::from_secs(31)),
+        "{refused:?}"
+    );
     assert_eq!(refused.class(), ErrorClass::Unavailable);
     assert_eq!(refused.kind(), "revocations_unavailable");
     assert_eq!(mirror.sync_age(), Some(Duration::from_secs(31)));
