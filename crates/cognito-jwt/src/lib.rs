@@ -50,7 +50,8 @@
 
 // The modules stand in layers, bottom to top; each imports only from the
 // layers below its own (`manual` is documentation only):
-//   1. error, algorithm, clock       errors, signature algorithms, "now"
+//   1. error, algorithm, clock,      errors, signature algorithms, "now",
+//      metrics                       counters and gauges (no-ops without the feature)
 //   2. json, token_source, challenge strict JSON; finding the token; RFC 6750 answer
 //   3. token, core_claims            the compact JWS and header; hot-path claims
 //   4. jwk, typed                    JWKS parsing; the typed claim views
@@ -72,6 +73,7 @@ mod json;
 mod jwk;
 mod jwks_cache;
 pub mod manual;
+mod metrics;
 mod policy;
 mod requirement;
 mod token;
@@ -101,6 +103,8 @@ pub use config::{
 };
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+#[cfg(feature = "metrics")]
+pub use metrics::describe_metrics;
 pub use policy::{GroupSet, Policy, ScopeSet};
 pub use requirement::{Requirement, is_scope_token};
 pub use token_source::TokenSource;

@@ -11,6 +11,7 @@ use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
+use crate::metrics::{self, CacheLookup};
 use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
 
@@ -174,7 +175,8 @@ impl Verifier {
                 .get(key_cache)
                 .is_some_and(|k| k.generation_is_fresh(generation))
         })?;
-        Some(state.time_checked(claims))
+        metrics::token_cache(CacheLookup::NearHit);
+        Some(counted(state.time_checked(claims)))
     }
 
     /// The answer from the verified-token cache's shared tier; a confirmed
@@ -182,7 +184,10 @@ impl Verifier {
     pub(crate) fn answer_from_shared_tier(&self, token: &str) -> Option<Result<Claims, Error>> {
         let state = &*self.0;
         let token_cache = state.token_cache.as_ref()?;
-        let entry = token_cache.get_shared(token)?;
+        let Some(entry) = token_cache.get_shared(token) else {
+            metrics::token_cache(CacheLookup::Miss);
+            return None;
+        };
         let key_cache = state.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
@@ -192,10 +197,12 @@ impl Verifier {
             generation
         } else {
             token_cache.remove(token);
+            metrics::token_cache(CacheLookup::Miss);
             return None;
         };
+        metrics::token_cache(CacheLookup::SharedHit);
         let claims = token_cache.accept_shared_hit(token, entry, generation);
-        Some(state.time_checked(claims))
+        Some(counted(state.time_checked(claims)))
     }
 
     /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
@@ -219,8 +226,14 @@ impl Verifier {
     }
 
     /// [`Verifier::verify`] without its log line, for callers that log the
-    /// outcome themselves (the [`Gate`](crate::adapter::Gate)).
+    /// outcome themselves (the [`Gate`](crate::adapter::Gate)). Counted as
+    /// one verification decision, as the cache tiers' answers are.
     pub(crate) async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
+        counted(self.verify_with_keys(token).await)
+    }
+
+    /// The whole verification of a token the cache did not answer for.
+    async fn verify_with_keys(&self, token: &str) -> Result<Claims, Error> {
         // Everything runs synchronously when the issuer's current key set has
         // the token's key, which is nearly always.
         let mut missing = None;
@@ -394,6 +407,12 @@ impl VerifierState {
             ClientPolicy::Only(ids) => ids.iter().any(|c| c == id),
         }
     }
+}
+
+/// `answer`, counted as one verification decision.
+fn counted(answer: Result<Claims, Error>) -> Result<Claims, Error> {
+    metrics::verification(answer.as_ref().err().map(Error::kind));
+    answer
 }
 
 /// The client an ID token was issued to (OpenID Connect Core 3.1.3.7): its

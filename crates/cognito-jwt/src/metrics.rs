@@ -1,0 +1,355 @@
+//! The crate's counters and gauges, through the `metrics` facade (feature
+//! `metrics`; the table of every metric is in the [manual](crate::manual)).
+//!
+//! Every other module counts through the functions here, never through the
+//! facade itself, so that without the feature each call is an empty inline
+//! function and compiles away. Where each one is called, so that every
+//! decision is counted once whoever calls:
+//!
+//! - [`verification`]: by the verified-token cache's two tiers
+//!   (`Verifier::answer_from_near_tier`, `answer_from_shared_tier`) for the
+//!   answers they give, and by `Verifier::verify_uncached` for the rest.
+//!   `Verifier::verify` and the `Gate` only call those three.
+//! - [`refusal`]: by the `Gate`, where a `Refusal` is made.
+//! - [`token_cache`]: by the two tiers.
+//! - [`jwks_fetch`], [`jwks_age`], [`jwks_keys`], [`unknown_kid`]: by the
+//!   JWKS cache.
+//!
+//! Labels are `&'static str` or configured values (the issuer as
+//! configured), never a value taken from a token: no request can create a
+//! new series. Counting an accepted token or a cache hit builds no key (the
+//! keys are `static`), and a rejection looks its key up in a static table,
+//! so the request path allocates nothing for metrics.
+
+#[cfg(feature = "metrics")]
+use ::metrics::{Key, Label, Level, Metadata, SharedString, counter, gauge};
+
+// Metric names.
+#[cfg(feature = "metrics")]
+const VERIFICATIONS: &str = "cognito_jwt_verifications_total";
+#[cfg(feature = "metrics")]
+const REFUSALS: &str = "cognito_jwt_refusals_total";
+#[cfg(feature = "metrics")]
+const TOKEN_CACHE: &str = "cognito_jwt_token_cache_total";
+#[cfg(feature = "metrics")]
+const JWKS_FETCHES: &str = "cognito_jwt_jwks_fetches_total";
+#[cfg(feature = "metrics")]
+const UNKNOWN_KID: &str = "cognito_jwt_unknown_kid_total";
+#[cfg(feature = "metrics")]
+const JWKS_AGE: &str = "cognito_jwt_jwks_age_seconds";
+#[cfg(feature = "metrics")]
+const JWKS_KEYS: &str = "cognito_jwt_jwks_keys";
+#[cfg(feature = "metrics")]
+const REVOCATIONS: &str = "cognito_jwt_revocations_total";
+#[cfg(feature = "metrics")]
+const REVOCATION_MIRROR_LAG: &str = "cognito_jwt_revocation_mirror_lag_seconds";
+
+/// One static key per reason, for a metric whose labels are `fixed` and
+/// `reason`: a rejection is counted without building a key.
+#[cfg(feature = "metrics")]
+macro_rules! keys_by_reason {
+    ($name:expr, $fixed:tt, [$($reason:literal),* $(,)?]) => {
+        &[$(($reason, key_with_reason!($name, $fixed, $reason))),*]
+    };
+}
+
+#[cfg(feature = "metrics")]
+macro_rules! key_with_reason {
+    ($name:expr, [$($fixed:literal => $value:literal),*], $reason:literal) => {
+        Key::from_static_parts(
+            $name,
+            const { &[$(Label::from_static_parts($fixed, $value),)* Label::from_static_parts("reason", $reason)] },
+        )
+    };
+}
+
+/// The [`Error::kind`](crate::Error::kind) strings, the `reason` label's
+/// values, as macro input (a test checks that every kind is here).
+#[cfg(feature = "metrics")]
+macro_rules! reason_keys {
+    ($name:expr, [$($fixed:literal => $value:literal),*]) => {
+        keys_by_reason!($name, [$($fixed => $value),*], [
+            "missing_token", "malformed_credentials", "multiple_credentials",
+            "token_too_large", "malformed_token", "algorithm_not_allowed", "bad_header",
+            "unknown_key", "key_algorithm_mismatch", "invalid_signature", "expired",
+            "not_yet_valid", "issued_in_future", "untrusted_issuer", "wrong_token_use",
+            "client_not_allowed", "audience_mismatch", "bad_claim", "insufficient_scope",
+            "missing_group", "forbidden", "keys_unavailable", "misconfigured",
+        ])
+    };
+}
+
+#[cfg(feature = "metrics")]
+static REJECTED: &[(&str, Key)] = reason_keys!(VERIFICATIONS, ["outcome" => "rejected"]);
+
+#[cfg(feature = "metrics")]
+static REFUSED: &[(&str, Key)] = reason_keys!(REFUSALS, []);
+
+#[cfg(feature = "metrics")]
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// Count one on the counter of `reason` in `table`, or, for a reason not in
+/// it (a kind newer than the table), on a key built for it.
+#[cfg(feature = "metrics")]
+fn count_reason(table: &[(&str, Key)], reason: &'static str, build: impl FnOnce() -> Key) {
+    ::metrics::with_recorder(|recorder| {
+        let counter = match table.iter().find(|(r, _)| *r == reason) {
+            Some((_, key)) => recorder.register_counter(key, &METADATA),
+            None => recorder.register_counter(&build(), &METADATA),
+        };
+        counter.increment(1);
+    });
+}
+
+/// One verification decision: accepted (`None`) or rejected with this
+/// [`Error::kind`](crate::Error::kind).
+#[inline]
+pub(crate) fn verification(rejected: Option<&'static str>) {
+    #[cfg(feature = "metrics")]
+    match rejected {
+        None => counter!(VERIFICATIONS, "outcome" => "accepted").increment(1),
+        Some(reason) => count_reason(REJECTED, reason, || {
+            Key::from_parts(
+                VERIFICATIONS,
+                vec![
+                    Label::from_static_parts("outcome", "rejected"),
+                    Label::from_static_parts("reason", reason),
+                ],
+            )
+        }),
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = rejected;
+}
+
+/// One request the `Gate` refused, for this [`Error::kind`](crate::Error::kind).
+#[inline]
+pub(crate) fn refusal(reason: &'static str) {
+    #[cfg(feature = "metrics")]
+    count_reason(REFUSED, reason, || {
+        Key::from_parts(REFUSALS, vec![Label::from_static_parts("reason", reason)])
+    });
+    #[cfg(not(feature = "metrics"))]
+    let _ = reason;
+}
+
+/// What the verified-token cache made of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheLookup {
+    /// Answered by this thread's near tier.
+    NearHit,
+    /// Answered by the shared tier.
+    SharedHit,
+    /// Not answered: the token must be verified.
+    Miss,
+}
+
+/// One lookup in the verified-token cache that answered or sent the token
+/// on to verification (a near-tier miss that the shared tier then answers
+/// is one shared hit, not a miss).
+#[inline]
+pub(crate) fn token_cache(lookup: CacheLookup) {
+    #[cfg(feature = "metrics")]
+    match lookup {
+        CacheLookup::NearHit => {
+            counter!(TOKEN_CACHE, "tier" => "near", "result" => "hit").increment(1);
+        }
+        CacheLookup::SharedHit => {
+            counter!(TOKEN_CACHE, "tier" => "shared", "result" => "hit").increment(1);
+        }
+        CacheLookup::Miss => {
+            counter!(TOKEN_CACHE, "tier" => "shared", "result" => "miss").increment(1);
+        }
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = lookup;
+}
+
+/// How one JWKS fetch ended: the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FetchResult {
+    /// A key set was installed.
+    Ok,
+    /// The endpoint answered with this status (not 200).
+    Status(u16),
+    /// No answer within `JwksOptions::fetch_timeout`.
+    Timeout,
+    /// The body was larger than `JwksOptions::max_response_bytes`.
+    TooLarge,
+    /// The body is not a usable JWKS.
+    ParseError,
+    /// Anything else: connection refused, a redirect, not JSON…
+    Error,
+}
+
+#[cfg(feature = "metrics")]
+impl FetchResult {
+    fn label(self) -> SharedString {
+        SharedString::const_str(match self {
+            FetchResult::Ok => "ok",
+            FetchResult::Timeout => "timeout",
+            FetchResult::TooLarge => "too_large",
+            FetchResult::ParseError => "parse_error",
+            FetchResult::Error => "error",
+            FetchResult::Status(status) => return SharedString::from(format!("http_{status}")),
+        })
+    }
+}
+
+/// One JWKS fetch of the configured `issuer`.
+#[inline]
+pub(crate) fn jwks_fetch(issuer: &str, result: FetchResult) {
+    #[cfg(feature = "metrics")]
+    counter!(JWKS_FETCHES, "issuer" => issuer.to_owned(), "result" => result.label()).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = (issuer, result);
+}
+
+/// The age of `issuer`'s key set, as of now.
+#[inline]
+pub(crate) fn jwks_age(issuer: &str, age: std::time::Duration) {
+    #[cfg(feature = "metrics")]
+    gauge!(JWKS_AGE, "issuer" => issuer.to_owned()).set(age.as_secs_f64());
+    #[cfg(not(feature = "metrics"))]
+    let _ = (issuer, age);
+}
+
+/// The number of usable keys in `issuer`'s key set.
+#[inline]
+pub(crate) fn jwks_keys(issuer: &str, keys: usize) {
+    #[cfg(feature = "metrics")]
+    gauge!(JWKS_KEYS, "issuer" => issuer.to_owned()).set(keys as f64);
+    #[cfg(not(feature = "metrics"))]
+    let _ = (issuer, keys);
+}
+
+/// What an unknown `kid` led to: the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnknownKid {
+    /// It started a refetch of the key set.
+    Refetch,
+    /// It waited for a fetch already in flight.
+    Joined,
+    /// It was refused at once, during the cooldown after a refetch.
+    Cooldown,
+}
+
+/// One token whose `kid` is not in `issuer`'s (fetched) key set.
+#[inline]
+pub(crate) fn unknown_kid(issuer: &str, result: UnknownKid) {
+    #[cfg(feature = "metrics")]
+    {
+        let result = match result {
+            UnknownKid::Refetch => "refetch",
+            UnknownKid::Joined => "joined",
+            UnknownKid::Cooldown => "cooldown",
+        };
+        counter!(UNKNOWN_KID, "issuer" => issuer.to_owned(), "result" => result).increment(1);
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (issuer, result);
+}
+
+/// One token refused by the revocation `rule` that matched it. For the
+/// revocation work: the name and label are documented in the manual.
+#[inline]
+#[expect(dead_code, reason = "called once revocation lands; remove this then")]
+pub(crate) fn revoked(rule: &'static str) {
+    #[cfg(feature = "metrics")]
+    counter!(REVOCATIONS, "rule" => rule).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = rule;
+}
+
+/// How far the revocation mirror lags behind its source. For the
+/// revocation work: the name is documented in the manual.
+#[inline]
+#[expect(dead_code, reason = "called once revocation lands; remove this then")]
+pub(crate) fn revocation_mirror_lag(lag: std::time::Duration) {
+    #[cfg(feature = "metrics")]
+    gauge!(REVOCATION_MIRROR_LAG).set(lag.as_secs_f64());
+    #[cfg(not(feature = "metrics"))]
+    let _ = lag;
+}
+
+/// Describe every metric of the crate to the installed recorder (its
+/// `# HELP` line and unit, in Prometheus). Call it once, after installing
+/// the recorder; counting works without it.
+///
+/// ```
+/// let recorder = metrics_util::debugging::DebuggingRecorder::new();
+/// metrics::with_local_recorder(&recorder, cognito_jwt::describe_metrics);
+/// ```
+#[cfg(feature = "metrics")]
+pub fn describe_metrics() {
+    use ::metrics::{Unit, describe_counter, describe_gauge};
+    describe_counter!(
+        VERIFICATIONS,
+        "Token verification decisions, by outcome and, for rejections, reason (Error::kind)"
+    );
+    describe_counter!(
+        REFUSALS,
+        "Requests refused by the adapters' Gate, by reason (Error::kind)"
+    );
+    describe_counter!(
+        TOKEN_CACHE,
+        "Verified-token cache lookups that answered (hit, by tier) or sent the token to verification (miss)"
+    );
+    describe_counter!(JWKS_FETCHES, "JWKS fetches, by issuer and result");
+    describe_counter!(
+        UNKNOWN_KID,
+        "Tokens with a kid not in the fetched key set, by issuer and what it led to"
+    );
+    describe_gauge!(
+        JWKS_AGE,
+        Unit::Seconds,
+        "Age of the issuer's key set, updated at every fetch and status read"
+    );
+    describe_gauge!(JWKS_KEYS, "Usable keys in the issuer's key set");
+}
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use super::*;
+    use crate::error::{ClaimError, Error, HeaderError, MalformedToken};
+
+    /// One error of every kind.
+    fn every_kind() -> Vec<Error> {
+        let s = String::new;
+        vec![
+            Error::MissingToken,
+            Error::MalformedCredentials(""),
+            Error::MultipleCredentials,
+            Error::TokenTooLarge { size: 0, max: 0 },
+            MalformedToken::Encrypted.into(),
+            HeaderError::AlgorithmNotAllowed { alg: s() }.into(),
+            HeaderError::MissingKeyId.into(),
+            Error::UnknownKey { kid: s() },
+            Error::KeyAlgorithmMismatch { kid: s(), alg: "" },
+            Error::InvalidSignature,
+            ClaimError::Expired { exp: 0, now: 0 }.into(),
+            ClaimError::NotYetValid { nbf: 0, now: 0 }.into(),
+            ClaimError::IssuedInFuture { iat: 0, now: 0 }.into(),
+            ClaimError::UntrustedIssuer { iss: s() }.into(),
+            ClaimError::WrongTokenUse { expected: "", actual: s() }.into(),
+            ClaimError::ClientNotAllowed { client_id: s() }.into(),
+            ClaimError::AudienceMismatch { expected: s() }.into(),
+            ClaimError::Missing("sub").into(),
+            Error::InsufficientScope { required: vec![], all: false },
+            Error::MissingGroup { required: vec![], all: false },
+            Error::Forbidden(s()),
+            Error::KeysUnavailable { issuer: s(), reason: s(), retry_after: Default::default() },
+            Error::Misconfigured(""),
+        ]
+    }
+
+    #[test]
+    fn the_static_tables_hold_every_reason_once() {
+        let kinds: Vec<&str> = every_kind().iter().map(Error::kind).collect();
+        for table in [REJECTED, REFUSED] {
+            let reasons: Vec<&str> = table.iter().map(|(r, _)| *r).collect();
+            assert_eq!(reasons, kinds);
+        }
+    }
+}
