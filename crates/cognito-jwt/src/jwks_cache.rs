@@ -148,6 +148,25 @@ pub(crate) struct JwksCache {
     epoch: Instant,
 }
 
+/// One key cache's state at a moment, for readiness ([`JwksCache::snapshot`]).
+pub(crate) struct Snapshot {
+    /// Keys given at build time: always usable.
+    pub(crate) is_static: bool,
+    /// Keys in the current set; `None` before the first successful fetch.
+    pub(crate) keys: Option<usize>,
+    /// Whether requests are verified with the current set (it is not older
+    /// than `refresh_interval + max_stale`).
+    pub(crate) usable: bool,
+    /// Time since the last successful fetch.
+    pub(crate) age: Option<Duration>,
+    pub(crate) refresh_interval: Duration,
+    pub(crate) max_stale: Duration,
+    /// Why the last fetch failed, if it did (cleared by a success).
+    pub(crate) last_error: Option<String>,
+    /// Fetches failed in a row.
+    pub(crate) failures: u32,
+}
+
 /// `now + delay`, without overflowing on absurd configured durations (about
 /// 136 years at most).
 fn later(now: Instant, delay: Duration) -> Instant {
@@ -240,11 +259,16 @@ impl JwksCache {
     }
 
     fn refresh_due(&self, state: &State, now: Instant) -> bool {
+        state.keys.is_some() && self.fetch_due(state, now)
+    }
+
+    /// Whether a fetch may start now: remote keys that are missing or older
+    /// than the refresh interval, no refresh running, the backoff passed.
+    fn fetch_due(&self, state: &State, now: Instant) -> bool {
         matches!(self.source, Source::Remote { .. })
-            && state.keys.is_some()
             && !state.refreshing
             && state.retry_at.is_none_or(|t| now >= t)
-            && state.fetched_at.is_some_and(|at| {
+            && state.fetched_at.is_none_or(|at| {
                 now.saturating_duration_since(at) >= self.options.refresh_interval
             })
     }
@@ -382,15 +406,57 @@ impl JwksCache {
         })
     }
 
-    /// Fetch now (joining a fetch in flight). Used by prefetch.
-    pub(crate) async fn fetch_now(self: &Arc<Self>) -> Result<(), Error> {
-        if matches!(self.source, Source::Static) {
-            return Ok(());
+    /// Fetch now (joining a fetch in flight): the fetch starts at this
+    /// call, and the future waits for it. Used by prefetch.
+    pub(crate) fn fetch_now(
+        self: &Arc<Self>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let cache = Arc::clone(self);
+        let fetch = matches!(self.source, Source::Remote { .. }).then(|| self.start_or_join());
+        async move {
+            let Some(fetch) = fetch else { return Ok(()) };
+            wait(fetch)
+                .await
+                .map(|_| ())
+                .map_err(|_| cache.unavailable(cache.options.min_backoff))
         }
-        wait(self.start_or_join())
-            .await
-            .map(|_| ())
-            .map_err(|_| self.unavailable(self.options.min_backoff))
+    }
+
+    /// The issuer as configured (for a Cognito pool, its first issuer string).
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Start a fetch in the background if one is due: no usable set yet, or
+    /// the set is older than the refresh interval, and the backoff allows
+    /// it. For readiness probes, so that a probe alone keeps the keys fresh
+    /// and sees a recovered endpoint.
+    pub(crate) fn fetch_if_due(self: &Arc<Self>) {
+        if self.fetch_due(&self.read(), Instant::now()) {
+            self.refresh_in_background();
+        }
+    }
+
+    /// The state of the key set now, for readiness (and the age gauge).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let now = Instant::now();
+        let state = self.read();
+        let age = state.fetched_at.map(|at| now.saturating_duration_since(at));
+        let snapshot = Snapshot {
+            is_static: matches!(self.source, Source::Static),
+            keys: state.keys.as_ref().map(|k| k.len()),
+            usable: self.usable_ref(&state, now).is_some(),
+            age,
+            refresh_interval: self.options.refresh_interval,
+            max_stale: self.options.max_stale,
+            last_error: state.last_error.clone(),
+            failures: state.failures,
+        };
+        drop(state);
+        if let Some(age) = age {
+            metrics::jwks_age(&self.issuer, age);
+        }
+        snapshot
     }
 
     fn unknown(&self, kid: &str) -> Error {

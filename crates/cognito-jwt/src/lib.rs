@@ -58,7 +58,8 @@
 //   5. claims, jwks_cache            the public Claims; one issuer's key cache
 //   6. token_cache, requirement      the verified-token cache; per-route rules
 //   7. verifier, policy              one token in, Claims or an Error out; named rules
-//   8. config, authentication        building a Verifier; a request's token to claims
+//   8. config, authentication,       building a Verifier; a request's token to claims;
+//      key_status                    readiness: each issuer's key set, bounded prefetch
 //   9. gate                          the whole per-request decision, for adapters
 mod algorithm;
 mod authentication;
@@ -72,6 +73,7 @@ mod gate;
 mod json;
 mod jwk;
 mod jwks_cache;
+mod key_status;
 pub mod manual;
 mod metrics;
 mod policy;
@@ -103,6 +105,7 @@ pub use config::{
 };
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+pub use key_status::{KeySetState, KeySetStatus};
 #[cfg(feature = "metrics")]
 pub use metrics::describe_metrics;
 pub use policy::{GroupSet, Policy, ScopeSet};

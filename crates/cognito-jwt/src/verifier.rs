@@ -123,15 +123,10 @@ impl Verifier {
     ///
     /// Start-up need not fail when this does: the keys are fetched again on
     /// first use. Return the error from `main` only if you want a hard dependency.
+    /// Each fetch is bounded by `JwksOptions::fetch_timeout`;
+    /// [`Verifier::prefetch_within`] bounds the whole wait.
     pub async fn prefetch(&self) -> Result<(), Error> {
-        let mut first_error = None;
-        for key_cache in &self.0.key_caches {
-            if let Err(e) = key_cache.fetch_now().await {
-                tracing::warn!(error = %e, "JWKS prefetch failed");
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        self.prefetch_within(std::time::Duration::MAX).await
     }
 
     /// Verify a compact JWS and return its claims.

@@ -225,6 +225,11 @@ fn a_fetch_sets_the_key_set_gauges() {
         let set = gauges(&snapshotter, &iss);
         assert_eq!(set.get("cognito_jwt_jwks_keys{issuer=$ISS}"), Some(&1.0));
         assert_eq!(set.get("cognito_jwt_jwks_age_seconds{issuer=$ISS}"), Some(&0.0));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // A status read brings the age up to date.
+        assert!(verifier.is_ready());
+        let age = gauges(&snapshotter, &iss)["cognito_jwt_jwks_age_seconds{issuer=$ISS}"];
+        assert!((0.05..5.0).contains(&age), "{age}");
     });
 }
 
