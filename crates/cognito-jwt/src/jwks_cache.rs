@@ -268,9 +268,9 @@ impl JwksCache {
         matches!(self.source, Source::Remote { .. })
             && !state.refreshing
             && state.retry_at.is_none_or(|t| now >= t)
-            && state.fetched_at.is_none_or(|at| {
-                now.saturating_duration_since(at) >= self.options.refresh_interval
-            })
+            && state
+                .fetched_at
+                .is_none_or(|at| now.saturating_duration_since(at) >= self.options.refresh_interval)
     }
 
     fn usable(&self, state: &State, now: Instant) -> Option<Arc<KeySet>> {
@@ -657,21 +657,22 @@ impl JwksCache {
             ));
         }
         let cap = self.options.max_response_bytes;
-        let too_large = || (FetchResult::TooLarge, format!("response larger than {cap} bytes"));
+        let too_large = || {
+            (
+                FetchResult::TooLarge,
+                format!("response larger than {cap} bytes"),
+            )
+        };
         if response.content_length().is_some_and(|n| n > cap as u64) {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| {
-                (
-                    failed(&e),
-                    format!("reading the body failed: {}", error_chain(&e)),
-                )
-            })?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            (
+                failed(&e),
+                format!("reading the body failed: {}", error_chain(&e)),
+            )
+        })? {
             if body.len().saturating_add(chunk.len()) > cap {
                 return Err(too_large());
             }

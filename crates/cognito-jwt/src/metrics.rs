@@ -17,12 +17,15 @@
 //!
 //! Labels are `&'static str` or configured values (the issuer as
 //! configured), never a value taken from a token: no request can create a
-//! new series. Counting an accepted token or a cache hit builds no key (the
-//! keys are `static`), and a rejection looks its key up in a static table,
-//! so the request path allocates nothing for metrics.
+//! new series. An accepted token or a cache hit is counted on counters
+//! each thread registered once (see [`Hot`]), and a rejection looks its
+//! static key up in a table: the request path allocates nothing for metrics.
 
 #[cfg(feature = "metrics")]
-use ::metrics::{Key, Label, Level, Metadata, SharedString, counter, gauge};
+use std::cell::RefCell;
+
+#[cfg(feature = "metrics")]
+use ::metrics::{Counter, Key, Label, Level, Metadata, Recorder, SharedString, counter, gauge};
 
 // Metric names.
 #[cfg(feature = "metrics")]
@@ -102,22 +105,125 @@ fn count_reason(table: &[(&str, Key)], reason: &'static str, build: impl FnOnce(
     });
 }
 
+/// The counters of the request path, registered once per thread and
+/// recorder: registering (what the facade's macros do on every call) costs
+/// a Prometheus recorder a locked map lookup, more than a cache hit itself
+/// (BENCHMARKS.md, session 7). A recorder is told by its address: the
+/// global one never changes once set, and a new local one
+/// (`metrics::with_local_recorder`) is registered with on first use.
+#[cfg(feature = "metrics")]
+struct Hot {
+    /// The address of the recorder these were registered with.
+    recorder: usize,
+    accepted: Counter,
+    near_hit: Counter,
+    shared_hit: Counter,
+    miss: Counter,
+}
+
+#[cfg(feature = "metrics")]
+impl Hot {
+    fn register(recorder: &dyn Recorder, id: usize) -> Hot {
+        static ACCEPTED: Key = Key::from_static_parts(
+            VERIFICATIONS,
+            const { &[Label::from_static_parts("outcome", "accepted")] },
+        );
+        static NEAR_HIT: Key = Key::from_static_parts(
+            TOKEN_CACHE,
+            const {
+                &[
+                    Label::from_static_parts("tier", "near"),
+                    Label::from_static_parts("result", "hit"),
+                ]
+            },
+        );
+        static SHARED_HIT: Key = Key::from_static_parts(
+            TOKEN_CACHE,
+            const {
+                &[
+                    Label::from_static_parts("tier", "shared"),
+                    Label::from_static_parts("result", "hit"),
+                ]
+            },
+        );
+        static MISS: Key = Key::from_static_parts(
+            TOKEN_CACHE,
+            const {
+                &[
+                    Label::from_static_parts("tier", "shared"),
+                    Label::from_static_parts("result", "miss"),
+                ]
+            },
+        );
+        Hot {
+            recorder: id,
+            accepted: recorder.register_counter(&ACCEPTED, &METADATA),
+            near_hit: recorder.register_counter(&NEAR_HIT, &METADATA),
+            shared_hit: recorder.register_counter(&SHARED_HIT, &METADATA),
+            miss: recorder.register_counter(&MISS, &METADATA),
+        }
+    }
+
+    fn lookup(&self, lookup: CacheLookup) -> &Counter {
+        match lookup {
+            CacheLookup::NearHit => &self.near_hit,
+            CacheLookup::SharedHit => &self.shared_hit,
+            CacheLookup::Miss => &self.miss,
+        }
+    }
+}
+
+#[cfg(feature = "metrics")]
+thread_local! {
+    static HOT: RefCell<Option<Hot>> = const { RefCell::new(None) };
+}
+
+/// `f` with this thread's [`Hot`] counters for the current recorder.
+#[cfg(feature = "metrics")]
+fn with_hot(f: impl FnOnce(&Hot)) {
+    ::metrics::with_recorder(|recorder| {
+        let id = std::ptr::from_ref(recorder).cast::<()>().addr();
+        let mut f = Some(f);
+        let _ = HOT.try_with(|hot| {
+            let Ok(mut hot) = hot.try_borrow_mut() else {
+                return;
+            };
+            let hot = match &mut *hot {
+                Some(hot) if hot.recorder == id => hot,
+                slot => slot.insert(Hot::register(recorder, id)),
+            };
+            if let Some(f) = f.take() {
+                f(hot);
+            }
+        });
+        // The thread is exiting (its locals are gone): register anew.
+        if let Some(f) = f {
+            f(&Hot::register(recorder, id));
+        }
+    });
+}
+
+#[cfg(feature = "metrics")]
+fn rejected(reason: &'static str) {
+    count_reason(REJECTED, reason, || {
+        Key::from_parts(
+            VERIFICATIONS,
+            vec![
+                Label::from_static_parts("outcome", "rejected"),
+                Label::from_static_parts("reason", reason),
+            ],
+        )
+    });
+}
+
 /// One verification decision: accepted (`None`) or rejected with this
 /// [`Error::kind`](crate::Error::kind).
 #[inline]
 pub(crate) fn verification(rejected: Option<&'static str>) {
     #[cfg(feature = "metrics")]
     match rejected {
-        None => counter!(VERIFICATIONS, "outcome" => "accepted").increment(1),
-        Some(reason) => count_reason(REJECTED, reason, || {
-            Key::from_parts(
-                VERIFICATIONS,
-                vec![
-                    Label::from_static_parts("outcome", "rejected"),
-                    Label::from_static_parts("reason", reason),
-                ],
-            )
-        }),
+        None => with_hot(|hot| hot.accepted.increment(1)),
+        Some(reason) => self::rejected(reason),
     }
     #[cfg(not(feature = "metrics"))]
     let _ = rejected;
@@ -145,25 +251,36 @@ pub(crate) enum CacheLookup {
     Miss,
 }
 
-/// One lookup in the verified-token cache that answered or sent the token
-/// on to verification (a near-tier miss that the shared tier then answers
-/// is one shared hit, not a miss).
+/// One lookup in the verified-token cache that sent the token on to
+/// verification, or that answered (then [`cache_answer`] counts both). A
+/// near-tier miss that the shared tier then answers is one shared hit, not
+/// a miss.
 #[inline]
 pub(crate) fn token_cache(lookup: CacheLookup) {
     #[cfg(feature = "metrics")]
-    match lookup {
-        CacheLookup::NearHit => {
-            counter!(TOKEN_CACHE, "tier" => "near", "result" => "hit").increment(1);
-        }
-        CacheLookup::SharedHit => {
-            counter!(TOKEN_CACHE, "tier" => "shared", "result" => "hit").increment(1);
-        }
-        CacheLookup::Miss => {
-            counter!(TOKEN_CACHE, "tier" => "shared", "result" => "miss").increment(1);
+    with_hot(|hot| hot.lookup(lookup).increment(1));
+    #[cfg(not(feature = "metrics"))]
+    let _ = lookup;
+}
+
+/// A cache hit (`lookup`) and the verification decision it answered with:
+/// [`token_cache`] and [`verification`] in one visit to the counters.
+#[inline]
+pub(crate) fn cache_answer(lookup: CacheLookup, rejected: Option<&'static str>) {
+    #[cfg(feature = "metrics")]
+    {
+        with_hot(|hot| {
+            hot.lookup(lookup).increment(1);
+            if rejected.is_none() {
+                hot.accepted.increment(1);
+            }
+        });
+        if let Some(reason) = rejected {
+            self::rejected(reason);
         }
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = lookup;
+    let _ = (lookup, rejected);
 }
 
 /// How one JWKS fetch ended: the `result` label.
@@ -332,14 +449,28 @@ mod tests {
             ClaimError::NotYetValid { nbf: 0, now: 0 }.into(),
             ClaimError::IssuedInFuture { iat: 0, now: 0 }.into(),
             ClaimError::UntrustedIssuer { iss: s() }.into(),
-            ClaimError::WrongTokenUse { expected: "", actual: s() }.into(),
+            ClaimError::WrongTokenUse {
+                expected: "",
+                actual: s(),
+            }
+            .into(),
             ClaimError::ClientNotAllowed { client_id: s() }.into(),
             ClaimError::AudienceMismatch { expected: s() }.into(),
             ClaimError::Missing("sub").into(),
-            Error::InsufficientScope { required: vec![], all: false },
-            Error::MissingGroup { required: vec![], all: false },
+            Error::InsufficientScope {
+                required: vec![],
+                all: false,
+            },
+            Error::MissingGroup {
+                required: vec![],
+                all: false,
+            },
             Error::Forbidden(s()),
-            Error::KeysUnavailable { issuer: s(), reason: s(), retry_after: Default::default() },
+            Error::KeysUnavailable {
+                issuer: s(),
+                reason: s(),
+                retry_after: Default::default(),
+            },
             Error::Misconfigured(""),
         ]
     }

@@ -170,8 +170,7 @@ impl Verifier {
                 .get(key_cache)
                 .is_some_and(|k| k.generation_is_fresh(generation))
         })?;
-        metrics::token_cache(CacheLookup::NearHit);
-        Some(counted(state.time_checked(claims)))
+        Some(answered(CacheLookup::NearHit, state.time_checked(claims)))
     }
 
     /// The answer from the verified-token cache's shared tier; a confirmed
@@ -195,9 +194,8 @@ impl Verifier {
             metrics::token_cache(CacheLookup::Miss);
             return None;
         };
-        metrics::token_cache(CacheLookup::SharedHit);
         let claims = token_cache.accept_shared_hit(token, entry, generation);
-        Some(counted(state.time_checked(claims)))
+        Some(answered(CacheLookup::SharedHit, state.time_checked(claims)))
     }
 
     /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
@@ -407,6 +405,13 @@ impl VerifierState {
 /// `answer`, counted as one verification decision.
 fn counted(answer: Result<Claims, Error>) -> Result<Claims, Error> {
     metrics::verification(answer.as_ref().err().map(Error::kind));
+    answer
+}
+
+/// The verified-token cache's `answer`, counted as its hit and as one
+/// verification decision.
+fn answered(lookup: CacheLookup, answer: Result<Claims, Error>) -> Result<Claims, Error> {
+    metrics::cache_answer(lookup, answer.as_ref().err().map(Error::kind));
     answer
 }
 

@@ -46,7 +46,11 @@ async fn until_ready(verifier: &Verifier, ready: bool, within: Duration) -> bool
 }
 
 async fn verify_class(verifier: &Verifier, token: &str) -> Result<(), ErrorClass> {
-    verifier.verify(token).await.map(drop).map_err(|e| e.class())
+    verifier
+        .verify(token)
+        .await
+        .map(drop)
+        .map_err(|e| e.class())
 }
 
 #[tokio::test]
@@ -62,13 +66,22 @@ async fn static_keys_are_always_ready() {
     assert!(verifier.is_ready());
     verifier.prefetch_within(Duration::ZERO).await.unwrap();
     let status = verifier.key_status();
-    assert_eq!(status.len(), 1, "one pool, one key set (two issuer strings)");
+    assert_eq!(
+        status.len(),
+        1,
+        "one pool, one key set (two issuer strings)"
+    );
     let status = &status[0];
     assert_eq!(status.issuer, pool.issuer());
     assert_eq!(status.state, KeySetState::Static);
     assert_eq!(status.state.as_str(), "static");
     assert_eq!(
-        (status.keys, status.age, status.usable_for, status.last_error.as_deref()),
+        (
+            status.keys,
+            status.age,
+            status.usable_for,
+            status.last_error.as_deref()
+        ),
         (1, None, None, None)
     );
 }
@@ -170,7 +183,10 @@ async fn a_bounded_prefetch_gives_up_and_the_fetch_goes_on() {
         .prefetch_within(Duration::from_millis(100))
         .await
         .unwrap_err();
-    assert!(start.elapsed() < Duration::from_millis(700), "gave up in time");
+    assert!(
+        start.elapsed() < Duration::from_millis(700),
+        "gave up in time"
+    );
     assert!(
         matches!(&refused, Error::KeysUnavailable { reason, .. } if reason.contains("within 100 ms")),
         "{refused:?}"
@@ -195,7 +211,12 @@ async fn every_issuer_must_be_ready() {
     .token_use(TokenUse::Access)
     .build()
     .unwrap();
-    assert!(verifier.prefetch_within(Duration::from_secs(2)).await.is_err());
+    assert!(
+        verifier
+            .prefetch_within(Duration::from_secs(2))
+            .await
+            .is_err()
+    );
     let states: Vec<(String, KeySetState, bool)> = verifier
         .key_status()
         .into_iter()

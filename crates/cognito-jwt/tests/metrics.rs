@@ -55,7 +55,11 @@ fn render(key: &metrics::Key, issuer: &str) -> String {
     let mut labels: Vec<String> = key
         .labels()
         .map(|l| {
-            let value = if l.value() == issuer { "$ISS" } else { l.value() };
+            let value = if l.value() == issuer {
+                "$ISS"
+            } else {
+                l.value()
+            };
             format!("{}={value}", l.key())
         })
         .collect();
@@ -174,7 +178,11 @@ fn verify_counts_every_decision_once() {
                 (&rejected("unknown_key"), 1),
             ]),
         ),
-        ("the JWKS endpoint goes down", Step::Jwks(Mode::Status(503)), owned(&[])),
+        (
+            "the JWKS endpoint goes down",
+            Step::Jwks(Mode::Status(503)),
+            owned(&[]),
+        ),
         (
             "a prefetch fails",
             Step::Prefetch,
@@ -224,7 +232,10 @@ fn a_fetch_sets_the_key_set_gauges() {
         verifier.prefetch().await.unwrap();
         let set = gauges(&snapshotter, &iss);
         assert_eq!(set.get("cognito_jwt_jwks_keys{issuer=$ISS}"), Some(&1.0));
-        assert_eq!(set.get("cognito_jwt_jwks_age_seconds{issuer=$ISS}"), Some(&0.0));
+        assert_eq!(
+            set.get("cognito_jwt_jwks_age_seconds{issuer=$ISS}"),
+            Some(&0.0)
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         // A status read brings the age up to date.
         assert!(verifier.is_ready());
@@ -286,7 +297,12 @@ impl HeaderSource for Headers {
 /// What an adapter does with a request: the middleware's decision, then
 /// the route's need (an access token).
 async fn request(gate: &Gate, authorization: Option<String>) -> bool {
-    let headers = Headers(authorization.map(|a| ("authorization", a)).into_iter().collect());
+    let headers = Headers(
+        authorization
+            .map(|a| ("authorization", a))
+            .into_iter()
+            .collect(),
+    );
     let verdict = match gate.decide(&headers) {
         Decision::Now(verdict) => verdict,
         Decision::Verify(token) => gate.verify(token).await,
@@ -384,4 +400,56 @@ fn described_metrics_carry_help_text() {
         .find(|(key, ..)| key.key().name() == "cognito_jwt_verifications_total")
         .expect("counted");
     assert!(help.as_deref().is_some_and(|h| h.contains("Error::kind")));
+}
+
+fn static_verifier(pool: &TestIssuer) -> Verifier {
+    Verifier::builder(
+        Issuer::cognito(pool.pool_id().unwrap_or_default()).static_jwks(pool.jwks().to_string()),
+    )
+    .client_ids([pool.client_id()])
+    .token_use(TokenUse::Access)
+    .build()
+    .unwrap()
+}
+
+/// Verify `token` once more on this thread (its answer comes from the
+/// near tier after the first few).
+fn verify_now(verifier: &Verifier, token: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(verifier.verify(token)).unwrap();
+}
+
+#[test]
+fn each_recorder_gets_its_own_counts() {
+    let pool = TestIssuer::cognito();
+    let verifier = static_verifier(&pool);
+    let token = pool.access_token().build();
+    let (first, second) = (DebuggingRecorder::new(), DebuggingRecorder::new());
+    let accepted =
+        |recorder: &DebuggingRecorder| moved(&recorder.snapshotter(), "").get(ACCEPTED).copied();
+    for _ in 0..4 {
+        metrics::with_local_recorder(&first, || verify_now(&verifier, &token));
+    }
+    metrics::with_local_recorder(&second, || verify_now(&verifier, &token));
+    metrics::with_local_recorder(&first, || verify_now(&verifier, &token));
+    assert_eq!((accepted(&first), accepted(&second)), (Some(5), Some(1)));
+}
+
+#[test]
+fn a_recorder_installed_after_the_first_request_counts() {
+    // Every other test counts into a recorder of its own thread, which
+    // takes precedence: this global one sees only this test's requests.
+    let pool = TestIssuer::cognito();
+    let verifier = static_verifier(&pool);
+    let token = pool.access_token().build();
+    verify_now(&verifier, &token); // no recorder yet: counted nowhere
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    recorder.install().unwrap();
+    for _ in 0..3 {
+        verify_now(&verifier, &token);
+    }
+    assert_eq!(moved(&snapshotter, "").get(ACCEPTED), Some(&3));
 }
