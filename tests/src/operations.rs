@@ -15,36 +15,21 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
+use cognito_jwt_testkit::Mode;
 use serde_json::Value;
 
-use crate::contract::spawn_example_with;
-use crate::process::Service;
+use crate::trust::{Api, runtime};
 
-struct Api {
-    issuer: TestIssuer,
-    jwks: JwksServer,
-    base: String,
-    service: Service,
+/// The operations endpoints of a [`trust::Api`](crate::trust::Api).
+trait Operations {
+    /// `GET path` with an optional bearer token: status, content type, body.
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, String, String);
+
+    /// `GET /ready`: status and JSON body.
+    async fn ready(&self) -> (u16, Value);
 }
 
-impl Api {
-    fn start(binary: &Path, jwks_mode: Mode, env: &[(&str, &str)]) -> Api {
-        let issuer = TestIssuer::cognito();
-        let jwks = JwksServer::start(&issuer);
-        jwks.set_mode(jwks_mode);
-        let pool = issuer.pool_id().expect("a pool");
-        let (_, service) = spawn_example_with(binary, &pool, &issuer.client_id(), &jwks, env);
-        let base = format!("http://{}", service.ready_line());
-        Api {
-            issuer,
-            jwks,
-            base,
-            service,
-        }
-    }
-
-    /// `GET path` with an optional bearer token: status, content type, body.
+impl Operations for Api {
     async fn get(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
         let mut request = crate::http_client().get(format!("{}{path}", self.base));
         if let Some(token) = token {
@@ -73,16 +58,9 @@ impl Api {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// JWKS down at start: not ready, then ready once it answers.
 pub fn ready_follows_the_issuer_keys(binary: &Path) {
-    let api = Api::start(binary, Mode::Status(503), &[]);
+    let api = Api::start_with(binary, Mode::Status(503), &[]);
     runtime().block_on(async {
         let token = api.issuer.access_token().build();
         let (status, body) = api.ready().await;
@@ -119,7 +97,7 @@ pub fn ready_follows_the_issuer_keys(binary: &Path) {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "still not ready: {body}\n{}",
-                api.service.log_tail(3000)
+                api.log()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
@@ -142,7 +120,7 @@ fn series(text: &str, name: &str) -> Option<f64> {
 
 /// `EXPOSE_METRICS=1`: `/metrics` counts what the requests did.
 pub fn metrics_count_the_requests(binary: &Path) {
-    let api = Api::start(binary, Mode::Normal, &[("EXPOSE_METRICS", "1")]);
+    let api = Api::start_with(binary, Mode::Normal, &[("EXPOSE_METRICS", "1")]);
     runtime().block_on(async {
         let token = api.issuer.access_token().build();
         let expired = api.issuer.access_token().expires_in(-3600).build();

@@ -27,25 +27,25 @@ use std::cell::RefCell;
 #[cfg(feature = "metrics")]
 use ::metrics::{Counter, Key, Label, Level, Metadata, Recorder, SharedString, counter, gauge};
 
-// Metric names.
+/// The metrics' names (the manual's Metrics table).
 #[cfg(feature = "metrics")]
-const VERIFICATIONS: &str = "cognito_jwt_verifications_total";
+mod name {
+    pub(super) const VERIFICATIONS: &str = "cognito_jwt_verifications_total";
+    pub(super) const REFUSALS: &str = "cognito_jwt_refusals_total";
+    pub(super) const TOKEN_CACHE: &str = "cognito_jwt_token_cache_total";
+    pub(super) const JWKS_FETCHES: &str = "cognito_jwt_jwks_fetches_total";
+    pub(super) const UNKNOWN_KID: &str = "cognito_jwt_unknown_kid_total";
+    pub(super) const JWKS_AGE: &str = "cognito_jwt_jwks_age_seconds";
+    pub(super) const JWKS_KEYS: &str = "cognito_jwt_jwks_keys";
+    pub(super) const REVOCATIONS: &str = "cognito_jwt_revocations_total";
+    pub(super) const REVOCATION_MIRROR_LAG: &str = "cognito_jwt_revocation_mirror_lag_seconds";
+}
+
 #[cfg(feature = "metrics")]
-const REFUSALS: &str = "cognito_jwt_refusals_total";
-#[cfg(feature = "metrics")]
-const TOKEN_CACHE: &str = "cognito_jwt_token_cache_total";
-#[cfg(feature = "metrics")]
-const JWKS_FETCHES: &str = "cognito_jwt_jwks_fetches_total";
-#[cfg(feature = "metrics")]
-const UNKNOWN_KID: &str = "cognito_jwt_unknown_kid_total";
-#[cfg(feature = "metrics")]
-const JWKS_AGE: &str = "cognito_jwt_jwks_age_seconds";
-#[cfg(feature = "metrics")]
-const JWKS_KEYS: &str = "cognito_jwt_jwks_keys";
-#[cfg(feature = "metrics")]
-const REVOCATIONS: &str = "cognito_jwt_revocations_total";
-#[cfg(feature = "metrics")]
-const REVOCATION_MIRROR_LAG: &str = "cognito_jwt_revocation_mirror_lag_seconds";
+use name::{
+    JWKS_AGE, JWKS_FETCHES, JWKS_KEYS, REFUSALS, REVOCATION_MIRROR_LAG, REVOCATIONS, TOKEN_CACHE,
+    UNKNOWN_KID, VERIFICATIONS,
+};
 
 /// One static key per reason, for a metric whose labels are `fixed` and
 /// `reason`: a rejection is counted without building a key.

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use cognito_jwt::{Error, ErrorClass, Issuer, JwksOptions, KeySetState, TokenUse, Verifier};
 use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
 
+mod support;
+
 const REFRESH: Duration = Duration::from_millis(500);
 const MAX_STALE: Duration = Duration::from_millis(1000);
 
@@ -56,13 +58,7 @@ async fn verify_class(verifier: &Verifier, token: &str) -> Result<(), ErrorClass
 #[tokio::test]
 async fn static_keys_are_always_ready() {
     let pool = TestIssuer::cognito();
-    let verifier = Verifier::builder(
-        Issuer::cognito(pool.pool_id().unwrap_or_default()).static_jwks(pool.jwks().to_string()),
-    )
-    .client_ids([pool.client_id()])
-    .token_use(TokenUse::Access)
-    .build()
-    .unwrap();
+    let verifier = support::static_verifier(&pool);
     assert!(verifier.is_ready());
     verifier.prefetch_within(Duration::ZERO).await.unwrap();
     let status = verifier.key_status();

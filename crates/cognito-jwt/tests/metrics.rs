@@ -7,10 +7,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cognito_jwt::adapter::{Decision, Gate, HeaderSource, Need, Verdict};
+use cognito_jwt::adapter::{Decision, Gate, Need, Verdict};
 use cognito_jwt::{Issuer, JwksOptions, TokenUse, Verifier};
 use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+
+mod support;
+use support::{Headers, static_verifier};
 
 /// Run `script` on a current-thread runtime with `recorder` as the
 /// recorder of this thread, where every task of the runtime (the JWKS
@@ -281,19 +284,6 @@ fn each_fetch_failure_has_its_result() {
     });
 }
 
-/// A request's headers.
-struct Headers(Vec<(&'static str, String)>);
-
-impl HeaderSource for Headers {
-    fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
-        for (k, v) in &self.0 {
-            if k.eq_ignore_ascii_case(name) {
-                f(v.as_bytes());
-            }
-        }
-    }
-}
-
 /// What an adapter does with a request: the middleware's decision, then
 /// the route's need (an access token).
 async fn request(gate: &Gate, authorization: Option<String>) -> bool {
@@ -383,13 +373,7 @@ fn described_metrics_carry_help_text() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let pool = TestIssuer::cognito();
-    let verifier = Verifier::builder(
-        Issuer::cognito(pool.pool_id().unwrap_or_default()).static_jwks(pool.jwks().to_string()),
-    )
-    .client_ids([pool.client_id()])
-    .token_use(TokenUse::Access)
-    .build()
-    .unwrap();
+    let verifier = static_verifier(&pool);
     with_recorder(&recorder, async {
         cognito_jwt::describe_metrics();
         verifier.verify(&pool.access_token().build()).await.unwrap();
@@ -400,16 +384,6 @@ fn described_metrics_carry_help_text() {
         .find(|(key, ..)| key.key().name() == "cognito_jwt_verifications_total")
         .expect("counted");
     assert!(help.as_deref().is_some_and(|h| h.contains("Error::kind")));
-}
-
-fn static_verifier(pool: &TestIssuer) -> Verifier {
-    Verifier::builder(
-        Issuer::cognito(pool.pool_id().unwrap_or_default()).static_jwks(pool.jwks().to_string()),
-    )
-    .client_ids([pool.client_id()])
-    .token_use(TokenUse::Access)
-    .build()
-    .unwrap()
 }
 
 /// Verify `token` once more on this thread (its answer comes from the
