@@ -58,12 +58,15 @@ cargo_target_dir() {
     cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
 }
 
-# Start "$@" in the background, its output in $log; killed when the script exits.
+# Start "$@" in the background, its output in $log; every server started
+# is killed when the script exits.
+server_pids=() server_logs=()
 start_server() {
     log=$(mktemp)
     ${server_cpus:+taskset -c "$server_cpus"} "$@" >"$log" 2>&1 &
-    server_pid=$!
-    trap 'kill $server_pid 2>/dev/null; rm -f "$log"' EXIT
+    server_pids+=($!)
+    server_logs+=("$log")
+    trap 'kill "${server_pids[@]}" 2>/dev/null; rm -f "${server_logs[@]}"' EXIT
 }
 
 # Wait up to 10 s for a line of $log matching the regex $1.

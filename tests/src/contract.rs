@@ -115,6 +115,17 @@ pub fn spawn_example(
     client: &str,
     jwks: &JwksServer,
 ) -> (String, Service) {
+    spawn_example_with(binary, pool, client, jwks, &[])
+}
+
+/// [`spawn_example`] with more environment variables (`EXPOSE_METRICS`).
+pub fn spawn_example_with(
+    binary: &Path,
+    pool: &str,
+    client: &str,
+    jwks: &JwksServer,
+    env: &[(&str, &str)],
+) -> (String, Service) {
     let mut cmd = Command::new(binary);
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -122,7 +133,8 @@ pub fn spawn_example(
         .env("COGNITO_JWKS_URI", jwks.url())
         .env("COGNITO_CLIENT_IDS", client)
         .env("BIND_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "debug");
+        .env("RUST_LOG", "debug")
+        .envs(env.iter().copied());
     let name = binary
         .file_name()
         .map_or("example".into(), |n| n.to_string_lossy().into_owned());
@@ -334,17 +346,31 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
         }
     };
 
-    let mut cases = vec![Case {
-        what: "public health check".into(),
-        method: "GET",
-        path: "/health",
-        authorization: vec![],
-        status: 200,
-        www_authenticate: None,
-        body: json!({ "status": "ok" }),
-        allow: None,
-        empty_body: false,
-    }];
+    let mut cases = vec![
+        Case {
+            what: "public health check".into(),
+            method: "GET",
+            path: "/health",
+            authorization: vec![],
+            status: 200,
+            www_authenticate: None,
+            body: json!({ "status": "ok" }),
+            allow: None,
+            empty_body: false,
+        },
+        // The body's key-set age changes: `crate::operations` reads it.
+        Case {
+            what: "readiness probe, keys loaded at start".into(),
+            method: "GET",
+            path: "/ready",
+            authorization: vec![],
+            status: 200,
+            www_authenticate: None,
+            body: Value::Null,
+            allow: None,
+            empty_body: false,
+        },
+    ];
 
     let malformed = refusal("invalid_request", "malformed Authorization header");
     let malformed_www = Some(
@@ -565,11 +591,20 @@ fn cases(issuer: &TestIssuer) -> Vec<Case> {
             (404, None),
             None,
         );
+        push(
+            &format!("metrics not exposed (no EXPOSE_METRICS), {auth}"),
+            "GET",
+            "/metrics",
+            authorization.clone(),
+            (404, None),
+            None,
+        );
         for (method, path, allow) in [
             ("DELETE", "/orders", "GET, HEAD, POST"),
             ("PUT", "/me", "GET, HEAD"),
             ("OPTIONS", "/admin", "GET, HEAD"),
             ("POST", "/health", "GET, HEAD"),
+            ("POST", "/ready", "GET, HEAD"),
         ] {
             push(
                 &format!("unknown method, {auth}"),

@@ -38,6 +38,7 @@ pub mod contract;
 pub mod jwt;
 pub mod moto;
 pub mod oidc;
+pub mod operations;
 pub mod process;
 pub mod trust;
 

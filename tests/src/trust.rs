@@ -14,7 +14,7 @@ use std::time::Duration;
 use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
 use tokio::io::AsyncWriteExt;
 
-use crate::contract::spawn_example;
+use crate::contract::spawn_example_with;
 use crate::process::Service;
 
 /// One example API process against its own issuer and JWKS server.
@@ -31,10 +31,17 @@ pub struct Api {
 impl Api {
     /// Start `binary` (see [`crate::contract::example_binary`]).
     pub fn start(binary: &Path) -> Api {
+        Api::start_with(binary, Mode::Normal, &[])
+    }
+
+    /// Start `binary` with its JWKS endpoint answering in `mode` and more
+    /// environment variables.
+    pub fn start_with(binary: &Path, mode: Mode, env: &[(&str, &str)]) -> Api {
         let issuer = TestIssuer::cognito();
         let jwks = JwksServer::start(&issuer);
+        jwks.set_mode(mode);
         let pool = issuer.pool_id().expect("a pool");
-        let (_, service) = spawn_example(binary, &pool, &issuer.client_id(), &jwks);
+        let (_, service) = spawn_example_with(binary, &pool, &issuer.client_id(), &jwks, env);
         let base = format!("http://{}", service.ready_line());
         Api {
             issuer,
@@ -79,7 +86,8 @@ impl Api {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+/// A current-thread runtime with every driver, for one scenario.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

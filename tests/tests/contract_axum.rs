@@ -23,3 +23,15 @@ fn axum_api_logs_a_hostile_kid_escaped() {
     let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
     cognito_jwt_e2e::trust::a_kid_cannot_forge_a_log_line(&binary);
 }
+
+#[test]
+fn axum_api_is_ready_once_the_keys_are_loaded() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::operations::ready_follows_the_issuer_keys(&binary);
+}
+
+#[test]
+fn axum_api_exposes_metrics_on_request() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::operations::metrics_count_the_requests(&binary);
+}

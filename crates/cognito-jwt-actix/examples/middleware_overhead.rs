@@ -17,7 +17,10 @@
 //! So the ratio of the two is the middleware's cost alone, with the same
 //! bytes on the wire and the same work in the handler. Prints `url=` and
 //! `token=` lines, then serves until killed. Loopback only; tokens and keys
-//! from the example APIs' embedded issuer (`demo-support`).
+//! from the example APIs' embedded issuer (`demo-support`). With
+//! `EXPOSE_METRICS=1` (and demo-support's `metrics` feature) it counts
+//! cognito-jwt's metrics into a Prometheus recorder, and prints
+//! `metrics=prometheus`.
 
 use std::future::{Ready, ready};
 use std::net::{SocketAddr, TcpListener};
@@ -26,7 +29,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use cognito_jwt::Claims;
 use cognito_jwt_actix::CognitoAuth;
-use demo_support::{Demo, responses};
+use demo_support::{Demo, MetricsExporter, responses};
 
 /// The `/me` body of the example APIs.
 async fn me(claims: web::ReqData<Claims>) -> HttpResponse {
@@ -80,6 +83,12 @@ where
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The example APIs' embedded issuer; it serves the JWKS while `demo` lives.
     let (demo, token, claims) = Demo::embedded_full_access().await?;
+    // EXPOSE_METRICS=1, in a build with demo-support's `metrics` feature
+    // (`scripts/layer-overhead.sh --features metrics`): count into the
+    // Prometheus recorder, as the example APIs do.
+    if MetricsExporter::from_env()?.is_some() {
+        println!("metrics=prometheus");
+    }
 
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     println!("url=http://{}", listener.local_addr()?);

@@ -16,7 +16,9 @@
 //! So the ratio of the two is the layer's cost alone, with the same bytes on
 //! the wire and the same work in the handler. Prints `url=` and `token=`
 //! lines, then serves until killed. Loopback only; tokens and keys from the
-//! example APIs' embedded issuer (`demo-support`).
+//! example APIs' embedded issuer (`demo-support`). With `EXPOSE_METRICS=1`
+//! (and demo-support's `metrics` feature) it counts cognito-jwt's metrics
+//! into a Prometheus recorder, and prints `metrics=prometheus`.
 
 use std::net::SocketAddr;
 
@@ -24,7 +26,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use cognito_jwt::Claims;
 use cognito_jwt_tower::CognitoAuth;
-use demo_support::{Demo, responses};
+use demo_support::{Demo, MetricsExporter, responses};
 
 /// The `/me` body of the example APIs.
 async fn me(Extension(claims): Extension<Claims>) -> Json<responses::Me> {
@@ -35,6 +37,12 @@ async fn me(Extension(claims): Extension<Claims>) -> Json<responses::Me> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The example APIs' embedded issuer; it serves the JWKS while `demo` lives.
     let (demo, token, claims) = Demo::embedded_full_access().await?;
+    // EXPOSE_METRICS=1, in a build with demo-support's `metrics` feature
+    // (`scripts/layer-overhead.sh --features metrics`): count into the
+    // Prometheus recorder, as the example APIs do.
+    if MetricsExporter::from_env()?.is_some() {
+        println!("metrics=prometheus");
+    }
 
     let app = Router::new()
         .route(

@@ -16,6 +16,9 @@
 //!   shared tier. The near tier's worst case.
 //! - `many_users_threads/{1,2}`: the same on one and on two threads at once
 //!   (each thread its own order), wall time per hit.
+//!
+//! With `--features metrics`, every hit also counts into a Prometheus
+//! recorder, as in a service that exposes `/metrics`.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -25,6 +28,9 @@ use cognito_jwt::adapter::{Authentication, HeaderSource};
 use cognito_jwt::{Issuer, TokenSource, TokenUse, Verifier};
 use cognito_jwt_testkit::TestIssuer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "common/recorder.rs"]
+mod recorder;
 
 struct OneHeader(String);
 
@@ -37,6 +43,7 @@ impl HeaderSource for OneHeader {
 }
 
 fn benches(c: &mut Criterion) {
+    recorder::install();
     let issuer = TestIssuer::cognito();
     let token = issuer
         .access_token()

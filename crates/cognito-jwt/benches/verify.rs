@@ -14,6 +14,9 @@
 //!
 //! Keys come from a static JWKS, so nothing here touches the network and
 //! `verify` never waits: futures are polled once with a no-op waker.
+//!
+//! With `--features metrics`, every verification also counts into a
+//! Prometheus recorder, as in a service that exposes `/metrics`.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -27,6 +30,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_jwt::{Issuer, TokenUse, Verifier};
 use cognito_jwt_testkit::TestIssuer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "common/recorder.rs"]
+mod recorder;
 
 /// Poll a future that never pends (static keys) to completion.
 fn now<F: Future>(f: F) -> F::Output {
@@ -81,6 +87,7 @@ fn jwk_component(jwks: &serde_json::Value, name: &str) -> String {
 }
 
 fn benches(c: &mut Criterion) {
+    recorder::install();
     let fx = Fixture::new();
     let token = fx.tokens[0].clone();
     let jwks = fx.issuer.jwks();

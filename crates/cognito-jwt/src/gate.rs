@@ -18,6 +18,7 @@ use crate::authentication::Authentication;
 use crate::challenge::{Challenge, is_realm};
 use crate::claims::{Claims, TokenUse};
 use crate::error::{BuildError, Error, ErrorClass, custom_type_error};
+use crate::metrics;
 use crate::policy::{self, GroupSet, GroupsOf, Policy, ScopeSet, ScopesOf};
 use crate::requirement::{Requirement, of_kind};
 use crate::token_source::{HeaderSource, TokenSource};
@@ -133,7 +134,8 @@ pub enum Verdict {
 }
 
 /// A refused request: the [`Error`] (for logs, metrics and hooks) and the
-/// RFC 6750 [`Challenge`] to answer with. Already logged, once, when made.
+/// RFC 6750 [`Challenge`] to answer with. Already logged and counted
+/// (`cognito_jwt_refusals_total`, feature `metrics`), once, when made.
 #[derive(Debug, Clone)]
 pub struct Refusal(Box<Refused>);
 
@@ -147,6 +149,7 @@ impl Refusal {
     fn new(error: Error, realm: Option<&str>, claims: Option<&Claims>) -> Refusal {
         let challenge = Challenge::new(&error, realm);
         log_refusal(&error, challenge.status(), claims);
+        metrics::refusal(error.kind());
         Refusal(Box::new(Refused { error, challenge }))
     }
 
@@ -159,6 +162,7 @@ impl Refusal {
             "cognito-jwt: no authentication middleware runs before this route; refusing the request"
         );
         let error = Error::Misconfigured("no authentication middleware before this route");
+        metrics::refusal(error.kind());
         let challenge = Challenge::new(&error, None);
         Refusal(Box::new(Refused { error, challenge }))
     }

@@ -44,6 +44,7 @@ use tokio::sync::watch;
 use crate::algorithm::Algorithm;
 use crate::error::{Error, capped};
 use crate::jwk::{KeySet, VerifyingKey, parse_jwks};
+use crate::metrics::{self, FetchResult, UnknownKid};
 
 /// How the JWKS cache behaves. Every field has a documented default; build one
 /// with `JwksOptions::default()` and change what you need.
@@ -147,6 +148,25 @@ pub(crate) struct JwksCache {
     epoch: Instant,
 }
 
+/// One key cache's state at a moment, for readiness ([`JwksCache::snapshot`]).
+pub(crate) struct Snapshot {
+    /// Keys given at build time: always usable.
+    pub(crate) is_static: bool,
+    /// Keys in the current set; `None` before the first successful fetch.
+    pub(crate) keys: Option<usize>,
+    /// Whether requests are verified with the current set (it is not older
+    /// than `refresh_interval + max_stale`).
+    pub(crate) usable: bool,
+    /// Time since the last successful fetch.
+    pub(crate) age: Option<Duration>,
+    pub(crate) refresh_interval: Duration,
+    pub(crate) max_stale: Duration,
+    /// Why the last fetch failed, if it did (cleared by a success).
+    pub(crate) last_error: Option<String>,
+    /// Fetches failed in a row.
+    pub(crate) failures: u32,
+}
+
 /// `now + delay`, without overflowing on absurd configured durations (about
 /// 136 years at most).
 fn later(now: Instant, delay: Duration) -> Instant {
@@ -239,13 +259,18 @@ impl JwksCache {
     }
 
     fn refresh_due(&self, state: &State, now: Instant) -> bool {
+        state.keys.is_some() && self.fetch_due(state, now)
+    }
+
+    /// Whether a fetch may start now: remote keys that are missing or older
+    /// than the refresh interval, no refresh running, the backoff passed.
+    fn fetch_due(&self, state: &State, now: Instant) -> bool {
         matches!(self.source, Source::Remote { .. })
-            && state.keys.is_some()
             && !state.refreshing
             && state.retry_at.is_none_or(|t| now >= t)
-            && state.fetched_at.is_some_and(|at| {
-                now.saturating_duration_since(at) >= self.options.refresh_interval
-            })
+            && state
+                .fetched_at
+                .is_none_or(|at| now.saturating_duration_since(at) >= self.options.refresh_interval)
     }
 
     fn usable(&self, state: &State, now: Instant) -> Option<Arc<KeySet>> {
@@ -329,19 +354,25 @@ impl JwksCache {
             }
             // Unknown kid: join a fetch in flight, or start one unless cooling down.
             let fetch = match (self.inflight_watch(), cooling) {
-                (Some(fetch), _) => fetch,
+                (Some(fetch), _) => {
+                    metrics::unknown_kid(&self.issuer, UnknownKid::Joined);
+                    fetch
+                }
                 // The last fetch failed: whether this kid is the pool's new
                 // key cannot be told until one succeeds.
                 (None, Some(until)) if last_failed => {
+                    metrics::unknown_kid(&self.issuer, UnknownKid::Cooldown);
                     let next = retry_at.map_or(until, |r| r.max(until));
                     tracing::debug!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid while the key set cannot be fetched");
                     return Err(self.unavailable(next.saturating_duration_since(now)));
                 }
                 (None, Some(_)) => {
+                    metrics::unknown_kid(&self.issuer, UnknownKid::Cooldown);
                     tracing::debug!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid during cooldown");
                     return Err(self.unknown(kid));
                 }
                 (None, None) => {
+                    metrics::unknown_kid(&self.issuer, UnknownKid::Refetch);
                     self.write().cooldown_until =
                         Some(later(now, self.options.unknown_kid_cooldown));
                     tracing::info!(issuer = ?self.issuer, kid = ?capped(kid), "unknown kid: refetching the JWKS");
@@ -375,15 +406,57 @@ impl JwksCache {
         })
     }
 
-    /// Fetch now (joining a fetch in flight). Used by prefetch.
-    pub(crate) async fn fetch_now(self: &Arc<Self>) -> Result<(), Error> {
-        if matches!(self.source, Source::Static) {
-            return Ok(());
+    /// Fetch now (joining a fetch in flight): the fetch starts at this
+    /// call, and the future waits for it. Used by prefetch.
+    pub(crate) fn fetch_now(
+        self: &Arc<Self>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let cache = Arc::clone(self);
+        let fetch = matches!(self.source, Source::Remote { .. }).then(|| self.start_or_join());
+        async move {
+            let Some(fetch) = fetch else { return Ok(()) };
+            wait(fetch)
+                .await
+                .map(|_| ())
+                .map_err(|_| cache.unavailable(cache.options.min_backoff))
         }
-        wait(self.start_or_join())
-            .await
-            .map(|_| ())
-            .map_err(|_| self.unavailable(self.options.min_backoff))
+    }
+
+    /// The issuer as configured (for a Cognito pool, its first issuer string).
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Start a fetch in the background if one is due: no usable set yet, or
+    /// the set is older than the refresh interval, and the backoff allows
+    /// it. For readiness probes, so that a probe alone keeps the keys fresh
+    /// and sees a recovered endpoint.
+    pub(crate) fn fetch_if_due(self: &Arc<Self>) {
+        if self.fetch_due(&self.read(), Instant::now()) {
+            self.refresh_in_background();
+        }
+    }
+
+    /// The state of the key set now, for readiness (and the age gauge).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let now = Instant::now();
+        let state = self.read();
+        let age = state.fetched_at.map(|at| now.saturating_duration_since(at));
+        let snapshot = Snapshot {
+            is_static: matches!(self.source, Source::Static),
+            keys: state.keys.as_ref().map(|k| k.len()),
+            usable: self.usable_ref(&state, now).is_some(),
+            age,
+            refresh_interval: self.options.refresh_interval,
+            max_stale: self.options.max_stale,
+            last_error: state.last_error.clone(),
+            failures: state.failures,
+        };
+        drop(state);
+        if let Some(age) = age {
+            metrics::jwks_age(&self.issuer, age);
+        }
+        snapshot
     }
 
     fn unknown(&self, kid: &str) -> Error {
@@ -477,11 +550,15 @@ impl JwksCache {
                 &self.algorithms,
                 self.options.max_keys,
                 previous.as_deref(),
-            ),
+            )
+            .map_err(|e| (FetchResult::ParseError, e)),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(format!(
-                "timed out after {} ms",
-                self.options.fetch_timeout.as_millis()
+            Err(_) => Err((
+                FetchResult::Timeout,
+                format!(
+                    "timed out after {} ms",
+                    self.options.fetch_timeout.as_millis()
+                ),
             )),
         };
         let now = Instant::now();
@@ -503,9 +580,12 @@ impl JwksCache {
                 state.failures = 0;
                 state.retry_at = None;
                 state.last_error = None;
+                metrics::jwks_fetch(&self.issuer, FetchResult::Ok);
+                metrics::jwks_keys(&self.issuer, set.len());
+                metrics::jwks_age(&self.issuer, Duration::ZERO);
                 Ok(set)
             }
-            Err(reason) => {
+            Err((result, reason)) => {
                 state.failures = state.failures.saturating_add(1);
                 let exp = state.failures.saturating_sub(1).min(16);
                 let delay = self
@@ -516,6 +596,10 @@ impl JwksCache {
                 state.retry_at = Some(later(now, delay));
                 tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
                 state.last_error = Some(reason.clone());
+                metrics::jwks_fetch(&self.issuer, result);
+                if let Some(at) = state.fetched_at {
+                    metrics::jwks_age(&self.issuer, now.saturating_duration_since(at));
+                }
                 Err(reason)
             }
         }
@@ -525,7 +609,14 @@ impl JwksCache {
         &self,
         client: &reqwest::Client,
         url: &reqwest::Url,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, (FetchResult, String)> {
+        let failed = |e: &reqwest::Error| {
+            if e.is_timeout() {
+                FetchResult::Timeout
+            } else {
+                FetchResult::Error
+            }
+        };
         let mut response = client
             .get(url.clone())
             .header(
@@ -535,18 +626,24 @@ impl JwksCache {
             .timeout(self.options.fetch_timeout)
             .send()
             .await
-            .map_err(|e| format!("request failed: {}", error_chain(&e)))?;
+            .map_err(|e| (failed(&e), format!("request failed: {}", error_chain(&e))))?;
         // A client that follows redirects (any client but the default one
         // may) must not bring keys from anywhere but the configured URL.
         if response.url() != url {
-            return Err(format!(
-                "redirected to {:?}; the key set is read from the configured URL only",
-                capped(response.url().as_str())
+            return Err((
+                FetchResult::Error,
+                format!(
+                    "redirected to {:?}; the key set is read from the configured URL only",
+                    capped(response.url().as_str())
+                ),
             ));
         }
         let status = response.status();
         if status != reqwest::StatusCode::OK {
-            return Err(format!("HTTP status {}", status.as_u16()));
+            return Err((
+                FetchResult::Status(status.as_u16()),
+                format!("HTTP status {}", status.as_u16()),
+            ));
         }
         let content_type = response
             .headers()
@@ -554,23 +651,30 @@ impl JwksCache {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if !is_json(content_type) {
-            return Err(format!(
-                "content type {:?} is not JSON",
-                capped(content_type)
+            return Err((
+                FetchResult::Error,
+                format!("content type {:?} is not JSON", capped(content_type)),
             ));
         }
         let cap = self.options.max_response_bytes;
+        let too_large = || {
+            (
+                FetchResult::TooLarge,
+                format!("response larger than {cap} bytes"),
+            )
+        };
         if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(format!("response larger than {cap} bytes"));
+            return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("reading the body failed: {}", error_chain(&e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            (
+                failed(&e),
+                format!("reading the body failed: {}", error_chain(&e)),
+            )
+        })? {
             if body.len().saturating_add(chunk.len()) > cap {
-                return Err(format!("response larger than {cap} bytes"));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }

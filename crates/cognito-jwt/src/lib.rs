@@ -50,7 +50,8 @@
 
 // The modules stand in layers, bottom to top; each imports only from the
 // layers below its own (`manual` is documentation only):
-//   1. error, algorithm, clock       errors, signature algorithms, "now"
+//   1. error, algorithm, clock,      errors, signature algorithms, "now",
+//      metrics                       counters and gauges (no-ops without the feature)
 //   2. json, token_source, challenge strict JSON; finding the token; RFC 6750 answer
 //   3. token, core_claims            the compact JWS and header; hot-path claims
 //   4. jwk, typed                    JWKS parsing; the typed claim views
@@ -58,7 +59,8 @@
 //   6. token_cache, requirement,     the verified-token cache; per-route rules;
 //      revocation                    rules that make a token stop working
 //   7. verifier, policy              one token in, Claims or an Error out; named rules
-//   8. config, authentication        building a Verifier; a request's token to claims
+//   8. config, authentication,       building a Verifier; a request's token to claims;
+//      key_status                    readiness: each issuer's key set, bounded prefetch
 //   9. gate                          the whole per-request decision, for adapters
 mod algorithm;
 mod authentication;
@@ -72,7 +74,9 @@ mod gate;
 mod json;
 mod jwk;
 mod jwks_cache;
+mod key_status;
 pub mod manual;
+mod metrics;
 mod policy;
 mod requirement;
 pub mod revocation;
@@ -103,6 +107,9 @@ pub use config::{
 };
 pub use error::{BuildError, ClaimError, Error, ErrorClass, HeaderError, MalformedToken, Segment};
 pub use jwks_cache::JwksOptions;
+pub use key_status::{KeySetState, KeySetStatus};
+#[cfg(feature = "metrics")]
+pub use metrics::describe_metrics;
 pub use policy::{GroupSet, Policy, ScopeSet};
 pub use requirement::{Requirement, is_scope_token};
 pub use token_source::TokenSource;

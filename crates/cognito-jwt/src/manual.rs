@@ -69,6 +69,8 @@
 //! | adapter realm | none | `CognitoAuth::realm`: printable ASCII, not empty, else a `BuildError` |
 //! | gRPC answers (tower) | off: every refusal is an HTTP answer | `CognitoAuth::grpc`, for tonic servers |
 //! | test clock | not compiled | feature `test-util` (`ManualClock`) |
+//! | metrics | not compiled: no cost | feature `metrics` (see [Metrics](#metrics)) |
+//! | start-up prefetch | none: keys are fetched on first use | `Verifier::prefetch_within(timeout)` (see [Readiness](#readiness)) |
 //!
 //! ## What is never trusted
 //!
@@ -102,6 +104,98 @@
 //! the shared tier when the set changed or its refresh is due, so it keeps
 //! every guarantee above. It holds at most 16 tokens and their claims per
 //! thread (about 50 KB with Cognito-sized tokens), for the thread's lifetime.
+//!
+//! ## Metrics
+//!
+//! With the feature `metrics`, the crate counts through the
+//! [`metrics`](https://docs.rs/metrics) facade (0.24) into whatever
+//! recorder the application installs (for Prometheus,
+//! `metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()`,
+//! then render its handle at `GET /metrics`; the example APIs do this with
+//! `EXPOSE_METRICS=1`). Without the feature every call compiles away.
+//! `describe_metrics()` (feature `metrics`) gives each metric its help text.
+//!
+//! | metric | type | labels | what it counts |
+//! |---|---|---|---|
+//! | `cognito_jwt_verifications_total` | counter | `outcome="accepted"`; or `outcome="rejected"`, `reason` | every token verification decision, once, whoever asked (`Verifier::verify`, the adapters' `Gate`), the verified-token cache's answers included |
+//! | `cognito_jwt_refusals_total` | counter | `reason` | every request an adapter (its `Gate`) refused: no token, a malformed header, a rejected token, a route's scope, group, token-use or policy rule, no middleware in front |
+//! | `cognito_jwt_token_cache_total` | counter | `tier="near"` or `"shared"`, `result="hit"`; `tier="shared"`, `result="miss"` | each token the verified-token cache answered for (by the tier that did), or sent on to verification |
+//! | `cognito_jwt_jwks_fetches_total` | counter | `issuer`, `result="ok"`, `"http_<status>"`, `"timeout"`, `"too_large"`, `"parse_error"` (not a usable JWKS), `"error"` (connection, redirect, content type) | each JWKS fetch: first use, refresh, unknown `kid`, prefetch, probe |
+//! | `cognito_jwt_unknown_kid_total` | counter | `issuer`, `result="refetch"` (started a fetch), `"joined"` (waited for one in flight), `"cooldown"` (refused at once) | each token whose `kid` is not in its issuer's fetched key set (static key sets: not counted) |
+//! | `cognito_jwt_jwks_age_seconds` | gauge | `issuer` | the key set's age: 0 at each successful fetch, updated at every fetch attempt and every [status read](#readiness) |
+//! | `cognito_jwt_jwks_keys` | gauge | `issuer` | usable keys in the set, at each successful fetch |
+//! | `cognito_jwt_revocations_total` | counter | `rule` (`token`, `family`, `subject`, `client`) | each token refused as revoked, by the kind of rule that matched |
+//! | `cognito_jwt_revocation_rules` | gauge | — | revocation rules held, after the last change |
+//! | `cognito_jwt_revocations_synced_timestamp_seconds` | gauge | — | when a store (`cognito-jwt-redis`) last confirmed the rules; the mirror's lag is `time() - cognito_jwt_revocations_synced_timestamp_seconds` |
+//!
+//! A request refused because its token was rejected counts twice, in two
+//! views: one rejected verification (what tokens clients send) and one
+//! refusal (what requests were answered how). A route-level refusal (403, a
+//! token of the wrong kind at a route) is a refusal of a token whose
+//! verification was accepted. `Verifier::verify` alone counts no refusal.
+//!
+//! **Labels cannot be chosen by a request.** `issuer` is the issuer as
+//! configured (for a Cognito pool, its `https://cognito-idp.…` form, never
+//! the token's `iss`); every other label value is one of the fixed strings
+//! above, so the number of series is bounded by the configuration.
+//!
+//! **`reason` values are stable**: they are the
+//! [`Error::kind`](crate::Error::kind) strings, each with one HTTP status.
+//!
+//! | `reason` | HTTP | | `reason` | HTTP |
+//! |---|---|---|---|---|
+//! | `missing_token` | 401 | | `not_yet_valid` | 401 |
+//! | `malformed_credentials` | 400 | | `issued_in_future` | 401 |
+//! | `multiple_credentials` | 400 | | `untrusted_issuer` | 401 |
+//! | `token_too_large` | 401 | | `wrong_token_use` | 401 |
+//! | `malformed_token` | 401 | | `client_not_allowed` | 401 |
+//! | `algorithm_not_allowed` | 401 | | `audience_mismatch` | 401 |
+//! | `bad_header` | 401 | | `bad_claim` | 401 |
+//! | `unknown_key` | 401 | | `insufficient_scope` | 403 |
+//! | `key_algorithm_mismatch` | 401 | | `missing_group` | 403 |
+//! | `invalid_signature` | 401 | | `forbidden` | 403 |
+//! | `expired` | 401 | | `keys_unavailable` | 503 |
+//! | `revoked` | 401 | | `revocations_unavailable` | 503 |
+//! | | | | `misconfigured` | 500 |
+//!
+//! **Cost.** The counters of the request path (accepted, cache hits and
+//! misses) are registered once per thread and recorder, so a cache hit
+//! adds two atomic increments to the recorder's counters (about 25 ns with
+//! Prometheus's; `BENCHMARKS.md`, session 7). Threads that count on the
+//! same counters share their cache lines, which the verified-token cache's
+//! near tier otherwise avoids.
+//!
+//! ## Readiness
+//!
+//! [`Verifier::key_status`](crate::Verifier::key_status) says, per issuer,
+//! whether its keys are loaded, how old they are, how long they are still
+//! used without a successful fetch, and why the last fetch failed (capped,
+//! control characters escaped, never token data);
+//! [`Verifier::is_ready`](crate::Verifier::is_ready) whether every issuer's
+//! keys can verify tokens now. The states
+//! ([`KeySetState`](crate::KeySetState)):
+//!
+//! | state | ready | when |
+//! |---|---|---|
+//! | `static` | yes | keys given at build time (`Issuer::static_jwks`) |
+//! | `fresh` | yes | fetched less than `refresh_interval` ago |
+//! | `stale` | yes | older than that: a refresh is due or failing, and the keys are still used |
+//! | `expired` | no | older than `refresh_interval + max_stale`: requests get 503 |
+//! | `not_loaded` | no | no fetch has succeeded yet: requests get 503 |
+//!
+//! Reading the status starts, in the background, the fetch each set needs
+//! (missing, expired or due a refresh), as the backoff allows: a readiness
+//! probe alone loads the keys once the endpoint answers, and keeps an idle
+//! service's keys fresh. So a probe is all it takes for a service that
+//! started during an outage to become ready.
+//!
+//! [`Verifier::prefetch_within`](crate::Verifier::prefetch_within) fetches
+//! every issuer's keys at once and waits at most its timeout; the fetches go
+//! on in the background after that. Its error is never fatal unless you
+//! return it: starting without keys and answering `/ready` with 503 lets an
+//! orchestrator wait for the pool, where a crashing start-up would loop.
+//! Keep liveness (`/health`, always 200) apart from readiness: a pool
+//! outage must not get every replica restarted.
 //!
 //! ## Revocation
 //!

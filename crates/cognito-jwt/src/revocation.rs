@@ -554,6 +554,7 @@ impl Revocations {
         let mut next = Snapshot::clone(&current);
         edit(&mut next);
         self.0.rules.store(next.len(), Ordering::Release);
+        crate::metrics::revocation_rules(next.len());
         *current = Arc::new(next);
         self.0.version.fetch_add(1, Ordering::Release);
     }
@@ -576,9 +577,9 @@ impl Revocations {
     /// Record that a store confirmed this copy now (a full sync, or a
     /// heartbeat on a live subscription).
     pub fn mark_synced(&self) {
-        self.0
-            .synced_at
-            .store(self.0.clock.now(), Ordering::Release);
+        let now = self.0.clock.now();
+        self.0.synced_at.store(now, Ordering::Release);
+        crate::metrics::revocations_synced(now);
     }
 
     /// How long since a store last confirmed this copy; `None` before the
@@ -669,7 +670,10 @@ impl Revocations {
             return Ok(());
         }
         match self.with_snapshot(|snapshot| snapshot.matches(claims, now)) {
-            Some(rule) => Err(Error::Revoked { rule }),
+            Some(rule) => {
+                crate::metrics::revoked(rule);
+                Err(Error::Revoked { rule })
+            }
             None => Ok(()),
         }
     }

@@ -11,6 +11,7 @@ use crate::core_claims::CoreClaims;
 use crate::error::{ClaimError, Error, HeaderError, MalformedToken, Segment, capped};
 use crate::jwk::VerifyingKey;
 use crate::jwks_cache::JwksCache;
+use crate::metrics::{self, CacheLookup};
 use crate::revocation::Revocations;
 use crate::token::{self, Compact, Scratch};
 use crate::token_cache::TokenCache;
@@ -125,15 +126,10 @@ impl Verifier {
     ///
     /// Start-up need not fail when this does: the keys are fetched again on
     /// first use. Return the error from `main` only if you want a hard dependency.
+    /// Each fetch is bounded by `JwksOptions::fetch_timeout`;
+    /// [`Verifier::prefetch_within`] bounds the whole wait.
     pub async fn prefetch(&self) -> Result<(), Error> {
-        let mut first_error = None;
-        for key_cache in &self.0.key_caches {
-            if let Err(e) = key_cache.fetch_now().await {
-                tracing::warn!(error = %e, "JWKS prefetch failed");
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        self.prefetch_within(std::time::Duration::MAX).await
     }
 
     /// Verify a compact JWS and return its claims.
@@ -177,7 +173,7 @@ impl Verifier {
                 .get(key_cache)
                 .is_some_and(|k| k.generation_is_fresh(generation))
         })?;
-        Some(state.time_checked(claims))
+        Some(answered(CacheLookup::NearHit, state.time_checked(claims)))
     }
 
     /// The answer from the verified-token cache's shared tier; a confirmed
@@ -185,7 +181,10 @@ impl Verifier {
     pub(crate) fn answer_from_shared_tier(&self, token: &str) -> Option<Result<Claims, Error>> {
         let state = &*self.0;
         let token_cache = state.token_cache.as_ref()?;
-        let entry = token_cache.get_shared(token)?;
+        let Some(entry) = token_cache.get_shared(token) else {
+            metrics::token_cache(CacheLookup::Miss);
+            return None;
+        };
         let key_cache = state.key_caches.get(entry.key_cache)?;
         // The key was in the set of `entry.generation`; while that set is
         // current and not due a refresh, it still is, and no lock is needed.
@@ -195,10 +194,11 @@ impl Verifier {
             generation
         } else {
             token_cache.remove(token);
+            metrics::token_cache(CacheLookup::Miss);
             return None;
         };
         let claims = token_cache.accept_shared_hit(token, entry, generation);
-        Some(state.time_checked(claims))
+        Some(answered(CacheLookup::SharedHit, state.time_checked(claims)))
     }
 
     /// What the verified-token cache holds now: `(tokens, bytes)`, the bytes
@@ -222,8 +222,14 @@ impl Verifier {
     }
 
     /// [`Verifier::verify`] without its log line, for callers that log the
-    /// outcome themselves (the [`Gate`](crate::adapter::Gate)).
+    /// outcome themselves (the [`Gate`](crate::adapter::Gate)). Counted as
+    /// one verification decision, as the cache tiers' answers are.
     pub(crate) async fn verify_uncached(&self, token: &str) -> Result<Claims, Error> {
+        counted(self.verify_with_keys(token).await)
+    }
+
+    /// The whole verification of a token the cache did not answer for.
+    async fn verify_with_keys(&self, token: &str) -> Result<Claims, Error> {
         // Everything runs synchronously when the issuer's current key set has
         // the token's key, which is nearly always.
         let mut missing = None;
@@ -410,6 +416,19 @@ impl VerifierState {
             ClientPolicy::Only(ids) => ids.iter().any(|c| c == id),
         }
     }
+}
+
+/// `answer`, counted as one verification decision.
+fn counted(answer: Result<Claims, Error>) -> Result<Claims, Error> {
+    metrics::verification(answer.as_ref().err().map(Error::kind));
+    answer
+}
+
+/// The verified-token cache's `answer`, counted as its hit and as one
+/// verification decision.
+fn answered(lookup: CacheLookup, answer: Result<Claims, Error>) -> Result<Claims, Error> {
+    metrics::cache_answer(lookup, answer.as_ref().err().map(Error::kind));
+    answer
 }
 
 /// The client an ID token was issued to (OpenID Connect Core 3.1.3.7): its

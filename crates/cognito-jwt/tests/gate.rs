@@ -6,24 +6,15 @@
 
 use std::sync::Arc;
 
-use cognito_jwt::adapter::{Decision, Extractor, Gate, HeaderSource, Need, Refusal, Verdict};
+use cognito_jwt::adapter::{Decision, Extractor, Gate, Need, Refusal, Verdict};
 use cognito_jwt::{
     BuildError, Claims, Error, ErrorClass, GroupSet, Issuer, Policy, Requirement, ScopeSet,
     TokenUse, Verifier,
 };
 use cognito_jwt_testkit::TestIssuer;
 
-struct Headers(Vec<(&'static str, String)>);
-
-impl HeaderSource for Headers {
-    fn each_value<'a>(&'a self, name: &str, f: &mut dyn FnMut(&'a [u8])) {
-        for (k, v) in &self.0 {
-            if k.eq_ignore_ascii_case(name) {
-                f(v.as_bytes());
-            }
-        }
-    }
-}
+mod support;
+use support::Headers;
 
 fn bearer(token: &str) -> Headers {
     Headers(vec![("authorization", format!("Bearer {token}"))])

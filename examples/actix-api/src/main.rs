@@ -10,11 +10,12 @@
 
 use std::process::ExitCode;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
-use cognito_jwt::{BuildError, Claims, Requirement};
+use cognito_jwt::{BuildError, Claims, Requirement, Verifier};
 use cognito_jwt_actix::{Authenticated, CognitoAuth};
-use demo_support::{Demo, responses, rules};
+use demo_support::{Demo, MetricsExporter, responses, rules};
 use serde::Serialize;
 
 /// A route that needs a verified token meeting `rule`, answered with
@@ -70,44 +71,66 @@ impl Rules {
     }
 }
 
-fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth, rules: &Rules) {
-    let ok = HttpResponse::Ok;
+/// The probes (`/health`, `/ready`) and `/metrics` (only with
+/// `EXPOSE_METRICS=1`), outside authentication.
+fn probes(cfg: &mut web::ServiceConfig, verifier: &Verifier, exporter: Option<&MetricsExporter>) {
+    let verifier = verifier.clone();
     cfg.service(
         web::resource("/health")
             .route(get().to(|| async { json(HttpResponse::Ok(), &responses::health()) })),
     )
-    .service(web::resource("/me").route(protected(get(), auth, rules::me(), ok, responses::me)))
-    .service(web::resource("/profile").route(protected(
-        get(),
-        auth,
-        rules::profile(),
-        ok,
-        responses::profile,
-    )))
-    .service(
-        web::resource("/orders")
-            .route(protected(
-                get(),
-                auth,
-                rules.orders_read.clone(),
-                ok,
-                responses::orders,
-            ))
-            .route(protected(
-                web::post(),
-                auth,
-                rules.orders_write.clone(),
-                HttpResponse::Created,
-                responses::order_created,
-            )),
-    )
-    .service(web::resource("/admin").route(protected(
-        get(),
-        auth,
-        rules.admin.clone(),
-        ok,
-        responses::admin,
-    )));
+    .service(web::resource("/ready").route(get().to(move || {
+        let readiness = responses::readiness(&verifier);
+        let status =
+            StatusCode::from_u16(readiness.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        async move { json(HttpResponse::build(status), &readiness) }
+    })));
+    if let Some(exporter) = exporter.cloned() {
+        cfg.service(web::resource("/metrics").route(get().to(move || {
+            let body = exporter.render();
+            async move {
+                HttpResponse::Ok()
+                    .content_type(MetricsExporter::CONTENT_TYPE)
+                    .body(body)
+            }
+        })));
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth, rules: &Rules) {
+    let ok = HttpResponse::Ok;
+    cfg.service(web::resource("/me").route(protected(get(), auth, rules::me(), ok, responses::me)))
+        .service(web::resource("/profile").route(protected(
+            get(),
+            auth,
+            rules::profile(),
+            ok,
+            responses::profile,
+        )))
+        .service(
+            web::resource("/orders")
+                .route(protected(
+                    get(),
+                    auth,
+                    rules.orders_read.clone(),
+                    ok,
+                    responses::orders,
+                ))
+                .route(protected(
+                    web::post(),
+                    auth,
+                    rules.orders_write.clone(),
+                    HttpResponse::Created,
+                    responses::order_created,
+                )),
+        )
+        .service(web::resource("/admin").route(protected(
+            get(),
+            auth,
+            rules.admin.clone(),
+            ok,
+            responses::admin,
+        )));
 }
 
 #[actix_web::main]
@@ -120,11 +143,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Keys now, so the first request does not wait. Not fatal: keys are
-    // fetched again on first use.
-    if let Err(e) = demo.verifier.prefetch().await {
-        tracing::warn!(error = %e, "could not prefetch the JWKS");
-    }
+    // Keys now, so the first request does not wait; bounded and not fatal.
+    demo.prefetch().await;
 
     let route_rules = match Rules::new() {
         Ok(rules) => rules,
@@ -135,9 +155,13 @@ async fn main() -> ExitCode {
     };
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
+    let (verifier, exporter) = (demo.verifier.clone(), demo.metrics.clone());
     let server = match HttpServer::new(move || {
         let (auth, route_rules) = (auth.clone(), route_rules.clone());
-        App::new().configure(move |cfg| routes(cfg, &auth, &route_rules))
+        let (verifier, exporter) = (verifier.clone(), exporter.clone());
+        App::new()
+            .configure(move |cfg| probes(cfg, &verifier, exporter.as_ref()))
+            .configure(move |cfg| routes(cfg, &auth, &route_rules))
     })
     .bind(demo.bind_addr)
     {

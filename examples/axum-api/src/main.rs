@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cognito_jwt::{BuildError, ScopeSet, Verifier};
 use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
-use demo_support::{responses, rules};
+use demo_support::{MetricsExporter, responses, rules};
 
 /// `GET /orders` needs `orders/read`.
 struct OrdersRead;
@@ -53,6 +53,32 @@ async fn health() -> Json<responses::Health> {
     Json(responses::health())
 }
 
+/// `GET /ready`: 503 until the issuer's keys are loaded.
+fn ready(verifier: Verifier) -> impl Handler<((),), ()> {
+    move || {
+        let readiness = responses::readiness(&verifier);
+        let status =
+            StatusCode::from_u16(readiness.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        async move { (status, Json(readiness)) }
+    }
+}
+
+/// `GET /metrics`, in Prometheus text format.
+fn metrics(exporter: MetricsExporter) -> impl Handler<((),), ()> {
+    move || {
+        let body = exporter.render();
+        async move {
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(MetricsExporter::CONTENT_TYPE),
+                )],
+                body,
+            )
+        }
+    }
+}
+
 async fn me(AccessToken(claims): AccessToken) -> Json<responses::Me> {
     Json(responses::me(&claims))
 }
@@ -75,15 +101,16 @@ async fn admin(Authenticated(claims): Authenticated) -> Json<responses::Admin> {
     Json(responses::admin(&claims))
 }
 
-/// The application: every route but `/health` sits behind the [`CognitoAuth`].
-fn app(verifier: Verifier) -> Result<Router, BuildError> {
+/// The application: every route but the probes (`/health`, `/ready`) and
+/// `/metrics` (only with `EXPOSE_METRICS=1`) sits behind the [`CognitoAuth`].
+fn app(verifier: Verifier, exporter: Option<MetricsExporter>) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
     // unknown path 404, with or without a token, as in actix-api.
     // `Router::route_layer` would also wrap each path's 405 fallback and
     // answer 401 there first. `MethodRouter::route_layer` answers alike but
     // adds a boxed route per request (BENCHMARKS.md).
-    let auth = CognitoAuth::new(verifier);
+    let auth = CognitoAuth::new(verifier.clone());
     let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
         .route("/profile", get(profile.layer(auth.clone())))
@@ -99,8 +126,12 @@ fn app(verifier: Verifier) -> Result<Router, BuildError> {
                 .layer(Require::new(rules::admin()?))
                 .layer(auth.clone())),
         )
-        .route("/health", get(health));
-    Ok(router)
+        .route("/health", get(health))
+        .route("/ready", get(ready(verifier)));
+    Ok(match exporter {
+        Some(exporter) => router.route("/metrics", get(metrics(exporter))),
+        None => router,
+    })
 }
 
 #[tokio::main]
@@ -109,7 +140,7 @@ async fn main() -> ExitCode {
         Ok(started) => started,
         Err(code) => return code,
     };
-    let app = match app(demo.verifier.clone()) {
+    let app = match app(demo.verifier.clone(), demo.metrics.clone()) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("axum-api: {e}");

@@ -12,6 +12,7 @@
 //! | `COGNITO_JWKS_URI` | optional; default `<issuer>/.well-known/jwks.json` |
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
+//! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
 //! and [`Demo::print_ready`] prints `curl` commands with freshly minted tokens.
@@ -26,6 +27,14 @@
 //! | `GET /orders` | access token, scope `orders/read` ([`rules::orders_read`]) | 200 [`responses::orders`] |
 //! | `POST /orders` | access token, scope `orders/write` ([`rules::orders_write`]) | 201 [`responses::order_created`] |
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
+//! | `GET /ready` | nothing | 200 when every issuer's keys are usable, else 503 ([`responses::readiness`]) |
+//! | `GET /metrics` | nothing; only with `EXPOSE_METRICS=1` | 200, Prometheus text ([`MetricsExporter`]) |
+//!
+//! `/health` is a liveness probe: 200 whatever the keys. `/ready` is the
+//! readiness probe: 503 until the issuer's keys are loaded (the start-up
+//! prefetch waits [`PREFETCH_TIMEOUT`] at most and is not fatal), 200 while
+//! they can verify tokens (through a JWKS outage, until `max_stale` has
+//! passed), and each probe starts the fetches that are due.
 //!
 //! Routing comes before authentication: an unknown path is 404 and an
 //! unknown method 405 with `Allow`, with or without a token; `HEAD` is
@@ -41,6 +50,7 @@
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
 use cognito_jwt::{Claims, Issuer, Verifier};
 pub use cognito_jwt_testkit::LocalIssuer;
@@ -55,6 +65,9 @@ pub const ADMIN_GROUP: &str = "admin";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
 /// The prefix of the line printed once the server listens; tests wait for it.
 pub const LISTENING_PREFIX: &str = "listening on http://";
+/// How long start-up waits for the issuers' keys before it goes on without
+/// them (`GET /ready` says 503 until they come).
+pub const PREFETCH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A configuration the examples cannot start with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +91,70 @@ pub struct Demo {
     /// The embedded issuer, when no pool or issuer was configured. Keep it
     /// alive as long as the server: it serves the JWKS.
     pub local: Option<LocalIssuer>,
+    /// `GET /metrics`, when `EXPOSE_METRICS=1`.
+    pub metrics: Option<MetricsExporter>,
+}
+
+/// `GET /metrics`: the Prometheus recorder that `EXPOSE_METRICS=1`
+/// installs at start-up, rendering cognito-jwt's metrics (the manual's
+/// Metrics table) in the Prometheus text format.
+#[derive(Clone)]
+pub struct MetricsExporter {
+    #[cfg(feature = "metrics")]
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl fmt::Debug for MetricsExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsExporter")
+    }
+}
+
+impl MetricsExporter {
+    /// The `Content-Type` of `GET /metrics`.
+    pub const CONTENT_TYPE: &'static str = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// Install the recorder if `EXPOSE_METRICS` (read through `var`) is `1`
+    /// or `true`; `None` when it is unset, empty, `0` or `false`. Anything
+    /// else, or a build without the `metrics` feature, is an error.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        match non_empty(var("EXPOSE_METRICS")).as_deref() {
+            None | Some("0" | "false") => Ok(None),
+            Some("1" | "true") => MetricsExporter::install().map(Some),
+            Some(other) => Err(ConfigError(format!(
+                "EXPOSE_METRICS {other:?} is not 1, true, 0 or false"
+            ))),
+        }
+    }
+
+    /// [`MetricsExporter::from_vars`] over the process environment.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        MetricsExporter::from_vars(|name| std::env::var(name).ok())
+    }
+
+    #[cfg(feature = "metrics")]
+    fn install() -> Result<MetricsExporter, ConfigError> {
+        let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .map_err(|e| ConfigError(format!("cannot install the metrics recorder: {e}")))?;
+        cognito_jwt::describe_metrics();
+        Ok(MetricsExporter { handle })
+    }
+
+    #[cfg(not(feature = "metrics"))]
+    fn install() -> Result<MetricsExporter, ConfigError> {
+        Err(ConfigError(
+            "EXPOSE_METRICS needs demo-support's `metrics` feature".into(),
+        ))
+    }
+
+    /// Every metric recorded so far, in the Prometheus text format.
+    pub fn render(&self) -> String {
+        #[cfg(feature = "metrics")]
+        return self.handle.render();
+        #[cfg(not(feature = "metrics"))]
+        String::new()
+    }
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -154,10 +231,12 @@ impl Demo {
             .any_token_use()
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
+        let metrics = MetricsExporter::from_vars(&var)?;
         Ok(Demo {
             verifier,
             bind_addr,
             local,
+            metrics,
         })
     }
 
@@ -235,6 +314,15 @@ impl Demo {
         ]
     }
 
+    /// Fetch the issuers' keys, waiting [`PREFETCH_TIMEOUT`] at most. Not
+    /// fatal: the failure is logged, the keys are fetched again on first use
+    /// or by the next `GET /ready`, which answers 503 until then.
+    pub async fn prefetch(&self) {
+        if let Err(e) = self.verifier.prefetch_within(PREFETCH_TIMEOUT).await {
+            tracing::warn!(error = %e, "starting without the issuer's keys; /ready answers 503 until they are fetched");
+        }
+    }
+
     /// Print the `curl` commands (embedded issuer only), then the line
     /// `listening on http://<addr>` that tests wait for.
     pub fn print_ready(&self, addr: SocketAddr) {
@@ -255,8 +343,7 @@ impl Demo {
 }
 
 /// Start-up shared by the tokio-based examples: tracing, the configuration
-/// from the environment, the listener, and a JWKS prefetch whose failure is
-/// only logged (keys are fetched again on first use). Failures are printed
+/// from the environment, the listener, and [`Demo::prefetch`]. Failures are printed
 /// with `program`'s name, and the `Err` is the exit code to return (2 for a
 /// bad configuration).
 pub async fn start(
@@ -274,9 +361,7 @@ pub async fn start(
             std::process::ExitCode::FAILURE
         })?;
     let addr = listener.local_addr().unwrap_or(demo.bind_addr);
-    if let Err(e) = demo.verifier.prefetch().await {
-        tracing::warn!(error = %e, "could not prefetch the JWKS");
-    }
+    demo.prefetch().await;
     Ok((demo, listener, addr))
 }
 
@@ -335,7 +420,7 @@ pub mod rules {
 ///
 /// [`Claims`]: cognito_jwt::Claims
 pub mod responses {
-    use cognito_jwt::Claims;
+    use cognito_jwt::{Claims, KeySetStatus, Verifier};
     use serde::ser::{Serialize, SerializeStruct, Serializer};
 
     /// A claim that holds a list (`scope`, `cognito:groups`), as a JSON array
@@ -379,6 +464,66 @@ pub mod responses {
     /// `GET /health` (200).
     pub fn health() -> Health {
         Health
+    }
+
+    /// `GET /ready`: [`Readiness::status`] 200 when every issuer's keys can
+    /// verify tokens, else 503. The body names each issuer, the state of
+    /// its key set and, when a fetch failed, why; never token data:
+    ///
+    /// ```json
+    /// {"status":"not_ready","issuers":[{"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
+    ///   "ready":false,"state":"not_loaded","keys":0,"age_seconds":null,"failures":1,"last_error":"HTTP status 503"}]}
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct Readiness(Vec<KeySetStatus>);
+
+    impl Readiness {
+        /// Whether every issuer is ready.
+        pub fn is_ready(&self) -> bool {
+            self.0.iter().all(KeySetStatus::is_ready)
+        }
+
+        /// The HTTP status: 200 ready, 503 not.
+        pub fn status(&self) -> u16 {
+            if self.is_ready() { 200 } else { 503 }
+        }
+    }
+
+    /// One issuer of [`Readiness`].
+    struct Issuer<'a>(&'a KeySetStatus);
+
+    impl Serialize for Issuer<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let status = self.0;
+            let mut body = serializer.serialize_struct("Issuer", 7)?;
+            body.serialize_field("issuer", &status.issuer)?;
+            body.serialize_field("ready", &status.is_ready())?;
+            body.serialize_field("state", status.state.as_str())?;
+            body.serialize_field("keys", &status.keys)?;
+            body.serialize_field("age_seconds", &status.age.map(|a| a.as_secs()))?;
+            body.serialize_field("failures", &status.failures)?;
+            body.serialize_field("last_error", &status.last_error)?;
+            body.end()
+        }
+    }
+
+    impl Serialize for Readiness {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut body = serializer.serialize_struct("Readiness", 2)?;
+            let status = if self.is_ready() {
+                "ready"
+            } else {
+                "not_ready"
+            };
+            body.serialize_field("status", status)?;
+            body.serialize_field("issuers", &self.0.iter().map(Issuer).collect::<Vec<_>>())?;
+            body.end()
+        }
+    }
+
+    /// `GET /ready`, reading (and so refreshing where due) the verifier's key sets.
+    pub fn readiness(verifier: &Verifier) -> Readiness {
+        Readiness(verifier.key_status())
     }
 
     /// `GET /me` (200): `sub`, `username`, `client_id`, `scopes`, `groups`.
@@ -547,6 +692,7 @@ mod tests {
                 ("COGNITO_CLIENT_IDS", "a"),
             ],
             &[("BIND_ADDR", "nowhere")],
+            &[("EXPOSE_METRICS", "maybe")],
         ] {
             assert!(Demo::from_vars(vars(pairs)).is_err(), "{pairs:?}");
         }
