@@ -112,7 +112,10 @@ fn count_reason(table: &[(&str, Key)], reason: &'static str, build: impl FnOnce(
 /// a Prometheus recorder a locked map lookup, more than a cache hit itself
 /// (BENCHMARKS.md, session 7). A recorder is told by its address: the
 /// global one never changes once set, and a new local one
-/// (`metrics::with_local_recorder`) is registered with on first use.
+/// (`metrics::with_local_recorder`) is registered with on first use. One
+/// limit: a local recorder dropped and another made at the same address,
+/// on the same thread, would find the first one's counters; tests that
+/// make several recorders keep them alive together (`tests/metrics.rs`).
 #[cfg(feature = "metrics")]
 struct Hot {
     /// The address of the recorder these were registered with.
