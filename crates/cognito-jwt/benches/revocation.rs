@@ -10,6 +10,9 @@
 //! - `warm_path/10k_rules_churn`: the same while another rule is added every
 //!   1,000 hits, so each thread reloads its snapshot now and then.
 //!
+//! With `--features metrics`, a Prometheus recorder counts every
+//! verification too (revocation and metrics together, the bar).
+//!
 //! Keys come from a static JWKS, so nothing here touches the network and
 //! `verify` never waits: futures are polled once with a no-op waker.
 
@@ -22,6 +25,9 @@ use cognito_jwt::revocation::{Revocation, Revocations};
 use cognito_jwt::{Clock, Issuer, SystemClock, TokenUse, Verifier};
 use cognito_jwt_testkit::TestIssuer;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/recorder.rs"]
+mod recorder;
 
 fn now<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);
@@ -62,6 +68,7 @@ fn ten_thousand_rules() -> Revocations {
 }
 
 fn bench(c: &mut Criterion) {
+    recorder::install();
     let issuer = TestIssuer::cognito();
     let token = issuer
         .access_token()

@@ -98,6 +98,14 @@ impl fmt::Debug for Claims {
 }
 
 impl Claims {
+    /// Whether `self` and `other` are clones of one verification's claims
+    /// (the same allocation), which the verified-token cache hands out.
+    pub(crate) fn same_allocation(&self, other: &Claims) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Claims {
     /// Build from validated parts. `core` has passed every check.
     pub(crate) fn new(
         core: DetachedClaims,

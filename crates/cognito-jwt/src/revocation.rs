@@ -405,7 +405,19 @@ thread_local! {
     /// This thread's copy of each set's snapshot, by set id: a reader that
     /// finds the version unchanged touches no shared memory but one load.
     static SEEN: RefCell<Vec<(u64, u64, Arc<Snapshot>)>> = const { RefCell::new(Vec::new()) };
+
+    /// The claims this thread last found not revoked, with the set and the
+    /// version it checked them against: the verified-token cache hands out
+    /// the same `Claims` allocation for a reused token, and a rule only
+    /// comes with a new version, so an unchanged version needs no look-up.
+    /// Each entry holds its `Claims` (so its allocation cannot be reused by
+    /// another token's while it is here). Only "not revoked" is kept: time
+    /// can end a rule, never start one.
+    static CLEARED: RefCell<Vec<(u64, u64, Claims)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// How many recently cleared tokens each thread remembers.
+const CLEARED_SLOTS: usize = 16;
 
 /// The revocation rules a [`Verifier`](crate::Verifier) checks on every
 /// verified token (after verification and on every verified-token cache
@@ -669,12 +681,31 @@ impl Revocations {
         if self.0.rules.load(Ordering::Acquire) == 0 {
             return Ok(());
         }
+        let (id, version) = (self.0.id, self.0.version.load(Ordering::Acquire));
+        let cleared = CLEARED.with(|cleared| {
+            cleared
+                .borrow()
+                .iter()
+                .any(|(i, v, c)| *i == id && *v == version && c.same_allocation(claims))
+        });
+        if cleared {
+            return Ok(());
+        }
         match self.with_snapshot(|snapshot| snapshot.matches(claims, now)) {
             Some(rule) => {
                 crate::metrics::revoked(rule);
                 Err(Error::Revoked { rule })
             }
-            None => Ok(()),
+            None => {
+                CLEARED.with(|cleared| {
+                    let mut cleared = cleared.borrow_mut();
+                    if cleared.len() >= CLEARED_SLOTS {
+                        cleared.remove(0);
+                    }
+                    cleared.push((id, version, claims.clone()));
+                });
+                Ok(())
+            }
         }
     }
 }
