@@ -40,6 +40,7 @@ pub mod moto;
 pub mod oidc;
 pub mod operations;
 pub mod process;
+pub mod revocation;
 pub mod trust;
 
 pub use jwt::{decode_header, decode_payload};

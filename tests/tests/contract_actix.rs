@@ -36,3 +36,9 @@ fn actix_api_exposes_metrics_on_request() {
     let binary = cognito_jwt_e2e::contract::example_binary("actix-api");
     cognito_jwt_e2e::operations::metrics_count_the_requests(&binary);
 }
+
+#[test]
+fn actix_api_revokes_sessions_users_and_clients() {
+    let binary = cognito_jwt_e2e::contract::example_binary("actix-api");
+    cognito_jwt_e2e::revocation::revocation_routes(&binary);
+}

@@ -35,3 +35,9 @@ fn axum_api_exposes_metrics_on_request() {
     let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
     cognito_jwt_e2e::operations::metrics_count_the_requests(&binary);
 }
+
+#[test]
+fn axum_api_revokes_sessions_users_and_clients() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::revocation::revocation_routes(&binary);
+}

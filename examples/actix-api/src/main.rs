@@ -14,8 +14,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
 use cognito_jwt::{BuildError, Claims, Requirement, Verifier};
-use cognito_jwt_actix::{Authenticated, CognitoAuth};
-use demo_support::{Demo, MetricsExporter, responses, rules};
+use cognito_jwt_actix::{AccessToken, Authenticated, CognitoAuth};
+use demo_support::{Demo, MetricsExporter, Revoker, responses, revoke, rules};
 use serde::Serialize;
 
 /// A route that needs a verified token meeting `rule`, answered with
@@ -97,6 +97,50 @@ fn probes(cfg: &mut web::ServiceConfig, verifier: &Verifier, exporter: Option<&M
     }
 }
 
+/// A revocation route's answer (`demo_support::revoke::handle`).
+fn revocation_reply((status, body): revoke::Reply) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(HttpResponse::build(status), &body)
+}
+
+/// `POST /logout` and `POST /admin/revocations`.
+fn revocation_routes(
+    cfg: &mut web::ServiceConfig,
+    auth: &CognitoAuth,
+    rules: &Rules,
+    revoker: &Revoker,
+) {
+    let logout = revoker.clone();
+    let admin = revoker.clone();
+    cfg.service(
+        web::resource("/logout").route(
+            web::post()
+                .to(move |AccessToken(claims): AccessToken| {
+                    let revoker = logout.clone();
+                    async move {
+                        revocation_reply(revoke::handle(&revoker, revoke::logout(&claims)).await)
+                    }
+                })
+                .wrap(auth.clone()),
+        ),
+    )
+    .service(
+        web::resource("/admin/revocations").route(
+            web::post()
+                .to(move |_: Authenticated, body: web::Bytes| {
+                    let revoker = admin.clone();
+                    async move {
+                        let now = cognito_jwt::Clock::now(&cognito_jwt::SystemClock);
+                        let rule = revoke::admin_request(&body, now);
+                        revocation_reply(revoke::handle(&revoker, rule).await)
+                    }
+                })
+                // Verify the token, then the admin rule.
+                .wrap(auth.clone().require(rules.admin.clone())),
+        ),
+    );
+}
+
 fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth, rules: &Rules) {
     let ok = HttpResponse::Ok;
     cfg.service(web::resource("/me").route(protected(get(), auth, rules::me(), ok, responses::me)))
@@ -136,13 +180,17 @@ fn routes(cfg: &mut web::ServiceConfig, auth: &CognitoAuth, rules: &Rules) {
 #[actix_web::main]
 async fn main() -> ExitCode {
     demo_support::init_tracing();
-    let demo = match Demo::from_env() {
+    let mut demo = match Demo::from_env() {
         Ok(demo) => demo,
         Err(e) => {
             eprintln!("actix-api: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = demo.connect_revocations().await {
+        eprintln!("actix-api: {e}");
+        return ExitCode::from(2);
+    }
     // Keys now, so the first request does not wait; bounded and not fatal.
     demo.prefetch().await;
 
@@ -156,12 +204,18 @@ async fn main() -> ExitCode {
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
     let (verifier, exporter) = (demo.verifier.clone(), demo.metrics.clone());
+    let revoker = demo.revoker.clone();
     let server = match HttpServer::new(move || {
         let (auth, route_rules) = (auth.clone(), route_rules.clone());
         let (verifier, exporter) = (verifier.clone(), exporter.clone());
+        let (revocation_auth, revocation_rules, revoker) =
+            (auth.clone(), route_rules.clone(), revoker.clone());
         App::new()
             .configure(move |cfg| probes(cfg, &verifier, exporter.as_ref()))
             .configure(move |cfg| routes(cfg, &auth, &route_rules))
+            .configure(move |cfg| {
+                revocation_routes(cfg, &revocation_auth, &revocation_rules, &revoker)
+            })
     })
     .bind(demo.bind_addr)
     {

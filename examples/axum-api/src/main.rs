@@ -7,14 +7,15 @@
 
 use std::process::ExitCode;
 
-use axum::Router;
+use axum::body::Bytes;
 use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use cognito_jwt::{BuildError, ScopeSet, Verifier};
 use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
-use demo_support::{MetricsExporter, responses, rules};
+use demo_support::{MetricsExporter, Revoker, responses, revoke, rules};
 
 /// `GET /orders` needs `orders/read`.
 struct OrdersRead;
@@ -63,6 +64,30 @@ fn ready(verifier: Verifier) -> impl Handler<((),), ()> {
     }
 }
 
+/// A revocation route's answer (`demo_support::revoke::handle`).
+fn revocation_reply((status, body): revoke::Reply) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(body)).into_response()
+}
+
+/// `POST /logout`: the caller's session is revoked.
+async fn logout(
+    Extension(revoker): Extension<Revoker>,
+    AccessToken(claims): AccessToken,
+) -> Response {
+    revocation_reply(revoke::handle(&revoker, revoke::logout(&claims)).await)
+}
+
+/// `POST /admin/revocations`: the rule in the body is revoked.
+async fn admin_revocations(
+    Extension(revoker): Extension<Revoker>,
+    _: Authenticated,
+    body: Bytes,
+) -> Response {
+    let rule = revoke::admin_request(&body, cognito_jwt::Clock::now(&cognito_jwt::SystemClock));
+    revocation_reply(revoke::handle(&revoker, rule).await)
+}
+
 /// `GET /metrics`, in Prometheus text format.
 fn metrics(exporter: MetricsExporter) -> impl Handler<((),), ()> {
     move || {
@@ -103,7 +128,11 @@ async fn admin(Authenticated(claims): Authenticated) -> Json<responses::Admin> {
 
 /// The application: every route but the probes (`/health`, `/ready`) and
 /// `/metrics` (only with `EXPOSE_METRICS=1`) sits behind the [`CognitoAuth`].
-fn app(verifier: Verifier, exporter: Option<MetricsExporter>) -> Result<Router, BuildError> {
+fn app(
+    verifier: Verifier,
+    exporter: Option<MetricsExporter>,
+    revoker: Revoker,
+) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
     // unknown path 404, with or without a token, as in actix-api.
@@ -126,12 +155,22 @@ fn app(verifier: Verifier, exporter: Option<MetricsExporter>) -> Result<Router, 
                 .layer(Require::new(rules::admin()?))
                 .layer(auth.clone())),
         )
+        .route("/logout", post(logout.layer(auth.clone())))
+        .route(
+            "/admin/revocations",
+            post(
+                admin_revocations
+                    .layer(Require::new(rules::admin()?))
+                    .layer(auth.clone()),
+            ),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready(verifier)));
-    Ok(match exporter {
+    let router = match exporter {
         Some(exporter) => router.route("/metrics", get(metrics(exporter))),
         None => router,
-    })
+    };
+    Ok(router.layer(Extension(revoker)))
 }
 
 #[tokio::main]
@@ -140,7 +179,11 @@ async fn main() -> ExitCode {
         Ok(started) => started,
         Err(code) => return code,
     };
-    let app = match app(demo.verifier.clone(), demo.metrics.clone()) {
+    let app = match app(
+        demo.verifier.clone(),
+        demo.metrics.clone(),
+        demo.revoker.clone(),
+    ) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("axum-api: {e}");

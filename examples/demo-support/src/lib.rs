@@ -13,6 +13,7 @@
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
+//! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
 //! and [`Demo::print_ready`] prints `curl` commands with freshly minted tokens.
@@ -29,6 +30,8 @@
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
 //! | `GET /ready` | nothing | 200 when every issuer's keys are usable, else 503 ([`responses::readiness`]) |
 //! | `GET /metrics` | nothing; only with `EXPOSE_METRICS=1` | 200, Prometheus text ([`MetricsExporter`]) |
+//! | `POST /logout` | an access token | 200: its session (token family) is revoked ([`revoke`]) |
+//! | `POST /admin/revocations` | access token, group `admin` | 200: the rule in the JSON body is revoked ([`revoke`]) |
 //!
 //! `/health` is a liveness probe: 200 whatever the keys. `/ready` is the
 //! readiness probe: 503 until the issuer's keys are loaded (the start-up
@@ -52,7 +55,9 @@ use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use cognito_jwt::revocation::{Revocation, Revocations};
 use cognito_jwt::{Claims, Issuer, Verifier};
+use cognito_jwt_redis::{RedisOptions, RedisRevocations};
 pub use cognito_jwt_testkit::LocalIssuer;
 
 /// The scope `GET /orders` needs.
@@ -93,6 +98,36 @@ pub struct Demo {
     pub local: Option<LocalIssuer>,
     /// `GET /metrics`, when `EXPOSE_METRICS=1`.
     pub metrics: Option<MetricsExporter>,
+    /// Where revocations go: this process's set, shared through Redis when
+    /// `REDIS_URL` is set ([`Demo::connect_revocations`]).
+    pub revoker: Revoker,
+    redis_url: Option<String>,
+}
+
+/// Adds revocation rules for the routes of [`revoke`]: to this process's
+/// set, which the verifier checks, and, once connected, to Redis for every
+/// instance. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Revoker {
+    revocations: Revocations,
+    fleet: Option<RedisRevocations>,
+}
+
+impl Revoker {
+    /// Put `revocation` in force here at once, and on every instance when
+    /// Redis is configured. `Err` when Redis could not be written: the rule
+    /// is in force here and is written there once Redis is back.
+    pub async fn revoke(&self, revocation: Revocation) -> Result<Revocation, String> {
+        match &self.fleet {
+            Some(fleet) => fleet.revoke(revocation).await.map_err(|e| e.to_string()),
+            None => Ok(self.revocations.revoke(revocation)),
+        }
+    }
+
+    /// The set the verifier checks.
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
+    }
 }
 
 /// `GET /metrics`: the Prometheus recorder that `EXPOSE_METRICS=1`
@@ -226,9 +261,11 @@ impl Demo {
                 (issuer, clients, None)
             }
         };
+        let revocations = Revocations::new();
         let verifier = Verifier::builder(issuer)
             .client_ids(clients)
             .any_token_use()
+            .revocations(revocations.clone())
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
         let metrics = MetricsExporter::from_vars(&var)?;
@@ -237,6 +274,11 @@ impl Demo {
             bind_addr,
             local,
             metrics,
+            revoker: Revoker {
+                revocations,
+                fleet: None,
+            },
+            redis_url: non_empty(var("REDIS_URL")),
         })
     }
 
@@ -311,7 +353,32 @@ impl Demo {
             ),
             curl("group admin: 200", "GET", "/admin", Some(&all)),
             curl("not in group admin: 403", "GET", "/admin", Some(&read_only)),
+            curl(
+                "sign out: the token's session is revoked, then /me is 401",
+                "POST",
+                "/logout",
+                Some(&read_only),
+            ),
         ]
+    }
+
+    /// With `REDIS_URL`, share the revocation rules through that Redis:
+    /// load them now and follow every instance's. A Redis that cannot be
+    /// reached at start is not fatal: the instance keeps trying and serves
+    /// from its own rules meanwhile (logged).
+    pub async fn connect_revocations(&mut self) -> Result<(), ConfigError> {
+        let Some(url) = &self.redis_url else {
+            return Ok(());
+        };
+        let options = RedisOptions::default().start_unavailable(true);
+        let fleet = RedisRevocations::connect(url, self.revoker.revocations.clone(), options)
+            .await
+            .map_err(|e| ConfigError(format!("REDIS_URL: {e}")))?;
+        if !fleet.status().connected {
+            tracing::warn!("Redis is unreachable; revocations are kept here until it answers");
+        }
+        self.revoker.fleet = Some(fleet);
+        Ok(())
     }
 
     /// Fetch the issuers' keys, waiting [`PREFETCH_TIMEOUT`] at most. Not
@@ -350,7 +417,11 @@ pub async fn start(
     program: &str,
 ) -> Result<(Demo, tokio::net::TcpListener, SocketAddr), std::process::ExitCode> {
     init_tracing();
-    let demo = Demo::from_env().map_err(|e| {
+    let mut demo = Demo::from_env().map_err(|e| {
+        eprintln!("{program}: {e}");
+        std::process::ExitCode::from(2)
+    })?;
+    demo.connect_revocations().await.map_err(|e| {
         eprintln!("{program}: {e}");
         std::process::ExitCode::from(2)
     })?;

@@ -9,12 +9,17 @@
 //! | | | `{"jti": "…"}` | one token |
 //!
 //! Each answers `200 {"revoked": <the rule as stored, with its expiry>}`,
-//! or `400 {"error": "invalid_request", …}` for a body that names not
-//! exactly one of those.
+//! `400 {"error": "invalid_request", …}` for a body that names not exactly
+//! one of those, or, with `REDIS_URL`, `503 {"error":
+//! "temporarily_unavailable", …}` when Redis could not be written (the rule
+//! is in force on this instance and reaches Redis when it is back).
 
 use cognito_jwt::Claims;
 use cognito_jwt::revocation::Revocation;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::Revoker;
 
 /// The body of `POST /admin/revocations`.
 #[derive(Debug, Deserialize)]
@@ -99,6 +104,31 @@ pub fn invalid(description: &'static str) -> Invalid {
     Invalid {
         error: "invalid_request",
         error_description: description,
+    }
+}
+
+/// A revocation route's answer: status and JSON body.
+pub type Reply = (u16, Value);
+
+/// Put `rule` in force through `revoker` and answer: the status and JSON
+/// body both example APIs send.
+pub async fn handle(revoker: &Revoker, rule: Result<Revocation, &'static str>) -> Reply {
+    let rule = match rule {
+        Ok(rule) => rule,
+        Err(description) => return (400, json!(invalid(description))),
+    };
+    match revoker.revoke(rule).await {
+        Ok(stored) => (200, json!(Revoked { revoked: stored })),
+        Err(e) => {
+            tracing::warn!(error = ?e, "revocation in force here, not yet in Redis");
+            (
+                503,
+                json!({
+                    "error": "temporarily_unavailable",
+                    "error_description": "revoked on this instance; the shared store is unreachable and gets it when it is back",
+                }),
+            )
+        }
     }
 }
 
