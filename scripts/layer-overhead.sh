@@ -15,9 +15,11 @@
 #
 # --features metrics also builds the example with cognito-jwt's metrics
 # (through demo-support's `metrics` feature) and runs it with
-# EXPOSE_METRICS=1, which installs the Prometheus recorder: each round then
-# adds that server's /protected, and the table its ratio to the floor and
-# to /protected without metrics, all measured in the same run.
+# EXPOSE_METRICS=1, which installs the Prometheus recorder, and with 10,000
+# revocation rules in force (OVERHEAD_REVOCATION_RULES, none matching the
+# token): each round then adds that server's /protected, and the table its
+# ratio to the floor and to /protected without either, all measured in the
+# same run.
 set -euo pipefail
 
 seconds=3 rounds=5 connections=16
@@ -70,7 +72,7 @@ serve() { # serve <binary> [env...]
 serve "$binaries/base"
 base_url=$base base_token=$token
 if [[ -n $features ]]; then
-    serve "$binaries/featured" EXPOSE_METRICS=1
+    serve "$binaries/featured" EXPOSE_METRICS=1 OVERHEAD_REVOCATION_RULES=10000
     grep -q "^metrics=prometheus" "$log" || { echo "no recorder installed:" >&2; cat "$log" >&2; exit 1; }
     featured_url=$base featured_token=$token
 fi
@@ -90,14 +92,14 @@ for round in $(seq "$rounds"); do
         $run
     done
     line="round $round: /unprotected ${open[-1]}  /protected ${protected[-1]}"
-    [[ -n $features ]] && line+="  /protected with $features ${featured[-1]}"
+    [[ -n $features ]] && line+="  /protected with $features+rules ${featured[-1]}"
     echo "$line" >&2
 done
 
 rows=("same handler, claims inserted, no verification" "$(median "${open[@]}")"
     "same handler behind $middleware, one reused token" "$(median "${protected[@]}")")
 if [[ -n $features ]]; then
-    rows+=("the same with $features on (Prometheus recorder)" "$(median "${featured[@]}")")
+    rows+=("the same with $features on (Prometheus recorder) and 10,000 revocation rules" "$(median "${featured[@]}")")
 fi
 ratio_table "$middleware overhead" unprotected "${rows[@]}"
 if [[ -n $features ]]; then

@@ -43,6 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if MetricsExporter::from_env()?.is_some() {
         println!("metrics=prometheus");
     }
+    // OVERHEAD_REVOCATION_RULES=N: N revocation rules in force (none matching).
+    println!(
+        "revocation_rules={}",
+        demo.revoker.load_overhead_rules_from_env()
+    );
 
     let app = Router::new()
         .route(

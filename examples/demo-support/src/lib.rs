@@ -128,6 +128,25 @@ impl Revoker {
     pub fn revocations(&self) -> &Revocations {
         &self.revocations
     }
+
+    /// For the overhead examples (`scripts/layer-overhead.sh --features
+    /// metrics`): with `OVERHEAD_REVOCATION_RULES=N`, hold `N` rules that
+    /// match no token (a quarter of each kind), so every request pays the
+    /// revocation check of a set that size. Returns `N`.
+    pub fn load_overhead_rules_from_env(&self) -> usize {
+        let n: usize = std::env::var("OVERHEAD_REVOCATION_RULES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let until = cognito_jwt::Clock::now(&cognito_jwt::SystemClock);
+        self.revocations.revoke_all((0..n).map(|i| match i % 4 {
+            0 => Revocation::token(format!("overhead-jti-{i}")),
+            1 => Revocation::family(format!("overhead-family-{i}")),
+            2 => Revocation::subject_until(format!("overhead-user-{i}"), until),
+            _ => Revocation::client_until(format!("overhead-client-{i}"), until),
+        }));
+        n
+    }
 }
 
 /// `GET /metrics`: the Prometheus recorder that `EXPOSE_METRICS=1`
