@@ -792,7 +792,8 @@ mod tests {
     fn embedded_issuer_prints_curl() {
         let demo = Demo::from_vars(|_| None).unwrap();
         let cmds = demo.curl_commands("http://127.0.0.1:3000");
-        assert_eq!(cmds.len(), 10);
+        assert_eq!(cmds.len(), 11);
         assert!(cmds.iter().any(|c| c.contains("-X POST")));
+        assert!(cmds.iter().any(|c| c.contains("-X POST") && c.ends_with("/logout")));
     }
 }
