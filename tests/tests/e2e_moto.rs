@@ -357,3 +357,85 @@ async fn sessions_ended_as_cognito_ends_them_are_refused() {
         .expect("bob's new access token");
     id.verify(&again.id).await.expect("bob's new ID token");
 }
+
+/// The same sessions ended through the example APIs' own routes: alice
+/// signs out (`POST /logout` with her access token), bob is signed out
+/// everywhere on moto (GlobalSignOut) and by an admin through `POST
+/// /admin/revocations`; each API then refuses those sessions' tokens
+/// while a new session passes.
+#[tokio::test]
+async fn sessions_ended_through_the_example_apis_are_refused() {
+    let moto = Moto::shared();
+    for name in EXAMPLE_APPS {
+        let seed = moto.seed_new_pool();
+        let app = start_against_moto(name, &seed);
+        let t = &seed.tokens;
+        let status = |a: Answer| a.status;
+        assert_eq!(
+            status(app.call("GET", "/me", Some(&t.alice.access)).await),
+            200,
+            "{name}"
+        );
+        assert_eq!(
+            status(app.call("GET", "/profile", Some(&t.alice.id)).await),
+            200,
+            "{name}"
+        );
+        assert_eq!(
+            status(app.call("GET", "/me", Some(&t.bob.access)).await),
+            200,
+            "{name}"
+        );
+
+        // alice signs out of this session.
+        let out = app.call("POST", "/logout", Some(&t.alice.access)).await;
+        assert_eq!(out.status, 200, "{name}: {:?}", out.body);
+        assert_eq!(out.body["revoked"]["rule"], "family", "{name}");
+        for (what, path, token) in [
+            ("access", "/me", &t.alice.access),
+            ("ID", "/profile", &t.alice.id),
+            ("renewed access", "/me", &t.alice_refreshed.access),
+        ] {
+            let refused = app.call("GET", path, Some(token)).await;
+            assert_eq!(refused.status, 401, "{name}: alice's {what} token");
+            assert_eq!(
+                refused.body["error_description"], "the token has been revoked",
+                "{name}: alice's {what} token"
+            );
+        }
+
+        // bob is signed out everywhere: on moto, then by an admin (alice,
+        // signed in again: a new session of group admin).
+        moto.cognito("GlobalSignOut", json!({ "AccessToken": t.bob.access }))
+            .await
+            .expect("GlobalSignOut");
+        let admin = moto
+            .sign_in(&seed.client_id, "alice", &seed.users["alice"].password)
+            .await;
+        let response = cognito_jwt_e2e::http_client()
+            .post(app.url("/admin/revocations"))
+            .header("authorization", format!("Bearer {}", admin.access))
+            .header("content-type", "application/json")
+            .body(json!({ "sub": seed.users["bob"].sub }).to_string())
+            .send()
+            .await
+            .expect("admin revocation");
+        assert_eq!(response.status().as_u16(), 200, "{name}");
+        assert_eq!(
+            status(app.call("GET", "/me", Some(&t.bob.access)).await),
+            401,
+            "{name}"
+        );
+        assert_eq!(
+            status(app.call("GET", "/profile", Some(&t.bob.id)).await),
+            401,
+            "{name}"
+        );
+        // alice's new session passes.
+        assert_eq!(
+            status(app.call("GET", "/me", Some(&admin.access)).await),
+            200,
+            "{name}"
+        );
+    }
+}

@@ -794,6 +794,9 @@ mod tests {
         let cmds = demo.curl_commands("http://127.0.0.1:3000");
         assert_eq!(cmds.len(), 11);
         assert!(cmds.iter().any(|c| c.contains("-X POST")));
-        assert!(cmds.iter().any(|c| c.contains("-X POST") && c.ends_with("/logout")));
+        assert!(
+            cmds.iter()
+                .any(|c| c.contains("-X POST") && c.ends_with("/logout"))
+        );
     }
 }
