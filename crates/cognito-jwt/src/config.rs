@@ -695,6 +695,42 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_fetches_its_keys_from_the_cognito_idp_form_only() {
+        // Both issuer forms are trusted, but the keys come from the
+        // `cognito-idp` form only: the newer `issuer-cognito-idp` JWKS
+        // answers 403 for pools that did not opt in to multi-Region
+        // replication (aws-jwt-verify #279, #282), and tokens from a replica
+        // carry the primary's issuer, so fetching it could only make a
+        // healthy pool look down.
+        let verifier = Verifier::builder(Issuer::cognito("eu-west-1_AbCdEf123"))
+            .any_client()
+            .any_token_use()
+            .build()
+            .unwrap();
+        let state = &verifier.0;
+        assert_eq!(state.key_caches.len(), 1, "one key set for both forms");
+        assert_eq!(
+            state
+                .key_caches
+                .first()
+                .and_then(|c| c.remote_url())
+                .map(|u| u.as_str()),
+            Some(
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json"
+            )
+        );
+        let names: Vec<&str> = state.issuers.iter().map(|t| &*t.iss).collect();
+        assert_eq!(
+            names,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+            ]
+        );
+        assert!(state.issuers.iter().all(|t| t.key_cache == 0));
+    }
+
+    #[test]
     fn jwks_urls_must_be_https_unless_loopback() {
         assert!(check_jwks_url("https://example.com/jwks").is_ok());
         assert!(check_jwks_url("http://127.0.0.1:8080/jwks").is_ok());

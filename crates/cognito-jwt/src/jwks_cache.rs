@@ -185,6 +185,15 @@ impl Drop for RefreshGuard {
 }
 
 impl JwksCache {
+    /// Where a remote key set is fetched from (for tests of the defaults).
+    #[cfg(test)]
+    pub(crate) fn remote_url(&self) -> Option<&reqwest::Url> {
+        match &self.source {
+            Source::Remote { url, .. } => Some(url),
+            Source::Static => None,
+        }
+    }
+
     pub(crate) fn remote(
         issuer: String,
         url: reqwest::Url,

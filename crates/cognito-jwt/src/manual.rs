@@ -52,7 +52,7 @@
 //! | algorithms, Cognito pool | RS256 only, pinned | cannot be changed: `Issuer<CognitoPool>` has no `algorithms()` |
 //! | algorithms, other issuers | RS256 | [`Issuer::algorithms`](crate::Issuer::algorithms) |
 //! | issuer strings of a pool | both `https://cognito-idp.{region}.amazonaws.com/{pool}` and `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, exact match | — |
-//! | JWKS URL | `{issuer}/.well-known/jwks.json`; https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
+//! | JWKS URL | `{issuer}/.well-known/jwks.json`; for a pool, of the `cognito-idp` form only (the `issuer-cognito-idp` JWKS answers 403 for pools without multi-Region replication, so it is never fetched); https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
 //! | leeway on `exp`, `nbf`, `iat` | 30 s; whole seconds, more than 300 s is a `BuildError` (never clamped) | `VerifierBuilder::leeway` |
 //! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
 //! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
