@@ -76,7 +76,12 @@ pub enum App {
     /// Required, with a verifier whose revocation rules are kept by a store
     /// that never synced them (fails closed: 503).
     RevocationsStale,
+    /// `CognitoAuth::new(verifier).resource_metadata(RESOURCE_METADATA)`.
+    ResourceMetadata,
 }
+
+/// The RFC 9728 metadata URL of [`App::ResourceMetadata`].
+pub const RESOURCE_METADATA: &str = "https://api.example.com/.well-known/oauth-protected-resource";
 
 /// The `origin_jti` [`App::Revoking`] revokes.
 pub const REVOKED_FAMILY: &str = "revoked-family";
@@ -86,6 +91,10 @@ pub const SIGNED_OUT: &str = "signed-out-user";
 impl App {
     fn realm(self) -> Option<&'static str> {
         (self == App::Realm).then_some(REALM)
+    }
+
+    fn resource_metadata(self) -> Option<&'static str> {
+        (self == App::ResourceMetadata).then_some(RESOURCE_METADATA)
     }
 }
 
@@ -317,9 +326,12 @@ impl Kit {
         let url = match app {
             App::NoMiddleware => return None,
             App::KeysDown => self.down.url(),
-            App::Required | App::Optional | App::Realm | App::Revoking | App::RevocationsStale => {
-                self.jwks.url()
-            }
+            App::Required
+            | App::Optional
+            | App::Realm
+            | App::Revoking
+            | App::RevocationsStale
+            | App::ResourceMetadata => self.jwks.url(),
         };
         let pool = self.issuer.pool_id().expect("a Cognito-shaped issuer");
         let builder = Verifier::builder(Issuer::cognito(pool).jwks_url(url))
@@ -353,6 +365,9 @@ macro_rules! cognito_auth {
             match $app {
                 App::Optional => auth.optional(),
                 App::Realm => auth.realm(REALM).expect("realm"),
+                App::ResourceMetadata => auth
+                    .resource_metadata(RESOURCE_METADATA)
+                    .expect("resource metadata"),
                 App::Required
                 | App::KeysDown
                 | App::NoMiddleware
@@ -419,7 +434,8 @@ fn expected_http(row: &Row) -> Answer {
             body: (*body).to_owned(),
         },
         Expect::Refused(_, error) => {
-            let challenge = Challenge::new(error, row.app.realm());
+            let challenge =
+                Challenge::for_resource(error, row.app.realm(), row.app.resource_metadata());
             Answer {
                 status: challenge.status(),
                 content_type: Some(Challenge::CONTENT_TYPE.into()),

@@ -155,6 +155,14 @@ impl CognitoAuth {
         Ok(self)
     }
 
+    /// Name this RFC 9728 Protected Resource Metadata URL in every 401 and
+    /// 403 challenge (`resource_metadata="…"`), as MCP clients expect. An
+    /// URL that is not `https` (or `http` on loopback) is a [`BuildError`].
+    pub fn resource_metadata(mut self, url: impl Into<String>) -> Result<Self, BuildError> {
+        self.settings.gate = self.settings.gate.resource_metadata(url)?;
+        Ok(self)
+    }
+
     /// Render refusals yourself, here and in the [`Require`](crate::Require)
     /// layers and extractors below this middleware.
     pub fn render_rejection(mut self, render: impl RenderRejection) -> Self {

@@ -58,6 +58,31 @@ fn json_string(out: &mut String, value: &str) {
 impl Challenge {
     /// The answer to `error`, with an optional `realm` in the challenge.
     pub fn new(error: &Error, realm: Option<&str>) -> Challenge {
+        Challenge::for_resource(error, realm, None)
+    }
+
+    /// [`Challenge::new`], also naming the resource's RFC 9728 Protected
+    /// Resource Metadata document (`resource_metadata="…"`, §5.1), so that
+    /// a client (an MCP client, for one) can discover the authorization
+    /// server from a 401 or 403.
+    ///
+    /// ```
+    /// use cognito_jwt::{Challenge, Error};
+    /// let c = Challenge::for_resource(
+    ///     &Error::MissingToken,
+    ///     None,
+    ///     Some("https://api.example.com/.well-known/oauth-protected-resource"),
+    /// );
+    /// assert_eq!(
+    ///     c.www_authenticate(),
+    ///     Some(r#"Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#)
+    /// );
+    /// ```
+    pub fn for_resource(
+        error: &Error,
+        realm: Option<&str>,
+        resource_metadata: Option<&str>,
+    ) -> Challenge {
         let class = error.class();
         let description = error.client_description();
         let code = class.error_code();
@@ -68,6 +93,9 @@ impl Challenge {
             let mut params: Vec<(&str, String)> = Vec::new();
             if let Some(realm) = realm {
                 params.push(("realm", realm.to_owned()));
+            }
+            if let Some(url) = resource_metadata {
+                params.push(("resource_metadata", url.to_owned()));
             }
             if let Some(code) = code {
                 params.push(("error", code.to_owned()));

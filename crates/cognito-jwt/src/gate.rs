@@ -96,6 +96,7 @@ struct GateConfig {
     mode: Mode,
     requirement: Requirement,
     realm: Option<Arc<str>>,
+    resource_metadata: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Gate {
@@ -107,6 +108,7 @@ impl fmt::Debug for Gate {
             .field("mode", &config.mode)
             .field("requirement", &config.requirement)
             .field("realm", &config.realm)
+            .field("resource_metadata", &config.resource_metadata)
             .finish()
     }
 }
@@ -146,8 +148,13 @@ struct Refused {
 }
 
 impl Refusal {
-    fn new(error: Error, realm: Option<&str>, claims: Option<&Claims>) -> Refusal {
-        let challenge = Challenge::new(&error, realm);
+    fn new(
+        error: Error,
+        realm: Option<&str>,
+        resource_metadata: Option<&str>,
+        claims: Option<&Claims>,
+    ) -> Refusal {
+        let challenge = Challenge::for_resource(&error, realm, resource_metadata);
         log_refusal(&error, challenge.status(), claims);
         metrics::refusal(error.kind());
         Refusal(Box::new(Refused { error, challenge }))
@@ -336,6 +343,7 @@ impl Gate {
             mode: Mode::Required,
             requirement: Requirement::new(),
             realm: None,
+            resource_metadata: None,
         }))
     }
 
@@ -372,6 +380,30 @@ impl Gate {
             });
         }
         Ok(self.configure(|c| c.realm = Some(Arc::from(realm))))
+    }
+
+    /// Name this RFC 9728 Protected Resource Metadata URL in every 401 and
+    /// 403 challenge (`resource_metadata="…"`, RFC 9728 §5.1), as the MCP
+    /// authorization spec asks of every MCP server. It must be an absolute
+    /// `https` URL (or `http` on a loopback host) in printable ASCII, or this
+    /// is [`BuildError::InvalidUrl`].
+    pub fn resource_metadata(self, url: impl Into<String>) -> Result<Gate, BuildError> {
+        let url = url.into();
+        let parsed = url::Url::parse(&url).map_err(|_| BuildError::InvalidUrl {
+            url: url.clone(),
+            reason: "not an absolute URL",
+        })?;
+        let loopback = matches!(parsed.host(), Some(url::Host::Domain("localhost")))
+            || matches!(parsed.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(parsed.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+        let allowed = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
+        if !allowed || !is_realm(&url) {
+            return Err(BuildError::InvalidUrl {
+                url,
+                reason: "resource metadata is named by an https URL (http on loopback only), in printable ASCII",
+            });
+        }
+        Ok(self.configure(|c| c.resource_metadata = Some(Arc::from(url))))
     }
 
     /// The verifier.
@@ -492,6 +524,11 @@ impl Gate {
     }
 
     fn refusal(&self, error: Error, claims: Option<&Claims>) -> Refusal {
-        Refusal::new(error, self.0.realm.as_deref(), claims)
+        Refusal::new(
+            error,
+            self.0.realm.as_deref(),
+            self.0.resource_metadata.as_deref(),
+            claims,
+        )
     }
 }

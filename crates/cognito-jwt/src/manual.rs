@@ -67,6 +67,7 @@
 //! | fractional `exp` / `nbf` / `iat` | rounded toward the stricter side: `exp` down, `nbf` and `iat` up | — |
 //! | adapter mode | required: no credentials is 401 | `CognitoAuth::optional` |
 //! | adapter realm | none | `CognitoAuth::realm`: printable ASCII, not empty, else a `BuildError` |
+//! | RFC 9728 `resource_metadata` in challenges | none | `CognitoAuth::resource_metadata`: an https URL (http on loopback) |
 //! | gRPC answers (tower) | off: every refusal is an HTTP answer | `CognitoAuth::grpc`, for tonic servers |
 //! | test clock | not compiled | feature `test-util` (`ManualClock`) |
 //! | metrics | not compiled: no cost | feature `metrics` (see [Metrics](#metrics)) |

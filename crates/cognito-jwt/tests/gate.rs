@@ -419,3 +419,40 @@ fn realms_are_printable_ascii_and_every_challenge_a_valid_header() {
     assert!(header.contains(r#"realm="ralm""#), "{header:?}");
     assert!(header.contains(r#"scope="cafx""#), "{header:?}");
 }
+
+#[test]
+fn challenges_name_the_resource_metadata_when_configured() {
+    let pool = TestIssuer::cognito();
+    let url = "https://api.example.com/.well-known/oauth-protected-resource";
+    let gate = gate(&pool)
+        .realm("orders")
+        .unwrap()
+        .resource_metadata(url)
+        .unwrap();
+    let Decision::Now(Verdict::Refuse(refusal)) = gate.decide(&Headers(vec![])) else {
+        panic!("required mode refuses an anonymous request");
+    };
+    assert_eq!(
+        refusal.challenge().www_authenticate(),
+        Some(format!(r#"Bearer realm="orders", resource_metadata="{url}""#).as_str())
+    );
+    for bad in [
+        "http://api.example.com/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource",
+        "https://api.example.com/caf\u{e9}",
+        "ftp://api.example.com/x",
+    ] {
+        assert!(
+            matches!(
+                gate.clone().resource_metadata(bad),
+                Err(BuildError::InvalidUrl { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(
+        gate.resource_metadata("http://127.0.0.1:3000/.well-known/oauth-protected-resource")
+            .is_ok(),
+        "http on loopback, for local development"
+    );
+}

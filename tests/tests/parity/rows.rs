@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cognito_jwt::{ClaimError, Error, MalformedToken, Segment};
 use cognito_jwt_testkit::SigningKey;
 
-use super::App::{KeysDown, NoMiddleware, Optional, Realm, Required, RevocationsStale, Revoking};
+use super::App::{
+    KeysDown, NoMiddleware, Optional, Realm, Required, ResourceMetadata, RevocationsStale, Revoking,
+};
 use super::Route::{
     Admin, Admins, Any, Custom, Maybe, MaybeAny, MaybeOption, Me, Orders, OrdersAll, Policy,
     Profile, Tenant, Write,
@@ -675,6 +677,41 @@ pub fn table(kit: &Kit) -> Vec<Row> {
             Me,
             none(),
             refused(401, Error::MissingToken),
+        ),
+        // RFC 9728: challenges name the resource's metadata document.
+        row(
+            "resource metadata, no token",
+            ResourceMetadata,
+            Me,
+            none(),
+            refused(401, Error::MissingToken),
+        ),
+        row(
+            "resource metadata, an expired token",
+            ResourceMetadata,
+            Me,
+            bearer(&access().expires_in(-3600).build()),
+            refused(401, ClaimError::Expired { exp: 0, now: 0 }),
+        ),
+        row(
+            "resource metadata, a missing scope",
+            ResourceMetadata,
+            Orders,
+            bearer(&good),
+            refused(
+                403,
+                Error::InsufficientScope {
+                    required: vec!["orders/read".into()],
+                    all: false,
+                },
+            ),
+        ),
+        row(
+            "resource metadata, a valid token",
+            ResourceMetadata,
+            Me,
+            bearer(&good),
+            ok("me"),
         ),
         // Revocation: a revoked token is 401 invalid_token, from the
         // verifier and from its cache alike (each row is sent twice).
