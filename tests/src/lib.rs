@@ -40,6 +40,7 @@ pub mod moto;
 pub mod oidc;
 pub mod operations;
 pub mod process;
+pub mod resource_metadata;
 pub mod revocation;
 pub mod trust;
 

@@ -42,3 +42,9 @@ fn actix_api_revokes_sessions_users_and_clients() {
     let binary = cognito_jwt_e2e::contract::example_binary("actix-api");
     cognito_jwt_e2e::revocation::revocation_routes(&binary);
 }
+
+#[test]
+fn actix_api_publishes_its_rfc_9728_metadata() {
+    let binary = cognito_jwt_e2e::contract::example_binary("actix-api");
+    cognito_jwt_e2e::resource_metadata::metadata_is_published(&binary);
+}

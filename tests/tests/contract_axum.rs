@@ -41,3 +41,9 @@ fn axum_api_revokes_sessions_users_and_clients() {
     let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
     cognito_jwt_e2e::revocation::revocation_routes(&binary);
 }
+
+#[test]
+fn axum_api_publishes_its_rfc_9728_metadata() {
+    let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
+    cognito_jwt_e2e::resource_metadata::metadata_is_published(&binary);
+}

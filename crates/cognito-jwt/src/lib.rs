@@ -52,7 +52,8 @@
 // layers below its own (`manual` is documentation only):
 //   1. error, algorithm, clock,      errors, signature algorithms, "now",
 //      metrics                       counters and gauges (no-ops without the feature)
-//   2. json, token_source, challenge strict JSON; finding the token; RFC 6750 answer
+//   2. json, token_source, challenge, strict JSON; finding the token; RFC 6750 answer;
+//      resource_metadata             the RFC 9728 document
 //   3. token, core_claims            the compact JWS and header; hot-path claims
 //   4. jwk, typed                    JWKS parsing; the typed claim views
 //   5. claims, jwks_cache            the public Claims; one issuer's key cache
@@ -79,6 +80,7 @@ pub mod manual;
 mod metrics;
 mod policy;
 mod requirement;
+mod resource_metadata;
 pub mod revocation;
 mod token;
 mod token_cache;
@@ -112,6 +114,7 @@ pub use key_status::{KeySetState, KeySetStatus};
 pub use metrics::describe_metrics;
 pub use policy::{GroupSet, Policy, ScopeSet};
 pub use requirement::{Requirement, is_scope_token};
+pub use resource_metadata::ProtectedResourceMetadata;
 pub use token_source::TokenSource;
 pub use typed::{AccessTokenClaims, IdTokenClaims};
 pub use verifier::Verifier;

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use cognito_jwt::{BuildError, ScopeSet, Verifier};
+use cognito_jwt::{BuildError, ProtectedResourceMetadata, ScopeSet, Verifier};
 use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
 use demo_support::{MetricsExporter, Revoker, responses, revoke, rules};
 
@@ -132,6 +132,7 @@ fn app(
     verifier: Verifier,
     exporter: Option<MetricsExporter>,
     revoker: Revoker,
+    metadata: (ProtectedResourceMetadata, bool),
 ) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
@@ -139,7 +140,16 @@ fn app(
     // `Router::route_layer` would also wrap each path's 405 fallback and
     // answer 401 there first. `MethodRouter::route_layer` answers alike but
     // adds a boxed route per request (BENCHMARKS.md).
+    let (metadata, name_it) = metadata;
     let auth = CognitoAuth::new(verifier.clone());
+    // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
+    let auth = if name_it {
+        auth.resource_metadata(metadata.url())?
+    } else {
+        auth
+    };
+    let metadata_path = metadata.well_known_path();
+    let metadata_json = metadata.to_json();
     let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
         .route("/profile", get(profile.layer(auth.clone())))
@@ -164,6 +174,18 @@ fn app(
                     .layer(auth.clone()),
             ),
         )
+        .route(
+            &metadata_path,
+            get(move || async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(ProtectedResourceMetadata::CONTENT_TYPE),
+                    )],
+                    metadata_json,
+                )
+            }),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready(verifier)));
     let router = match exporter {
@@ -179,10 +201,18 @@ async fn main() -> ExitCode {
         Ok(started) => started,
         Err(code) => return code,
     };
+    let metadata = match demo.resource_metadata(addr) {
+        Ok(metadata) => (metadata, demo.names_resource_metadata()),
+        Err(e) => {
+            eprintln!("axum-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = match app(
         demo.verifier.clone(),
         demo.metrics.clone(),
         demo.revoker.clone(),
+        metadata,
     ) {
         Ok(app) => app,
         Err(e) => {

@@ -13,6 +13,7 @@
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
+//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
@@ -30,6 +31,7 @@
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
 //! | `GET /ready` | nothing | 200 when every issuer's keys are usable, else 503 ([`responses::readiness`]) |
 //! | `GET /metrics` | nothing; only with `EXPOSE_METRICS=1` | 200, Prometheus text ([`MetricsExporter`]) |
+//! | `GET /.well-known/oauth-protected-resource[/path]` | nothing | 200, the RFC 9728 Protected Resource Metadata ([`Demo::resource_metadata`]) |
 //! | `POST /logout` | an access token | 200: its session (token family) is revoked ([`revoke`]) |
 //! | `POST /admin/revocations` | access token, group `admin` | 200: the rule in the JSON body is revoked ([`revoke`]) |
 //!
@@ -56,7 +58,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use cognito_jwt::revocation::{Revocation, Revocations};
-use cognito_jwt::{Claims, Issuer, Verifier};
+use cognito_jwt::{Claims, Issuer, ProtectedResourceMetadata, Verifier};
 use cognito_jwt_redis::{RedisOptions, RedisRevocations};
 pub use cognito_jwt_testkit::LocalIssuer;
 
@@ -102,6 +104,10 @@ pub struct Demo {
     /// `REDIS_URL` is set ([`Demo::connect_revocations`]).
     pub revoker: Revoker,
     redis_url: Option<String>,
+    /// The issuer clients get tokens from (RFC 9728 `authorization_servers`).
+    authorization_server: String,
+    /// `COGNITO_RESOURCE`: this API's resource identifier, when set.
+    resource: Option<String>,
 }
 
 /// Adds revocation rules for the routes of [`revoke`]: to this process's
@@ -242,6 +248,7 @@ impl Demo {
             })
             .unwrap_or_default();
 
+        let authorization_server: String;
         let (issuer, clients, local) = match (pool, issuer_url) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError(
@@ -255,6 +262,7 @@ impl Demo {
                     ));
                 }
                 let local = LocalIssuer::start();
+                authorization_server = local.issuer();
                 let issuer = match local.test_issuer().pool_id() {
                     Some(pool) => Issuer::cognito(pool).into_any(),
                     None => Issuer::url(local.issuer()).into_any(),
@@ -269,8 +277,16 @@ impl Demo {
                     ));
                 }
                 let issuer = match (pool, url) {
-                    (Some(pool), _) => Issuer::cognito(pool).into_any(),
-                    (None, Some(url)) => Issuer::url(url).into_any(),
+                    (Some(pool), _) => {
+                        let region = pool.split('_').next().unwrap_or_default();
+                        authorization_server =
+                            format!("https://cognito-idp.{region}.amazonaws.com/{pool}");
+                        Issuer::cognito(pool).into_any()
+                    }
+                    (None, Some(url)) => {
+                        authorization_server = url.clone();
+                        Issuer::url(url).into_any()
+                    }
                     (None, None) => unreachable!("handled above"),
                 };
                 let issuer = match jwks {
@@ -298,6 +314,8 @@ impl Demo {
                 fleet: None,
             },
             redis_url: non_empty(var("REDIS_URL")),
+            authorization_server,
+            resource: non_empty(var("COGNITO_RESOURCE")),
         })
     }
 
@@ -379,6 +397,31 @@ impl Demo {
                 Some(&read_only),
             ),
         ]
+    }
+
+    /// This API's RFC 9728 Protected Resource Metadata: `resource` from
+    /// `COGNITO_RESOURCE` (default: `http://{addr}`), the pool's issuer as
+    /// authorization server, and the scopes the routes ask for.
+    pub fn resource_metadata(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<ProtectedResourceMetadata, ConfigError> {
+        let resource = self
+            .resource
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        ProtectedResourceMetadata::new(resource)
+            .map(|m| {
+                m.authorization_server(self.authorization_server.clone())
+                    .scopes_supported([ORDERS_READ, ORDERS_WRITE])
+                    .resource_name("cognito-jwt example orders API")
+            })
+            .map_err(|e| ConfigError(format!("COGNITO_RESOURCE: {e}")))
+    }
+
+    /// Whether challenges should name the metadata (`COGNITO_RESOURCE` set).
+    pub fn names_resource_metadata(&self) -> bool {
+        self.resource.is_some()
     }
 
     /// With `REDIS_URL`, share the revocation rules through that Redis:
