@@ -430,6 +430,41 @@ impl<C, T> VerifierBuilder<C, T> {
         self
     }
 
+    /// This API is `resource` (RFC 8707): access tokens must name it in
+    /// `aud`, as tokens for an MCP server must. With resource binding,
+    /// Cognito puts the resource URI in `aud` when the client passes the
+    /// RFC 8707 `resource` parameter (without it, Cognito access tokens
+    /// have no `aud`, and are refused here). The same as
+    /// `required_audience([resource])`; publish the same string as the
+    /// [`ProtectedResourceMetadata`](crate::ProtectedResourceMetadata)'s `resource`.
+    ///
+    /// ```
+    /// use cognito_jwt::{Issuer, TokenUse, Verifier};
+    /// use cognito_jwt_testkit::TestIssuer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = TestIssuer::cognito();
+    /// let verifier = Verifier::builder(
+    ///     Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+    /// )
+    /// .client_ids([pool.client_id()])
+    /// .token_use(TokenUse::Access)
+    /// .for_resource("https://mcp.example.com/mcp")
+    /// .build()?;
+    ///
+    /// let for_us = pool.access_token().claim("aud", "https://mcp.example.com/mcp").build();
+    /// assert!(verifier.verify(&for_us).await.is_ok());
+    /// let for_another = pool.access_token().claim("aud", "https://other.example.com").build();
+    /// assert_eq!(verifier.verify(&for_another).await.unwrap_err().kind(), "audience_mismatch");
+    /// let unbound = pool.access_token().build();
+    /// assert_eq!(verifier.verify(&unbound).await.unwrap_err().kind(), "audience_mismatch");
+    /// # Ok(()) }
+    /// ```
+    pub fn for_resource(self, resource: impl Into<String>) -> Self {
+        self.required_audience([resource.into()])
+    }
+
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in whole seconds.
     /// Default 30 s. More than 5 minutes, or a fraction of a second, is
     /// refused by `build()` ([`BuildError::InvalidOption`]): it used to be
