@@ -217,8 +217,20 @@ fn class_name(class: ErrorClass) -> &'static str {
     }
 }
 
-/// The step an error names; `None` for errors no step stands for.
-fn failing_step(error: &Error) -> Option<StepName> {
+/// The step a requirement's error names: scope rules refuse ID tokens
+/// (`wrong_token_use`), for scopes are only read from access tokens.
+fn requirement_step(error: &Error) -> Option<StepName> {
+    match error {
+        Error::InsufficientScope { .. } | Error::Claim(ClaimError::WrongTokenUse { .. }) => {
+            Some(StepName::Scopes)
+        }
+        Error::MissingGroup { .. } => Some(StepName::Groups),
+        _ => None,
+    }
+}
+
+/// The step a verifier's error names; `None` for errors no step stands for.
+fn verifier_step(error: &Error) -> Option<StepName> {
     Some(match error {
         Error::TokenTooLarge { .. } | Error::Malformed(_) => StepName::Structure,
         Error::Header(_) => StepName::Header,
@@ -383,11 +395,17 @@ pub(crate) async fn verify(
 ) -> Verification {
     let decoded = decode::decode(token).ok();
     let now = crate::times::now();
-    let result = match verifier.verify(token).await {
-        Ok(claims) => requirement.verify(&claims),
-        Err(e) => Err(e),
+    let (result, failing) = match verifier.verify(token).await {
+        Ok(claims) => {
+            let result = requirement.verify(&claims);
+            let failing = result.as_ref().err().map(requirement_step);
+            (result, failing)
+        }
+        Err(e) => {
+            let failing = verifier_step(&e);
+            (Err(e), Some(failing))
+        }
     };
-    let failing = result.as_ref().err().map(failing_step);
     let steps = StepName::ALL
         .iter()
         .map(|&name| {
@@ -463,6 +481,19 @@ pub(crate) async fn verify(
     }
 }
 
+/// The reason phrase of the statuses a verdict can have.
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
 /// The human form of a verification.
 pub(crate) fn render(report: &Verification) -> String {
     let mut out = String::new();
@@ -490,7 +521,7 @@ pub(crate) fn render(report: &Verification) -> String {
         );
     }
     let http = &report.http;
-    let _ = writeln!(out, "http:    {}", http.status);
+    let _ = writeln!(out, "http:    {} {}", http.status, reason(http.status));
     if let Some(challenge) = &http.www_authenticate {
         let _ = writeln!(out, "         WWW-Authenticate: {}", escape(challenge));
     }

@@ -159,6 +159,14 @@ const CASES: &[Case] = &[
         status: 200,
     },
     Case {
+        name: "scopes asked of an ID token",
+        token: |p| p.id_token().build(),
+        extra: &["--token-use", "any", "--scope", "orders/read"],
+        exit: 1,
+        refused: Some(("wrong_token_use", "scopes")),
+        status: 401,
+    },
+    Case {
         name: "missing group",
         token: |p| p.access_token().groups(&["users"]).build(),
         extra: &["--group", "admin"],
@@ -313,7 +321,11 @@ fn missing_scope_prints_the_403_challenge_naming_the_scope() {
     let token = pool.access_token().scopes(&["orders/read"]).build();
     let out = verify(&pool, &token, &["--scope", "orders/write"], false);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("http:    403"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("http:    403 Forbidden"),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains(
             "WWW-Authenticate: Bearer error=\"insufficient_scope\", error_description=\"the token lacks the required scope\", scope=\"orders/write\""
