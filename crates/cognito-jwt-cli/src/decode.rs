@@ -167,4 +167,39 @@ mod tests {
             .contains("not UTF-8")
         );
     }
+
+    /// Every one-character change of a token, and every prefix, decodes or
+    /// names a fault; what decodes also renders. None panics.
+    #[test]
+    fn no_input_panics() {
+        let h = b64(r#"{"alg":"RS256","kid":"k","x":[1,{"y":null}]}"#);
+        let p = b64(
+            r#"{"sub":"x","exp":99999999999999,"iat":-99999999999999,"nbf":1.5,"auth_time":"no","iss":"https://cognito-idp.a.amazonaws.com/a_b"}"#,
+        );
+        let token = format!("{h}.{p}.AAAA");
+        let now = crate::times::now();
+        let mut checked = 0_u32;
+        for (i, _) in token.char_indices() {
+            for c in ['.', '=', '+', '/', 'A', '_', '-', '\u{0}', '\u{e9}'] {
+                let mut bad = token.clone();
+                bad.replace_range(i..=i, c.encode_utf8(&mut [0; 4]));
+                for candidate in [bad.as_str(), token.get(..i).unwrap_or_default()] {
+                    if let Ok(decoded) = decode(candidate) {
+                        let _ = crate::inspect::render(&crate::inspect::inspect(decoded, now));
+                    }
+                    checked = checked.saturating_add(1);
+                }
+            }
+        }
+        assert!(checked > 1000);
+        let times = crate::inspect::render(&crate::inspect::inspect(
+            decode(&token).unwrap_or_else(|e| unreachable!("{e}")),
+            now,
+        ));
+        assert!(times.contains("(out of range)"), "{times}");
+        assert!(
+            times.contains("not an integer number of seconds"),
+            "{times}"
+        );
+    }
 }
