@@ -1,0 +1,349 @@
+//! The `cognito-jwt` command: look inside an Amazon Cognito JWT, or verify
+//! it step by step exactly as an API built on [`cognito_jwt`] would.
+//!
+//! ```text
+//! cargo install --path crates/cognito-jwt-cli
+//! cognito-jwt inspect eyJraWQi...            # or: pbpaste | cognito-jwt inspect
+//! cognito-jwt verify --pool us-east-1_AbCdEf123 --client-id 1example23456789 \
+//!     --scope orders/read eyJraWQi...
+//! ```
+//!
+//! `inspect [TOKEN]` decodes the token (no argument or `-`: read standard
+//! input) and prints its header and claims, the time claims (`exp`, `iat`,
+//! `nbf`, `auth_time`) in UTC and relative to now, the kind (`token_use`),
+//! the user pool and region its `iss` names, and a warning that nothing was
+//! verified. The signature is never printed, nor the token itself.
+//!
+//! `verify --pool ID --client-id ID… [TOKEN]` builds a
+//! [`cognito_jwt::Verifier`] and a [`cognito_jwt::Requirement`] from the
+//! options, verifies the token, and prints each check in order (structure,
+//! header, issuer, key, signature, claims, times, token_use, client,
+//! scopes, groups), the error and the HTTP answer (status,
+//! `WWW-Authenticate`, `Retry-After`, body) the middleware would give.
+//! `--scope` and `--group` may be repeated; all are required unless
+//! `--any-scope` / `--any-group`. Keys come from the pool's JWKS URL, or
+//! `--jwks-url URL` (HTTPS, or HTTP on loopback), or `--jwks-file FILE`.
+//!
+//! Everything printed that comes from the token is escaped: control
+//! characters and bidirectional overrides appear as `\u{…}` (in JSON as
+//! `\uXXXX`), so a token cannot drive the terminal.
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | `inspect`: the token was decoded; `verify`: the token is accepted |
+//! | 1 | `verify`: the token is refused (malformed tokens included) |
+//! | 2 | usage or input error: bad options, unreadable JWKS file or stdin, `inspect` of a malformed token |
+//! | 3 | `verify`: the keys could not be fetched (HTTP 503), nothing was decided |
+//!
+//! # `--json`
+//!
+//! Both commands then print one JSON object on standard output. Fields of
+//! `inspect --json`:
+//!
+//! - `command`: `"inspect"`; `verified`: always `false`; `warning`: text.
+//! - `header`, `claims`: the decoded JSON objects.
+//! - `token_use`: the claim if it is a string, else `null`.
+//! - `issuer`: `null`, or `{"iss", "cognito"}` where `cognito` is `null` or
+//!   `{"form": "cognito-idp" | "issuer-cognito-idp", "region", "pool_id"}`.
+//! - `times`: `[{"claim", "unix", "utc", "relative"}]` for each of `exp`,
+//!   `iat`, `nbf`, `auth_time` present (`unix`/`utc` are `null` when not
+//!   an integer or out of range).
+//! - `signature_bytes`: the signature's length.
+//!
+//! Fields of `verify --json`:
+//!
+//! - `command`: `"verify"`; `verdict`: `"accepted"`, `"refused"` or
+//!   `"unavailable"`; `exit_code`: as above.
+//! - `steps`: `[{"step", "status", "detail"}]`, `status` one of `"ok"`,
+//!   `"failed"`, `"not_checked"`, `step` one of the checks listed above.
+//! - `error`: `null`, or `{"kind", "class", "message",
+//!   "client_description"}`: [`cognito_jwt::Error::kind`], the
+//!   [`cognito_jwt::ErrorClass`] in snake case, its `Display` and
+//!   [`cognito_jwt::Error::client_description`].
+//! - `http`: `{"status", "www_authenticate", "retry_after", "body"}` from
+//!   [`cognito_jwt::Challenge`] (`200` and `null`s when accepted).
+//! - `header`, `claims`: the decoded token, `null` if it cannot be decoded.
+//!
+//! An input error (exit 2) with `--json` prints `{"command", "exit_code":
+//! 2, "error": {"kind", "message"}}`, `kind` being `malformed_token` or
+//! `input`; the message also goes to standard error.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod decode;
+mod inspect;
+mod issuer;
+mod text;
+mod times;
+mod verify;
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::verify::{Config, Keys, UseChoice};
+
+/// Most bytes read from standard input: a token is a few KiB.
+const MAX_STDIN: u64 = 1024 * 1024;
+
+/// Inspect or verify an Amazon Cognito JWT.
+///
+/// Exit codes: 0 decoded (inspect) or accepted (verify); 1 refused; 2 usage
+/// or input error, or a malformed token given to inspect; 3 the keys could
+/// not be fetched. With --json, one JSON object on stdout (fields: see the
+/// crate documentation of cognito-jwt-cli).
+#[derive(Debug, Parser)]
+#[command(name = "cognito-jwt", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode a token and show its header, claims, times, kind and pool. NOTHING IS VERIFIED.
+    ///
+    /// JSON fields (--json): command, verified (false), warning, header,
+    /// claims, token_use, issuer {iss, cognito {form, region, pool_id}},
+    /// times [{claim, unix, utc, relative}], signature_bytes.
+    Inspect(InspectArgs),
+    /// Verify a token as an API would and show each check, the error and the HTTP answer.
+    ///
+    /// JSON fields (--json): command, verdict (accepted|refused|unavailable),
+    /// exit_code, steps [{step, status (ok|failed|not_checked), detail}],
+    /// error {kind, class, message, client_description}, http {status,
+    /// www_authenticate, retry_after, body}, header, claims.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// The token; `-` or nothing: read it from standard input.
+    token: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The user pool id, for example us-east-1_AbCdEf123.
+    #[arg(long, value_name = "ID")]
+    pool: String,
+    /// An app client id that is allowed (repeat for more).
+    #[arg(long = "client-id", value_name = "ID", required = true)]
+    client_ids: Vec<String>,
+    /// Which tokens are accepted.
+    #[arg(long, value_enum, default_value_t = UseChoice::Access)]
+    token_use: UseChoice,
+    /// A scope the token must carry (repeat: all of them are required).
+    #[arg(long = "scope", value_name = "S")]
+    scopes: Vec<String>,
+    /// One of the --scope values is enough.
+    #[arg(long, requires = "scopes")]
+    any_scope: bool,
+    /// A group (cognito:groups) the user must be in (repeat: all of them).
+    #[arg(long = "group", value_name = "G")]
+    groups: Vec<String>,
+    /// One of the --group values is enough.
+    #[arg(long, requires = "groups")]
+    any_group: bool,
+    /// Fetch the keys from this URL instead of the pool's (HTTPS, or HTTP on loopback).
+    #[arg(long, value_name = "URL", conflicts_with = "jwks_file")]
+    jwks_url: Option<String>,
+    /// Read the keys (a JWKS document) from this file; nothing is fetched.
+    #[arg(long, value_name = "FILE")]
+    jwks_file: Option<PathBuf>,
+    /// Clock skew allowed on exp, nbf and iat, in seconds (at most 300) [default: 30].
+    #[arg(long, value_name = "SECS")]
+    leeway: Option<u64>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// The token; `-` or nothing: read it from standard input.
+    token: Option<String>,
+}
+
+/// Run the command line with the process's arguments; the result is the exit code.
+pub fn run() -> u8 {
+    run_with(std::env::args_os())
+}
+
+/// Run the command line with these arguments (the first is the program
+/// name); the result is the exit code.
+pub fn run_with<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
+    match cli.command {
+        Command::Inspect(args) => run_inspect(&args),
+        Command::Verify(args) => run_verify(&args),
+    }
+}
+
+/// Write to standard output, ignoring a closed pipe.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn json_out(value: &impl Serialize) {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    out(&format!("{}\n", text::json_safe(&json)));
+}
+
+#[derive(Serialize)]
+struct InputError<'a> {
+    command: &'static str,
+    exit_code: u8,
+    error: InputErrorInfo<'a>,
+}
+
+#[derive(Serialize)]
+struct InputErrorInfo<'a> {
+    kind: &'static str,
+    message: &'a str,
+}
+
+/// Report an input error (exit code 2).
+fn input_error(command: &'static str, json: bool, kind: &'static str, message: &str) -> u8 {
+    let message = text::escape(message);
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "cognito-jwt {command}: error: {message}");
+    if json {
+        json_out(&InputError {
+            command,
+            exit_code: 2,
+            error: InputErrorInfo {
+                kind,
+                message: &message,
+            },
+        });
+    }
+    2
+}
+
+/// The token from the argument, or from standard input for `-` or none.
+fn read_token(arg: Option<&str>) -> Result<String, String> {
+    let token = match arg {
+        Some(token) if token != "-" => token.to_owned(),
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "reading the token from standard input (end with Ctrl-D)"
+                );
+            }
+            let mut bytes = Vec::new();
+            stdin
+                .lock()
+                .take(MAX_STDIN.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_STDIN {
+                return Err("standard input holds more than 1 MiB; a token is a few KiB".into());
+            }
+            String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8 text".to_owned())?
+        }
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        return Err("no token given (argument or standard input)".into());
+    }
+    Ok(token.to_owned())
+}
+
+fn run_inspect(args: &InspectArgs) -> u8 {
+    let token = match read_token(args.token.as_deref()) {
+        Ok(token) => token,
+        Err(message) => return input_error("inspect", args.json, "input", &message),
+    };
+    let decoded = match decode::decode(&token) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            let message = format!("malformed token: {e}");
+            return input_error("inspect", args.json, "malformed_token", &message);
+        }
+    };
+    let report = inspect::inspect(decoded, times::now());
+    if args.json {
+        json_out(&report);
+    } else {
+        out(&inspect::render(&report));
+    }
+    0
+}
+
+fn run_verify(args: &VerifyArgs) -> u8 {
+    let keys = match (&args.jwks_url, &args.jwks_file) {
+        (Some(url), _) => Keys::Url(url.clone()),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(json) => Keys::File {
+                path: path.display().to_string(),
+                json,
+            },
+            Err(e) => {
+                let message = format!("cannot read the JWKS file {}: {e}", path.display());
+                return input_error("verify", args.json, "input", &message);
+            }
+        },
+        (None, None) => Keys::Default,
+    };
+    let config = Config {
+        pool: args.pool.clone(),
+        client_ids: args.client_ids.clone(),
+        token_use: args.token_use,
+        scopes: args.scopes.clone(),
+        any_scope: args.any_scope,
+        groups: args.groups.clone(),
+        any_group: args.any_group,
+        keys,
+        leeway: args.leeway,
+    };
+    let (verifier, requirement) = match config.build() {
+        Ok(built) => built,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let token = match read_token(args.token.as_deref()) {
+        Ok(token) => token,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let message = format!("cannot start the async runtime: {e}");
+            return input_error("verify", args.json, "input", &message);
+        }
+    };
+    let report = runtime.block_on(verify::verify(&config, &verifier, &requirement, &token));
+    if args.json {
+        json_out(&report);
+    } else {
+        out(&verify::render(&report));
+    }
+    report.exit_code
+}
