@@ -13,7 +13,6 @@
 //! Every default is listed in the [manual](crate::manual).
 
 use std::marker::PhantomData;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +25,7 @@ use crate::error::BuildError;
 use crate::jwk::parse_jwks;
 use crate::jwks_cache::{JwksCache, JwksOptions};
 use crate::revocation::Revocations;
+use crate::secure_url::is_loopback;
 use crate::token_cache::TokenCache;
 use crate::verifier::{ClientPolicy, TrustedIssuer, UsePolicy, Verifier, VerifierState};
 
@@ -297,15 +297,6 @@ fn check_jwks_url(url: &str) -> Result<Url, BuildError> {
             url: url.to_owned(),
             reason: "the scheme must be https",
         }),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 

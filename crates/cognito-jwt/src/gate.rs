@@ -21,6 +21,7 @@ use crate::error::{BuildError, Error, ErrorClass, custom_type_error};
 use crate::metrics;
 use crate::policy::{self, GroupSet, GroupsOf, Policy, ScopeSet, ScopesOf};
 use crate::requirement::{Requirement, of_kind};
+use crate::secure_url::is_secure;
 use crate::token_source::{HeaderSource, TokenSource};
 use crate::verifier::Verifier;
 
@@ -393,11 +394,7 @@ impl Gate {
             url: url.clone(),
             reason: "not an absolute URL",
         })?;
-        let loopback = matches!(parsed.host(), Some(url::Host::Domain("localhost")))
-            || matches!(parsed.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-            || matches!(parsed.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
-        let allowed = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
-        if !allowed || !is_realm(&url) {
+        if !is_secure(&parsed) || !is_realm(&url) {
             return Err(BuildError::InvalidUrl {
                 url,
                 reason: "resource metadata is named by an https URL (http on loopback only), in printable ASCII",

@@ -51,7 +51,8 @@
 // The modules stand in layers, bottom to top; each imports only from the
 // layers below its own (`manual` is documentation only):
 //   1. error, algorithm, clock,      errors, signature algorithms, "now",
-//      metrics                       counters and gauges (no-ops without the feature)
+//      metrics, secure_url           counters and gauges (no-ops without the feature);
+//                                    https, or http on loopback only
 //   2. json, token_source, challenge, strict JSON; finding the token; RFC 6750 answer;
 //      resource_metadata             the RFC 9728 document
 //   3. token, core_claims            the compact JWS and header; hot-path claims
@@ -82,6 +83,7 @@ mod policy;
 mod requirement;
 mod resource_metadata;
 pub mod revocation;
+mod secure_url;
 mod token;
 mod token_cache;
 mod token_source;

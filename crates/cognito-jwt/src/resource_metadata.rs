@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::error::BuildError;
+use crate::secure_url::is_secure;
 
 /// The Protected Resource Metadata document of one resource (RFC 9728 §2),
 /// and where it is published (§3.1).
@@ -57,13 +58,7 @@ impl ProtectedResourceMetadata {
             reason,
         };
         let url = url::Url::parse(&resource).map_err(|_| invalid("not an absolute URL"))?;
-        let loopback = match url.host() {
-            Some(url::Host::Domain(d)) => d == "localhost",
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+        if !is_secure(&url) {
             return Err(invalid(
                 "a resource is an https URL (http on loopback only)",
             ));

@@ -204,28 +204,28 @@ async fn main() -> ExitCode {
     };
     // The RFC 9728 document: its path does not depend on the port, its
     // `resource` (by default this server's URL) is filled in once bound.
-    let metadata_path = match demo.resource_metadata(demo.bind_addr) {
-        Ok(metadata) => metadata.well_known_path(),
+    let metadata = match demo.resource_metadata(demo.bind_addr) {
+        Ok(metadata) => metadata,
         Err(e) => {
             eprintln!("actix-api: {e}");
             return ExitCode::from(2);
         }
     };
+    let metadata_path = metadata.well_known_path();
     let metadata_json: Arc<OnceLock<String>> = Arc::default();
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
     // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
-    let auth = match demo.resource_metadata(demo.bind_addr) {
-        Ok(metadata) if demo.names_resource_metadata() => {
-            match auth.resource_metadata(metadata.url()) {
-                Ok(auth) => auth,
-                Err(e) => {
-                    eprintln!("actix-api: {e}");
-                    return ExitCode::from(2);
-                }
+    let auth = if demo.names_resource_metadata() {
+        match auth.resource_metadata(metadata.url()) {
+            Ok(auth) => auth,
+            Err(e) => {
+                eprintln!("actix-api: {e}");
+                return ExitCode::from(2);
             }
         }
-        _ => auth,
+    } else {
+        auth
     };
     let (verifier, exporter) = (demo.verifier.clone(), demo.metrics.clone());
     let revoker = demo.revoker.clone();
