@@ -720,5 +720,12 @@ impl Drop for Shared {
                 seen.retain(|(i, _, _)| *i != id);
             }
         });
+        // And the claims it cleared, which would otherwise stay held until
+        // newer ones push them out.
+        let _ = CLEARED.try_with(|cleared| {
+            if let Ok(mut cleared) = cleared.try_borrow_mut() {
+                cleared.retain(|(i, _, _)| *i != id);
+            }
+        });
     }
 }
