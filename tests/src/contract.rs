@@ -30,6 +30,13 @@ pub const LISTENING: &str = "listening on http://";
 /// `cargo test` alone never walks a stale binary; without cargo, an existing
 /// binary is used as is.
 pub fn example_binary(name: &str) -> PathBuf {
+    workspace_binary(name, name)
+}
+
+/// Binary `bin` of workspace package `package`, built as [`example_binary`]
+/// builds an example (the command line is `cognito-jwt` of
+/// `cognito-jwt-cli`).
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe
         .parent()
@@ -38,19 +45,25 @@ pub fn example_binary(name: &str) -> PathBuf {
     if dir.file_name().is_some_and(|n| n == "deps") {
         dir.pop();
     }
-    let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let binary = dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(crate::repo_root())
-        .args(["build", "--quiet", "-p", name]);
+        .args(["build", "--quiet", "-p", package]);
+    if package != bin {
+        cmd.args(["--bin", bin]);
+    }
     if dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
     match cmd.status() {
-        Ok(status) => assert!(status.success(), "cargo build -p {name} failed: {status}"),
+        Ok(status) => assert!(
+            status.success(),
+            "cargo build -p {package} failed: {status}"
+        ),
         Err(e) if binary.exists() => {
             eprintln!(
-                "cannot run cargo build -p {name} ({e}); using {}",
+                "cannot run cargo build -p {package} ({e}); using {}",
                 binary.display()
             );
         }
