@@ -6,6 +6,10 @@
 //! and a loopback JWKS server, on `127.0.0.1:0` (it reports its port on the
 //! `listening on http://…` line), and killed when the walk ends.
 //!
+//! The table itself ([`cases`]) and its comparison ([`Case::mismatches`])
+//! serve other transports too: `tests/lambda.rs` holds `lambda-api` to it
+//! through API Gateway and ALB events.
+//!
 //! ```no_run
 //! let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
 //! cognito_jwt_e2e::contract::walk_contract(&binary);

@@ -14,7 +14,7 @@
 //! One more route is the harness's own, not the Runtime API's: `GET
 //! /harness/polling` is 200 once the function has asked for its first
 //! event, which is when its init phase is over (the start-up
-//! [`Ready`](crate::Ready) condition of [`Function::start`]).
+//! [`Ready`] condition of [`Function::start`]).
 //!
 //! [`Function::invoke`] hands one event to the function and blocks until it
 //! answers, as the Lambda service does for a synchronous invocation.
