@@ -19,6 +19,10 @@
 //! panics, and also exits by itself when the test process dies (its stdin
 //! closes).
 //!
+//! And one host: [`lambda_runtime`], a loopback Lambda Runtime API that runs
+//! a function binary as AWS Lambda does, fed the API Gateway and ALB events
+//! of [`lambda_events`].
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use cognito_jwt_e2e::{Moto, OidcProvider, oidc};
@@ -36,6 +40,8 @@ pub mod apps;
 pub mod aws_jwt_verify;
 pub mod contract;
 pub mod jwt;
+pub mod lambda_events;
+pub mod lambda_runtime;
 pub mod moto;
 pub mod oidc;
 pub mod operations;

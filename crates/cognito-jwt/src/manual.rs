@@ -304,3 +304,32 @@
 //! keys are unavailable, `error` when the server is misconfigured; an
 //! accepted token is logged at `debug` (`outcome="accepted"`, `kid`,
 //! `issuer`, `token_use`).
+//!
+//! ## Behind API Gateway and ALB (AWS Lambda)
+//!
+//! A Lambda function behind API Gateway or an ALB gets each request as an
+//! event; `lambda_http` turns it into an `http::Request` for a tower service,
+//! so `CognitoAuth` decides exactly as it does over TCP
+//! (`examples/lambda-api`, tested in `tests/tests/lambda.rs` with AWS's
+//! sample events). What to know there:
+//!
+//! - **An API Gateway authorizer is not the whole check.** A REST API's
+//!   Cognito user pool authorizer accepts ID tokens on methods without OAuth
+//!   scopes and knows no app client; an HTTP API's JWT authorizer matches its
+//!   audience list against `aud` **or** `client_id`, so an ID token passes it
+//!   too. `token_use`, the app client per token kind, scopes per route,
+//!   groups and revocation are the function's to check: keep the verifier in
+//!   the function even behind an authorizer.
+//! - **Load the keys in the init phase.** Call
+//!   [`Verifier::prefetch_within`](crate::Verifier::prefetch_within) in
+//!   `main`, before the runtime loop: one fetch per execution environment,
+//!   and the first request does not wait for it. A failed prefetch is not
+//!   fatal: requests get 503 with `Retry-After` (never 401) until the keys
+//!   can be had, and the same environment recovers without a restart.
+//! - **Two `Authorization` headers may reach the function as one.** An HTTP
+//!   API joins a repeated header with commas (the layer answers 400, a
+//!   malformed header); a REST API's `headers` and an ALB without
+//!   multi-value headers keep the last value, which `lambda_http` passes on
+//!   alone, so the function judges that credential and cannot know there
+//!   was another. An ALB with multi-value headers passes both (400, more
+//!   than one credential).
