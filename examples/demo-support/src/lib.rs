@@ -13,7 +13,7 @@
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
-//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document |
+//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://{bind address}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
@@ -31,7 +31,7 @@
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
 //! | `GET /ready` | nothing | 200 when every issuer's keys are usable, else 503 ([`responses::readiness`]) |
 //! | `GET /metrics` | nothing; only with `EXPOSE_METRICS=1` | 200, Prometheus text ([`MetricsExporter`]) |
-//! | `GET /.well-known/oauth-protected-resource[/path]` | nothing | 200, the RFC 9728 Protected Resource Metadata ([`Demo::resource_metadata`]) |
+//! | `GET /.well-known/oauth-protected-resource[/path]` | nothing | 200, the RFC 9728 Protected Resource Metadata ([`Demo::resource_metadata`]), served by the adapters' `ResourceMetadata` |
 //! | `POST /logout` | an access token | 200: its session (token family) is revoked ([`revoke`]) |
 //! | `POST /admin/revocations` | access token, group `admin` | 200: the rule in the JSON body is revoked ([`revoke`]) |
 //!
