@@ -30,19 +30,21 @@ impl Served {
     /// The answer to `method` on the document's path: the core decides
     /// which methods get it, and with which headers.
     fn answer(&self, method: &Method) -> Response<Bytes> {
-        let mut response = if !ProtectedResourceMetadata::is_served_to(method.as_str()) {
-            let mut r = Response::new(Bytes::new());
-            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            r.headers_mut().insert(
+        if !ProtectedResourceMetadata::is_served_to(method.as_str()) {
+            let mut response = Response::new(Bytes::new());
+            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            response.headers_mut().insert(
                 header::ALLOW,
                 HeaderValue::from_static(ProtectedResourceMetadata::ALLOW),
             );
-            return r;
-        } else if method == Method::HEAD {
-            Response::new(Bytes::new())
+            return response;
+        }
+        let body = if method == Method::HEAD {
+            Bytes::new()
         } else {
-            Response::new(self.json.clone())
+            self.json.clone()
         };
+        let mut response = Response::new(body);
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
