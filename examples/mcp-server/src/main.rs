@@ -20,6 +20,7 @@
 //!
 //! The environment is the other examples' (`demo-support`); the resource
 //! defaults to `http://{bind address}/mcp`.
+#![forbid(unsafe_code)]
 
 mod orders;
 mod tool_scopes;
@@ -170,4 +171,33 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scope_table_names_exactly_the_tools() {
+        let tools = orders::tool_names();
+        assert_eq!(
+            tool_scopes::missing_from_table(tools.iter().map(String::as_str)),
+            Vec::<&str>::new()
+        );
+        for (tool, _) in tool_scopes::TOOL_SCOPES {
+            assert!(tools.iter().any(|t| t == tool), "{tool} is not a tool");
+        }
+    }
+
+    #[test]
+    fn rmcp_accepts_the_resource_host() {
+        assert_eq!(
+            allowed_hosts("https://mcp.example.com/mcp"),
+            ["localhost", "127.0.0.1", "::1", "mcp.example.com"]
+        );
+        assert_eq!(
+            allowed_hosts("http://127.0.0.1:3000/mcp"),
+            ["localhost", "127.0.0.1", "::1"]
+        );
+    }
 }

@@ -178,7 +178,8 @@ where
             let (parts, body) = request.into_parts();
             let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
                 Ok(bytes) => bytes,
-                Err(_) => {
+                Err(e) => {
+                    tracing::debug!(error = %e, limit = MAX_BODY_BYTES, "MCP request body refused");
                     return Ok(refused(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         -32600,
@@ -186,7 +187,11 @@ where
                     ));
                 }
             };
-            let call = match called_tool(&bytes) {
+            let call = called_tool(&bytes);
+            if let Err(malformed) = &call {
+                tracing::debug!(?malformed, "MCP request refused before rmcp");
+            }
+            let call = match call {
                 Ok(call) => call,
                 Err(Malformed::NotOneMessage) => {
                     return Ok(refused(
