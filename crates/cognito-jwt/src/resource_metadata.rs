@@ -211,6 +211,51 @@ impl ProtectedResourceMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Issuer, TokenUse};
+
+    #[test]
+    fn a_verifier_names_its_resource_and_each_issuer_once() {
+        let builder = || {
+            Verifier::builder(Issuer::cognito("eu-west-1_AbCdEf123"))
+                .issuer(Issuer::url("https://login.example.com"))
+                .client_ids(["client"])
+                .token_use(TokenUse::Access)
+        };
+        let verifier = builder()
+            .for_resource("https://mcp.example.com/mcp")
+            .build()
+            .unwrap();
+        let metadata = ProtectedResourceMetadata::for_verifier(&verifier).unwrap();
+        assert_eq!(metadata.resource, "https://mcp.example.com/mcp");
+        assert_eq!(
+            metadata.authorization_servers,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                "https://login.example.com",
+            ]
+        );
+        // No single resource: none, or several audiences.
+        let none = builder().build().unwrap();
+        let several = builder()
+            .required_audience(["https://a.example.com", "https://b.example.com"])
+            .build()
+            .unwrap();
+        for verifier in [none, several] {
+            assert!(matches!(
+                ProtectedResourceMetadata::for_verifier(&verifier),
+                Err(BuildError::InvalidOption {
+                    option: "resource",
+                    ..
+                })
+            ));
+        }
+        // An audience that is no acceptable resource URL is refused too.
+        let plain = builder().for_resource("orders-api").build().unwrap();
+        assert!(matches!(
+            ProtectedResourceMetadata::for_verifier(&plain),
+            Err(BuildError::InvalidUrl { .. })
+        ));
+    }
 
     #[test]
     fn paths_and_refusals() {
