@@ -47,6 +47,20 @@ async fn post(url: &str, token: Option<&str>, message: &Value) -> (u16, String, 
     (status, www, body)
 }
 
+/// POST raw `body` to `url` with `token`: the status.
+async fn post_bytes(url: &str, token: &str, body: Vec<u8>) -> u16 {
+    let response = cognito_jwt_e2e::http_client()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    response.status().as_u16()
+}
+
 fn initialize() -> Value {
     json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -196,6 +210,40 @@ fn an_mcp_client_discovers_the_pool_and_calls_tools_by_scope() {
             "{www}"
         );
         assert_eq!(body["error"], "insufficient_scope");
+
+        // Bodies that could show the scope check another tool than rmcp
+        // runs are refused before either reads them further.
+        let padding = " ".repeat(256 * 1024);
+        let hostile: [(&str, Vec<u8>, u16); 5] = [
+            (
+                "a batch",
+                format!("[{}]", tool_call("create_order")).into_bytes(),
+                400,
+            ),
+            (
+                "the tool named twice",
+                br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","name":"create_order"}}"#.to_vec(),
+                400,
+            ),
+            (
+                "the method given twice",
+                br#"{"jsonrpc":"2.0","id":3,"method":"ping","method":"tools/call","params":{"name":"create_order"}}"#.to_vec(),
+                400,
+            ),
+            (
+                "a tool call without a name",
+                br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{}}"#.to_vec(),
+                400,
+            ),
+            (
+                "a body over 256 KiB",
+                format!(r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"whoami"}}}}{padding}"#).into_bytes(),
+                413,
+            ),
+        ];
+        for (what, body, expected) in hostile {
+            assert_eq!(post_bytes(&endpoint, &read_only, body).await, expected, "{what}");
+        }
 
         // With mcp/write, the same call reaches the tool.
         let writer = issuer
