@@ -79,6 +79,13 @@ fn tool_call(name: &str) -> Value {
     })
 }
 
+/// `create_order` of three teas, through rmcp's client.
+fn order_tea() -> CallToolRequestParams {
+    let arguments = json!({ "item": "tea", "quantity": 3 });
+    CallToolRequestParams::new("create_order")
+        .with_arguments(arguments.as_object().cloned().expect("object"))
+}
+
 /// The first text content of a tool's result, parsed as JSON.
 fn text_json(result: &rmcp::model::CallToolResult) -> Value {
     let result = serde_json::to_value(result).expect("result");
@@ -182,12 +189,8 @@ fn an_mcp_client_discovers_the_pool_and_calls_tools_by_scope() {
         let me_sub = me["sub"].as_str().expect("sub").to_owned();
 
         // 5. A tool whose scope the token lacks: refused before it runs.
-        let arguments = json!({ "item": "tea", "quantity": 3 });
         let refused = client
-            .call_tool(
-                CallToolRequestParams::new("create_order")
-                    .with_arguments(arguments.as_object().cloned().expect("object")),
-            )
+            .call_tool(order_tea())
             .await
             .expect_err("create_order needs mcp/write");
         assert!(
@@ -253,10 +256,7 @@ fn an_mcp_client_discovers_the_pool_and_calls_tools_by_scope() {
             .build();
         let writer = connect(&resource, &writer).await;
         let created = writer
-            .call_tool(
-                CallToolRequestParams::new("create_order")
-                    .with_arguments(arguments.as_object().cloned().expect("object")),
-            )
+            .call_tool(order_tea())
             .await
             .expect("create_order with mcp/write");
         let created = text_json(&created);
