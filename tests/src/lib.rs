@@ -65,6 +65,15 @@ pub fn http_client() -> reqwest::Client {
         .expect("build reqwest client")
 }
 
+/// A response's `WWW-Authenticate` challenge, when it has one.
+pub fn www_authenticate(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// GETs `url` and parses the body as JSON, failing on a non-2xx status.
 pub async fn get_json(url: &str) -> Result<serde_json::Value, String> {
     let resp = http_client()

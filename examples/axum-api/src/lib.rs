@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use cognito_jwt::{BuildError, ProtectedResourceMetadata, ScopeSet, Verifier};
-use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
+use cognito_jwt_tower::{
+    AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope, ResourceMetadata,
+};
 use demo_support::{Demo, MetricsExporter, Revoker, responses, revoke, rules};
 
 /// `GET /orders` needs `orders/read`.
@@ -145,14 +147,13 @@ pub fn app(
     // adds a boxed route per request (BENCHMARKS.md).
     let (metadata, name_it) = metadata;
     let auth = CognitoAuth::new(verifier.clone());
-    // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
-    let auth = if name_it {
-        auth.resource_metadata(metadata.url())?
+    // The RFC 9728 document is served in any case; with COGNITO_RESOURCE
+    // set, every 401 and 403 also names it.
+    let (auth, metadata) = if name_it {
+        auth.publish(metadata)?
     } else {
-        auth
+        (auth, ResourceMetadata::new(metadata))
     };
-    let metadata_path = metadata.well_known_path();
-    let metadata_json = metadata.to_json();
     let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
         .route("/profile", get(profile.layer(auth.clone())))
@@ -177,25 +178,14 @@ pub fn app(
                     .layer(auth.clone()),
             ),
         )
-        .route(
-            &metadata_path,
-            get(move || async move {
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static(ProtectedResourceMetadata::CONTENT_TYPE),
-                    )],
-                    metadata_json,
-                )
-            }),
-        )
         .route("/health", get(health))
         .route("/ready", get(ready(verifier)));
     let router = match exporter {
         Some(exporter) => router.route("/metrics", get(metrics(exporter))),
         None => router,
     };
-    Ok(router.layer(Extension(revoker)))
+    // Outermost: the document answers before any route, without a token.
+    Ok(router.layer(Extension(revoker)).layer(metadata))
 }
 
 /// [`app`] for `demo`, as configured from the environment: its verifier,
