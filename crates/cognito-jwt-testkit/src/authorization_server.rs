@@ -706,7 +706,7 @@ impl AuthorizationServer {
             Some(u) => (
                 u.username().to_owned(),
                 u.sub_claim().unwrap_or_default().to_owned(),
-                u.group_list().to_vec(),
+                u.group_names().to_vec(),
                 u.attributes().clone(),
             ),
             None => (String::new(), String::new(), Vec::new(), Map::new()),

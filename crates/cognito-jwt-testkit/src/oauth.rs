@@ -179,6 +179,18 @@ impl AppClient {
         &self.scopes
     }
 
+    /// The grants the client may use.
+    #[must_use]
+    pub fn allowed_grants(&self) -> &[Grant] {
+        &self.grants
+    }
+
+    /// The callback URLs `redirect_uri` must be one of.
+    #[must_use]
+    pub fn allowed_callback_urls(&self) -> &[String] {
+        &self.callback_urls
+    }
+
     pub(crate) fn callback_url_allowed(&self, url: &str) -> bool {
         self.callback_urls.iter().any(|u| u == url)
     }
@@ -304,7 +316,9 @@ impl TestUser {
         self.sub.as_deref()
     }
 
-    pub(crate) fn group_list(&self) -> &[String] {
+    /// The groups, in `cognito:groups` order.
+    #[must_use]
+    pub fn group_names(&self) -> &[String] {
         &self.groups
     }
 
