@@ -75,6 +75,9 @@ struct Shared {
 /// `GET /.well-known/jwks.json`, `GET /{any/prefix}/.well-known/jwks.json` and the
 /// matching `/.well-known/openid-configuration` (`{"issuer","jwks_uri"}`).
 /// Because the issuer is shared, key rotation shows up on the next fetch.
+/// Started through [`LocalIssuer::builder`](crate::LocalIssuer::builder), it
+/// also answers Cognito's OAuth 2.0 endpoints, and the discovery document
+/// names them.
 /// Dropping the server shuts it down and joins its thread.
 ///
 /// ```

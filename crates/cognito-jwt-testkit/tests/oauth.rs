@@ -995,6 +995,19 @@ async fn authorize_endpoint_errors() {
             format!("{ok}&client_id={DEFAULT_CLIENT_ID}"),
             "invalid_request",
         ),
+        (
+            "a 17 KiB query string",
+            format!("{ok}&pad={}", "a".repeat(17 * 1024)),
+            "invalid_request",
+        ),
+        (
+            "a 3 KiB state",
+            format!(
+                "response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={cb}&state={}",
+                "s".repeat(3 * 1024)
+            ),
+            "invalid_request",
+        ),
     ] {
         let answer = sign_in(&format!("{base}?{query}")).await;
         assert_eq!(answer.status(), 400, "{name}");
