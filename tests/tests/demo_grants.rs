@@ -4,22 +4,55 @@
 //! grant with PKCE) and call the API; run in `bash`, each call gets the
 //! status its comment promises.
 
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
 
-use cognito_jwt_e2e::apps::{EXAMPLE_APPS, start_example};
+use cognito_jwt_e2e::apps::EXAMPLE_APPS;
+use cognito_jwt_e2e::contract::example_binary;
 
 /// The statuses of the `curl -i` calls, in the printed order.
 const EXPECTED: [u16; 10] = [200, 401, 200, 403, 200, 201, 200, 401, 200, 401];
 
-/// The printed commands, from the service log (stdout and stderr share it:
-/// keep only comment, `curl` and `NAME=$(…)` lines).
-fn printed_commands(log: &str) -> String {
-    let start = log
-        .find("embedded local issuer")
-        .expect("the embedded-issuer banner");
-    log[start..]
+/// The example, killed on drop.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts example `name` as `cargo run -p name` would, with no pool
+/// configured, and returns it with what it printed before it listened.
+fn start(name: &str) -> (Running, String) {
+    let child = Command::new(example_binary(name))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let stdout = BufReader::new(running.0.stdout.take().unwrap());
+    let mut printed = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if line.starts_with("listening on ") {
+            return (running, printed);
+        }
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    panic!("{name} ended before it listened; it printed:\n{printed}");
+}
+
+/// The commands: comment, `curl` and `NAME=$(…)` lines.
+fn printed_commands(printed: &str) -> String {
+    assert!(printed.starts_with("embedded local issuer"), "{printed}");
+    printed
         .lines()
-        .take_while(|l| !l.starts_with("listening on "))
         .filter(|l| {
             l.starts_with("# ")
                 || l.starts_with("curl ")
@@ -43,9 +76,8 @@ fn the_printed_grant_commands_work_against_both_examples() {
         );
     }
     for name in EXAMPLE_APPS {
-        let app = start_example(name, &[]);
-        let log = std::fs::read_to_string(app.service.log_path()).unwrap();
-        let script = printed_commands(&log);
+        let (_app, printed) = start(name);
+        let script = printed_commands(&printed);
         assert!(script.contains("curl -s -u "), "{name}: {script}");
         assert!(script.contains("code_challenge_method=S256"), "{name}");
         assert!(
