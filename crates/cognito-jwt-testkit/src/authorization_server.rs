@@ -71,7 +71,7 @@ pub(crate) const MAX_BODY: usize = 16 * 1024;
 /// Most parameters in one form or query string.
 pub(crate) const MAX_PARAMS: usize = 32;
 /// How long an authorization code can be exchanged (Cognito: 5 minutes).
-const CODE_LIFETIME: Duration = Duration::from_secs(300);
+pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(300);
 /// Most codes waiting and refresh sessions held; beyond, requests get
 /// `temporarily_unavailable` rather than memory growing without bound.
 const MAX_SESSIONS: usize = 10_000;
@@ -201,6 +201,7 @@ pub(crate) struct AuthorizationServer {
     config: OAuthConfig,
     issuer: TestIssuer,
     base_url: String,
+    code_lifetime: Duration,
     sessions: Mutex<Sessions>,
 }
 
@@ -208,11 +209,17 @@ type Form = HashMap<String, String>;
 
 impl AuthorizationServer {
     /// `config` must be validated and its users' `sub` fixed.
-    pub(crate) fn new(config: OAuthConfig, issuer: TestIssuer, base_url: String) -> Self {
+    pub(crate) fn new(
+        config: OAuthConfig,
+        issuer: TestIssuer,
+        base_url: String,
+        code_lifetime: Duration,
+    ) -> Self {
         Self {
             config,
             issuer,
             base_url,
+            code_lifetime,
             sessions: Mutex::new(Sessions::default()),
         }
     }
@@ -407,7 +414,7 @@ impl AuthorizationServer {
                 event_id: uuid_v4(),
                 auth_time: now(),
             },
-            expires: Instant::now() + CODE_LIFETIME,
+            expires: Instant::now() + self.code_lifetime,
         })
     }
 
@@ -554,11 +561,14 @@ impl AuthorizationServer {
 
     fn refresh(&self, client: &AppClient, form: &Form) -> Result<Minted, OAuthError> {
         let token = required(form, "refresh_token")?;
+        let rotates = client.rotates_refresh_tokens();
+        // Checked and, with rotation, retired under one lock: two refreshes
+        // racing with one token cannot both succeed.
         let session = {
-            let sessions = self.sessions();
+            let mut sessions = self.sessions();
             let held = sessions
                 .refresh
-                .get(token)
+                .get_mut(token)
                 .ok_or_else(|| OAuthError::grant("the refresh token is not valid"))?;
             if held.revoked {
                 return Err(OAuthError::grant("the refresh token has been revoked"));
@@ -568,14 +578,11 @@ impl AuthorizationServer {
                     "the refresh token was issued to another app client",
                 ));
             }
+            held.revoked = rotates;
             held.session.clone()
         };
-        let refresh = if client.rotates_refresh_tokens() {
-            let new = self.new_refresh_session(client.id(), session.clone())?;
-            if let Some(old) = self.sessions().refresh.get_mut(token) {
-                old.revoked = true;
-            }
-            Some(new)
+        let refresh = if rotates {
+            Some(self.new_refresh_session(client.id(), session.clone())?)
         } else {
             None
         };

@@ -1,8 +1,9 @@
 //! An issuer and its running JWKS server in one value.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use crate::authorization_server::{AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH};
+use crate::authorization_server::{AUTHORIZE_PATH, CODE_LIFETIME, REVOKE_PATH, TOKEN_PATH};
 use crate::issuer::{DEFAULT_POOL_ID, DEFAULT_USERNAME, TestIssuer};
 use crate::oauth::{AppClient, OAuthConfig, ResourceServer, TestUser};
 use crate::server::JwksServer;
@@ -76,6 +77,7 @@ impl LocalIssuer {
             oauth: OAuthConfig::cognito_default(),
             loopback: false,
             bind: None,
+            code_lifetime: CODE_LIFETIME,
         }
     }
 
@@ -210,9 +212,17 @@ pub struct LocalIssuerBuilder {
     oauth: OAuthConfig,
     loopback: bool,
     bind: Option<SocketAddr>,
+    code_lifetime: Duration,
 }
 
 impl LocalIssuerBuilder {
+    /// How long an authorization code can be exchanged: 5 minutes, as in
+    /// Cognito, unless a test wants to see one expire.
+    pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = lifetime;
+        self
+    }
+
     /// Serves this issuer (default [`TestIssuer::cognito`]).
     pub fn issuer(mut self, issuer: TestIssuer) -> Self {
         self.issuer = Some(issuer);
@@ -285,6 +295,7 @@ impl LocalIssuerBuilder {
         )?;
         let served = oauth.clone();
         let loopback = self.loopback;
+        let code_lifetime = self.code_lifetime;
         let server = JwksServer::serve(&issuer, listener, |base| {
             if loopback {
                 let pool = issuer
@@ -292,7 +303,7 @@ impl LocalIssuerBuilder {
                     .unwrap_or_else(|| DEFAULT_POOL_ID.to_owned());
                 issuer.set_issuer_url(format!("{base}/{pool}"));
             }
-            Some(served)
+            Some((served, code_lifetime))
         })?;
         Ok(LocalIssuer {
             issuer,

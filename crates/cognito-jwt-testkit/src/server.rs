@@ -122,13 +122,14 @@ impl JwksServer {
     pub(crate) fn serve(
         issuer: &TestIssuer,
         std_listener: std::net::TcpListener,
-        oauth: impl FnOnce(&str) -> Option<OAuthConfig>,
+        oauth: impl FnOnce(&str) -> Option<(OAuthConfig, Duration)>,
     ) -> std::io::Result<Self> {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let oauth = oauth(&base_url)
-            .map(|config| AuthorizationServer::new(config, issuer.clone(), base_url.clone()));
+        let oauth = oauth(&base_url).map(|(config, code_lifetime)| {
+            AuthorizationServer::new(config, issuer.clone(), base_url.clone(), code_lifetime)
+        });
         let shared = Arc::new(Shared {
             issuer: issuer.clone(),
             base_url,

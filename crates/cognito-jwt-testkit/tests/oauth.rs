@@ -411,6 +411,11 @@ async fn code_grant_with_pkce_then_refresh_then_revoke() {
     assert_ne!(again["jti"], a["jti"]);
     assert_eq!(again["auth_time"], a["auth_time"]);
     assert!(renewed.extra_fields().id_token.is_some());
+    through_adapters(
+        &verifier,
+        &[("/admin", renewed.access_token().secret(), 200)],
+    )
+    .await;
 
     // Revoke, then the refresh token is refused with invalid_grant. (The
     // oauth2 crate revokes over HTTPS only, as RFC 7009 asks, so this is the
@@ -905,6 +910,40 @@ async fn token_endpoint_errors() {
     let get = no_redirects().get(&token_url).send().await.unwrap();
     assert_eq!(get.status(), 405);
     assert_eq!(get.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn an_expired_code_is_invalid_grant() {
+    let local = LocalIssuer::builder()
+        .code_lifetime(std::time::Duration::from_millis(1))
+        .start()
+        .unwrap();
+    let verifier = "c".repeat(43);
+    let code = fresh_code(&local, &verifier).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cb = urlencode(DEFAULT_CALLBACK_URL);
+    let (status, body) = post_raw(
+        &local.token_url().unwrap(),
+        format!(
+            "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={code}&redirect_uri={cb}&code_verifier={verifier}"
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "the code has expired");
+}
+
+/// A form POST without client authentication: `(status, JSON body)`.
+async fn post_raw(url: &str, body: String) -> (u16, Value) {
+    let answer = no_redirects()
+        .post(url)
+        .header("content-type", FORM)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
 }
 
 #[tokio::test]
