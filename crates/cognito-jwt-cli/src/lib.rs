@@ -61,7 +61,7 @@
 //!
 //! # `--json`
 //!
-//! Both commands then print one JSON object on standard output. Fields of
+//! Every command then prints one JSON object on standard output. Fields of
 //! `inspect --json`:
 //!
 //! - `command`: `"inspect"`; `verified`: always `false`; `warning`: text.
