@@ -35,6 +35,11 @@ fn url_form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// Sends a token request; the JSON answer.
+async fn token_answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The code grant without PKCE over plain HTTP: `(access, id)`.
 async fn code_grant(local: &LocalIssuer, scope: &str, user: &str) -> (String, Option<String>) {
     let client = reqwest::Client::builder()
@@ -55,20 +60,13 @@ async fn code_grant(local: &LocalIssuer, scope: &str, user: &str) -> (String, Op
         .unwrap();
     let location = answer.headers()["location"].to_str().unwrap().to_owned();
     let code = location.split("code=").nth(1).unwrap().to_owned();
-    let tokens: Value = http_client()
-        .post(local.token_url().unwrap())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("code", &code),
-            ("redirect_uri", DEFAULT_CALLBACK_URL),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = http_client().post(local.token_url().unwrap()).form(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", DEFAULT_CLIENT_ID),
+        ("code", &code),
+        ("redirect_uri", DEFAULT_CALLBACK_URL),
+    ]);
+    let tokens = token_answer(tokens).await;
     (
         tokens["access_token"].as_str().unwrap().to_owned(),
         tokens["id_token"].as_str().map(str::to_owned),
@@ -136,20 +134,15 @@ async fn client_credentials_tokens_match_oidc_provider_s_but_for_cognito_s_extra
         .unwrap()
         .access_token;
     let local = LocalIssuer::builder().start().unwrap();
-    let ours: Value = http_client()
+    let ours = http_client()
         .post(local.token_url().unwrap())
         .basic_auth(DEFAULT_MACHINE_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
         .form(&[
             ("grant_type", "client_credentials"),
             ("scope", "orders/read"),
             ("resource", resource),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ]);
+    let ours = token_answer(ours).await;
     let ours = ours["access_token"].as_str().unwrap();
     let (o, t) = (names(ours), names(&theirs));
     // Cognito adds `auth_time` and `version` to machine tokens;
