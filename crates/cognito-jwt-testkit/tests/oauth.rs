@@ -1190,3 +1190,68 @@ fn configurations_cognito_refuses_are_refused() {
     }
     assert!(OAuthConfig::cognito_default().validate().is_ok());
 }
+
+#[tokio::test]
+async fn hostile_token_requests_get_an_oauth_error_never_a_crash() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let url = local.token_url().unwrap();
+    let mut invalid_utf8 = b"grant_type=client_credentials&scope=".to_vec();
+    invalid_utf8.extend_from_slice(&[0xff, 0xfe, 0x00]);
+    let bodies: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a lone percent", b"%".to_vec(), "invalid_request"),
+        (
+            "bad escapes",
+            b"grant_type=%ZZ%".to_vec(),
+            "unsupported_grant_type",
+        ),
+        ("only separators", b"&&&==&".to_vec(), "invalid_request"),
+        (
+            "a NUL grant_type",
+            b"grant_type=%00".to_vec(),
+            "unsupported_grant_type",
+        ),
+        // Decoded lossily; then no client is named.
+        (
+            "raw bytes that are not UTF-8",
+            invalid_utf8,
+            "invalid_request",
+        ),
+        ("empty", Vec::new(), "invalid_request"),
+    ];
+    for (name, body, error) in bodies {
+        let answer = no_redirects()
+            .post(&url)
+            .header("content-type", FORM)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{name}");
+        let v: Value = answer.json().await.unwrap();
+        assert_eq!(v["error"], error, "{name}");
+    }
+    for (name, authorization) in [
+        ("Basic without credentials", "Basic"),
+        ("another scheme", "Bearer abc"),
+        (
+            "no colon",
+            &*format!("Basic {}", STANDARD.encode("justanid")),
+        ),
+        (
+            "not UTF-8",
+            &*format!("Basic {}", STANDARD.encode([0xff, 0x3a, 0xfe])),
+        ),
+    ] {
+        let answer = no_redirects()
+            .post(&url)
+            .header("content-type", FORM)
+            .header("authorization", authorization)
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{name}");
+        let v: Value = answer.json().await.unwrap();
+        assert_eq!(v["error"], "invalid_client", "{name}");
+    }
+}
