@@ -33,18 +33,40 @@
 //! characters and bidirectional overrides appear as `\u{…}` (in JSON as
 //! `\uXXXX`), so a token cannot drive the terminal.
 //!
+//! `serve` runs a local Cognito issuer for tests: the testkit's
+//! `LocalIssuer` with Cognito's OAuth 2.0 endpoints (`/oauth2/token` with
+//! `client_credentials`, `authorization_code` + PKCE S256 and
+//! `refresh_token`; `/oauth2/authorize`, which signs in a configured test
+//! user without a form; `/oauth2/revoke`; the JWKS; the discovery document)
+//! on `--bind` (default `127.0.0.1`; another address needs
+//! `--allow-non-loopback`) and `--port` (default 8420). Its clients,
+//! resource servers and users are the testkit's defaults, or those of
+//! `--config FILE` (JSON: `{"clients": [{"id", "secret", "grants",
+//! "scopes", "callback_urls", "refresh_token_rotation"}],
+//! "resource_servers": [{"identifier", "scopes"}], "users": [{"username",
+//! "sub", "groups", "attributes"}]}`), plus `--resource-server
+//! ID=S,S`, `--machine-client ID:SECRET=S,S`, `--client ID=CALLBACK` and
+//! `--user NAME=G,G`. It prints its URLs, clients and users, then serves
+//! until stopped.
+//!
+//! ```text
+//! cognito-jwt serve --json &
+//! curl -s -u testmachine1234567890abcde:testsecret0123456789abcdefghijklmnopqrstuvwxyz \
+//!     http://127.0.0.1:8420/oauth2/token -d grant_type=client_credentials
+//! ```
+//!
 //! # Exit codes
 //!
 //! | code | meaning |
 //! |---|---|
 //! | 0 | `inspect`: the token was decoded; `verify`: the token is accepted |
 //! | 1 | `verify`: the token is refused (malformed tokens included) |
-//! | 2 | usage or input error: bad options, unreadable JWKS file or stdin, `inspect` of a malformed token |
+//! | 2 | usage or input error: bad options, unreadable JWKS file or stdin, `inspect` of a malformed token; `serve`: a configuration it refuses or an address it cannot bind |
 //! | 3 | `verify`: the keys could not be fetched (HTTP 503), nothing was decided |
 //!
 //! # `--json`
 //!
-//! Both commands then print one JSON object on standard output. Fields of
+//! Every command then prints one JSON object on standard output. Fields of
 //! `inspect --json`:
 //!
 //! - `command`: `"inspect"`; `verified`: always `false`; `warning`: text.
@@ -71,6 +93,12 @@
 //!   [`cognito_jwt::Challenge`] (`200` and `null`s when accepted).
 //! - `header`, `claims`: the decoded token, `null` if it cannot be decoded.
 //!
+//! Fields of `serve --json` (one line, once it listens): `command`:
+//! `"serve"`; `issuer`, `jwks_uri`, `discovery`, `token_endpoint`,
+//! `authorization_endpoint`, `revocation_endpoint`: URLs; `clients`:
+//! `[{"id", "secret", "grants", "scopes", "callback_urls"}]`; `users`:
+//! `[{"username", "sub", "groups"}]`.
+//!
 //! An input error (exit 2) with `--json` prints `{"command", "exit_code":
 //! 2, "error": {"kind", "message"}}`, `kind` being `malformed_token` or
 //! `input`; the message also goes to standard error.
@@ -87,6 +115,7 @@
 mod decode;
 mod inspect;
 mod issuer;
+mod serve;
 mod text;
 mod times;
 mod verify;
@@ -130,6 +159,16 @@ enum Command {
     /// error {kind, class, message, client_description}, http {status,
     /// www_authenticate, retry_after, body}, header, claims.
     Verify(VerifyArgs),
+    /// Run a local Cognito issuer with the OAuth 2.0 grants (for tests), on --port (default 8420).
+    ///
+    /// Serves /oauth2/token (client_credentials, authorization_code with
+    /// PKCE S256, refresh_token), /oauth2/authorize (signs in a test user
+    /// without a form), /oauth2/revoke, the JWKS and the discovery document.
+    /// JSON fields (--json): command, issuer, jwks_uri, discovery,
+    /// token_endpoint, authorization_endpoint, revocation_endpoint, clients
+    /// [{id, secret, grants, scopes, callback_urls}], users [{username, sub,
+    /// groups}].
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +252,10 @@ where
     match cli.command {
         Command::Inspect(args) => run_inspect(&args),
         Command::Verify(args) => run_verify(&args),
+        Command::Serve(args) => match serve::run(&args) {
+            Ok(never) => match never {},
+            Err(message) => input_error("serve", args.json(), "input", &message),
+        },
     }
 }
 

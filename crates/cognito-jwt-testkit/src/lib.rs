@@ -13,7 +13,12 @@
 //! - [`JwksServer`]: a JWKS (and discovery) endpoint on `127.0.0.1:0` with
 //!   failure modes ([`Mode`]) and fetch counting; it runs on its own thread, so
 //!   it works from sync tests and any async runtime.
-//! - [`LocalIssuer`]: an issuer and its server together.
+//! - [`LocalIssuer`]: an issuer and its server together; with
+//!   [`LocalIssuer::builder`] the server also answers Cognito's OAuth 2.0
+//!   endpoints (`/oauth2/token` with `client_credentials`,
+//!   `authorization_code` + PKCE and `refresh_token`, `/oauth2/authorize`,
+//!   `/oauth2/revoke`), for [`AppClient`]s, [`ResourceServer`]s and
+//!   [`TestUser`]s of an [`OAuthConfig`].
 //!
 //! # Example
 //!
@@ -100,9 +105,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod authorization_server;
 mod issuer;
 mod key;
 mod local;
+mod oauth;
 mod server;
 mod token;
 mod util;
@@ -113,6 +120,10 @@ pub use issuer::{
     DEFAULT_USERNAME, TestIssuer,
 };
 pub use key::{Alg, JwkOptions, SigningKey};
-pub use local::LocalIssuer;
+pub use local::{LocalIssuer, LocalIssuerBuilder};
+pub use oauth::{
+    AppClient, BUILT_IN_SCOPES, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_SECRET,
+    DEFAULT_MACHINE_CLIENT_ID, Grant, OAuthConfig, OAuthConfigError, ResourceServer, TestUser,
+};
 pub use server::{JwksServer, Mode};
 pub use token::TokenBuilder;

@@ -9,14 +9,17 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use crate::authorization_server::AuthorizationServer;
 use crate::issuer::TestIssuer;
+use crate::oauth::OAuthConfig;
 
 const JWKS_SUFFIX: &str = "/.well-known/jwks.json";
 const DISCOVERY_SUFFIX: &str = "/.well-known/openid-configuration";
@@ -61,6 +64,8 @@ struct Shared {
     discovery_fetches: AtomicU64,
     mode: Mutex<Mode>,
     jwks_override: Mutex<Option<Value>>,
+    /// The OAuth endpoints, when the server was started with a configuration.
+    oauth: Option<AuthorizationServer>,
 }
 
 /// An HTTP server on `127.0.0.1:<random port>` serving a [`TestIssuer`]'s JWKS.
@@ -70,6 +75,9 @@ struct Shared {
 /// `GET /.well-known/jwks.json`, `GET /{any/prefix}/.well-known/jwks.json` and the
 /// matching `/.well-known/openid-configuration` (`{"issuer","jwks_uri"}`).
 /// Because the issuer is shared, key rotation shows up on the next fetch.
+/// Started through [`LocalIssuer::builder`](crate::LocalIssuer::builder), it
+/// also answers Cognito's OAuth 2.0 endpoints, and the discovery document
+/// names them.
 /// Dropping the server shuts it down and joins its thread.
 ///
 /// ```
@@ -105,40 +113,50 @@ impl JwksServer {
     pub fn start(issuer: &TestIssuer) -> Self {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("cognito-jwt-testkit: cannot bind 127.0.0.1:0");
-        std_listener
-            .set_nonblocking(true)
-            .expect("cognito-jwt-testkit: cannot make the listener non-blocking");
-        let addr = std_listener
-            .local_addr()
-            .expect("cognito-jwt-testkit: listener has no local address");
+        Self::serve(issuer, std_listener, |_| None)
+            .expect("cognito-jwt-testkit: cannot start the JWKS server")
+    }
+
+    /// Serves on `std_listener`; `oauth` gets the base URL and says whether
+    /// (and how) the OAuth endpoints are mounted.
+    pub(crate) fn serve(
+        issuer: &TestIssuer,
+        std_listener: std::net::TcpListener,
+        oauth: impl FnOnce(&str) -> Option<(OAuthConfig, Duration)>,
+    ) -> std::io::Result<Self> {
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let oauth = oauth(&base_url).map(|(config, code_lifetime)| {
+            AuthorizationServer::new(config, issuer.clone(), base_url.clone(), code_lifetime)
+        });
         let shared = Arc::new(Shared {
             issuer: issuer.clone(),
-            base_url: format!("http://{addr}"),
+            base_url,
             fetches: AtomicU64::new(0),
             discovery_fetches: AtomicU64::new(0),
             mode: Mutex::new(Mode::Normal),
             jwks_override: Mutex::new(None),
+            oauth,
         });
         let (shutdown, rx) = watch::channel(false);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
-            .build()
-            .expect("cognito-jwt-testkit: cannot build the server runtime");
+            .build()?;
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
         let thread = std::thread::Builder::new()
             .name(format!("jwks-server-{}", addr.port()))
-            .spawn(move || runtime.block_on(run(std_listener, app, rx)))
-            .expect("cognito-jwt-testkit: cannot spawn the server thread");
+            .spawn(move || runtime.block_on(run(std_listener, app, rx)))?;
         tracing::debug!(%addr, "JWKS test server listening");
-        Self {
+        Ok(Self {
             shared,
             addr,
             shutdown,
             thread: Some(thread),
-        }
+        })
     }
 
     /// The full JWKS URL, `http://127.0.0.1:PORT/.well-known/jwks.json`.
@@ -323,8 +341,15 @@ fn lock_clone<T: Clone>(m: &Mutex<T>) -> T {
     m.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri) = (parts.method, parts.uri);
     let path = uri.path();
+    if let Some(oauth) = &shared.oauth
+        && AuthorizationServer::serves(path)
+    {
+        return oauth.handle(&method, &uri, &parts.headers, body).await;
+    }
     if method != Method::GET {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
@@ -333,10 +358,13 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> 
     {
         shared.discovery_fetches.fetch_add(1, Ordering::SeqCst);
         let prefix = &path[..path.len() - DISCOVERY_SUFFIX.len()];
-        let body = json!({
+        let mut body = json!({
             "issuer": shared.issuer.issuer(),
             "jwks_uri": format!("{}{prefix}{JWKS_SUFFIX}", shared.base_url),
         });
+        if let (Some(oauth), Value::Object(doc)) = (&shared.oauth, &mut body) {
+            doc.extend(oauth.discovery_fields());
+        }
         return json_response(StatusCode::OK, "application/json", body.to_string());
     }
     if !path.ends_with(JWKS_SUFFIX) {

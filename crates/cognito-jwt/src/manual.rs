@@ -371,3 +371,48 @@
 //!   alone, so the function judges that credential and cannot know there
 //!   was another. An ALB with multi-value headers passes both (400, more
 //!   than one credential).
+//!
+//! ## The local issuer's grants (testkit, `cognito-jwt serve`)
+//!
+//! `cognito_jwt_testkit::LocalIssuer::builder()` and `cognito-jwt serve`
+//! answer Cognito's OAuth 2.0 endpoints for tests. They are not an
+//! authorization server to deploy, and they choose accordingly:
+//!
+//! - **Loopback only, unless you insist.** The testkit binds `127.0.0.1`;
+//!   `serve --bind` refuses any other address without
+//!   `--allow-non-loopback`, since whoever reaches it gets tokens the APIs
+//!   under test accept.
+//! - **No sign-in form.** `/oauth2/authorize` signs in the first configured
+//!   test user, or the one `login_hint` names, and redirects with a code.
+//! - **Cognito's rules, not looser ones.** `client_credentials` needs a
+//!   client secret, grants custom scopes of configured resource servers only
+//!   (`invalid_scope` otherwise), and cannot share a client with the code
+//!   grant; PKCE is `S256` only; `redirect_uri` must be one of the client's
+//!   callback URLs exactly (an error page, never a redirect, otherwise);
+//!   callback URLs are HTTPS or `http://localhost`; `resource` (RFC 8707)
+//!   is `https://`, `http://localhost` or a custom scheme and becomes `aud`.
+//! - **Codes**: random 256-bit, single use (any attempt spends one, right or
+//!   wrong), bound to the client, the `redirect_uri` and the PKCE challenge,
+//!   valid 5 minutes. Refresh tokens are random 256-bit strings; revoking
+//!   one makes later refreshes `invalid_grant`; with rotation, a refresh
+//!   retires the old one.
+//! - **Hostile requests**: bodies and query strings over 16 KiB, more than
+//!   32 parameters, a repeated parameter, a body that is not
+//!   `application/x-www-form-urlencoded`, or two client authentication
+//!   methods at once are `invalid_request`; secrets are compared in constant
+//!   time; at most 10,000 codes and refresh sessions are held
+//!   (`temporarily_unavailable` beyond).
+//! - **Error answers** are Cognito's: HTTP 400 with `invalid_request`,
+//!   `invalid_client`, `invalid_grant`, `unauthorized_client`,
+//!   `unsupported_grant_type` or `invalid_scope` from `/oauth2/token`; 401
+//!   `invalid_client` and 400 `unsupported_token_type` from
+//!   `/oauth2/revoke`, which answers 200 for a token it does not know.
+//!
+//! The tokens carry the claims Cognito puts in each: a client-credentials
+//! access token has `sub` = `client_id`, `scope`, `version`, no `username`,
+//! no groups, no `origin_jti`; a code-grant access token has `username`,
+//! `cognito:groups` (when the user has groups), `origin_jti`, `event_id`,
+//! `version`; an ID token (only when `openid` was granted) has `at_hash`,
+//! `aud` = the client, `cognito:username`, `nonce` when one was sent, and
+//! the user's attributes. A refresh keeps `origin_jti`, `event_id` and
+//! `auth_time` and returns no refresh token unless the client rotates them.

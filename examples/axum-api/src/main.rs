@@ -1,7 +1,8 @@
 //! An axum API protected by `cognito-jwt-tower`.
 //!
 //! `cargo run -p axum-api` starts it with an embedded local issuer and prints
-//! `curl` commands with freshly minted tokens; set `COGNITO_USER_POOL_ID` (or
+//! `curl` commands that get tokens through Cognito's grants (client
+//! credentials, the code grant with PKCE) and call the API; set `COGNITO_USER_POOL_ID` (or
 //! `COGNITO_ISSUER`) and `COGNITO_CLIENT_IDS` to protect it with a real user
 //! pool. The routes and their answers are described in `demo-support`.
 

@@ -17,7 +17,9 @@
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
-//! and [`Demo::print_ready`] prints `curl` commands with freshly minted tokens.
+//! with Cognito's OAuth 2.0 grants, and [`Demo::print_ready`] prints short
+//! `curl` commands that get tokens from it (client credentials with `curl
+//! -u`, the code grant with PKCE) and call the API with them.
 //!
 //! Routes (the contract both examples implement):
 //!
@@ -265,14 +267,18 @@ impl Demo {
                         "COGNITO_JWKS_URI and COGNITO_CLIENT_IDS need COGNITO_USER_POOL_ID or COGNITO_ISSUER".into(),
                     ));
                 }
-                let local = LocalIssuer::start();
+                // With Cognito's grants: the printed commands get tokens
+                // from its /oauth2/token as client code gets them from Cognito.
+                let local = LocalIssuer::builder()
+                    .start()
+                    .map_err(|e| ConfigError(format!("cannot start the local issuer: {e}")))?;
                 authorization_server = local.issuer();
                 let issuer = match local.test_issuer().pool_id() {
                     Some(pool) => Issuer::cognito(pool).into_any(),
                     None => Issuer::url(local.issuer()).into_any(),
                 }
                 .jwks_url(local.jwks_url());
-                (issuer, vec![local.client_id()], Some(local))
+                (issuer, local.client_ids(), Some(local))
             }
             (pool, url) => {
                 if clients.is_empty() {
@@ -326,8 +332,8 @@ impl Demo {
     }
 
     /// A freshly minted access token with every scope and group the routes
-    /// ask for: the one [`Demo::curl_commands`] shows for `GET /me`, `POST
-    /// /orders` and `GET /admin`. `None` without the embedded issuer.
+    /// ask for (what the benches and overhead examples send). `None`
+    /// without the embedded issuer.
     pub fn full_access_token(&self) -> Option<String> {
         let local = self.local.as_ref()?;
         Some(
@@ -351,56 +357,57 @@ impl Demo {
         Ok((demo, token, claims))
     }
 
-    /// `curl` commands with freshly minted tokens for every route, against
-    /// `base` (for example `http://127.0.0.1:3000`). Empty without the
+    /// Shell commands, one block per step, that get tokens from the
+    /// embedded issuer's `/oauth2/token` and call the API at `base` (for
+    /// example `http://127.0.0.1:3000`) with them: a client-credentials
+    /// token (`curl -u`), then the code grant with PKCE for the test user
+    /// (group `admin`), whose access and ID tokens reach every route, and a
+    /// sign-out. They need `curl`, `sed` and `openssl`. Empty without the
     /// embedded issuer.
     pub fn curl_commands(&self, base: &str) -> Vec<String> {
-        let (Some(local), Some(all)) = (&self.local, self.full_access_token()) else {
+        let Some(local) = &self.local else {
             return Vec::new();
         };
-        let read_only = local
-            .access_token()
-            .scopes(&["openid", ORDERS_READ])
-            .build();
-        let id = local.id_token().build();
-        let curl = |comment: &str, method: &str, path: &str, token: Option<&str>| {
-            let mut c = format!("# {comment}\ncurl -i");
-            if method != "GET" {
-                c.push_str(" -X ");
-                c.push_str(method);
-            }
-            if let Some(t) = token {
-                c.push_str(&format!(" -H 'Authorization: Bearer {t}'"));
-            }
-            c.push_str(&format!(" {base}{path}"));
-            c
+        let (Some(token_url), Some(authorize_url)) = (local.token_url(), local.authorize_url())
+        else {
+            return Vec::new();
         };
+        let field = |name: &str| format!(r#"sed -E 's/.*"{name}":"([^"]+)".*/\1/'"#);
+        let machine = cognito_jwt_testkit::DEFAULT_MACHINE_CLIENT_ID;
+        let secret = cognito_jwt_testkit::DEFAULT_CLIENT_SECRET;
+        let spa = cognito_jwt_testkit::DEFAULT_CLIENT_ID;
+        let callback = cognito_jwt_testkit::DEFAULT_CALLBACK_URL;
         vec![
-            curl("public", "GET", "/health", None),
-            curl("no token: 401", "GET", "/me", None),
-            curl("access token: 200", "GET", "/me", Some(&all)),
-            curl("ID token: 200", "GET", "/profile", Some(&id)),
-            curl(
-                "access token instead of ID token: 401 invalid_token",
-                "GET",
-                "/profile",
-                Some(&all),
+            format!("# public; no token: 401\ncurl -i {base}/health\ncurl -i {base}/me"),
+            format!(
+                "# client credentials (machine client, scope {ORDERS_READ}): GET /orders 200, POST /orders 403\n\
+                 TOKEN=$(curl -s -u {machine}:{secret} {token_url} -d grant_type=client_credentials -d scope={ORDERS_READ} | {})\n\
+                 curl -i -H \"Authorization: Bearer $TOKEN\" {base}/orders\n\
+                 curl -i -X POST -H \"Authorization: Bearer $TOKEN\" {base}/orders",
+                field("access_token")
             ),
-            curl("scope orders/read: 200", "GET", "/orders", Some(&read_only)),
-            curl("scope orders/write: 201", "POST", "/orders", Some(&all)),
-            curl(
-                "no orders/write scope: 403 insufficient_scope",
-                "POST",
-                "/orders",
-                Some(&read_only),
+            format!(
+                "# code grant with PKCE: user {user} (group {ADMIN_GROUP}) signs in without a form\n\
+                 VERIFIER=$(openssl rand -hex 32)\n\
+                 CHALLENGE=$(printf %s \"$VERIFIER\" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d =)\n\
+                 CODE=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"{authorize_url}?response_type=code&client_id={spa}&redirect_uri={callback}&scope=openid+{ORDERS_READ}+{ORDERS_WRITE}&code_challenge_method=S256&code_challenge=$CHALLENGE\" | sed -E 's/.*[?&]code=([^&]+).*/\\1/')\n\
+                 TOKENS=$(curl -s {token_url} -d grant_type=authorization_code -d client_id={spa} -d \"code=$CODE\" -d redirect_uri={callback} -d \"code_verifier=$VERIFIER\")\n\
+                 ACCESS=$(printf %s \"$TOKENS\" | {}); ID=$(printf %s \"$TOKENS\" | {})",
+                field("access_token"),
+                field("id_token"),
+                user = cognito_jwt_testkit::DEFAULT_USERNAME,
             ),
-            curl("group admin: 200", "GET", "/admin", Some(&all)),
-            curl("not in group admin: 403", "GET", "/admin", Some(&read_only)),
-            curl(
-                "sign out: the token's session is revoked, then /me is 401",
-                "POST",
-                "/logout",
-                Some(&read_only),
+            format!(
+                "# its tokens: /admin 200, POST /orders 201, /profile with the ID token 200, with the access token 401\n\
+                 curl -i -H \"Authorization: Bearer $ACCESS\" {base}/admin\n\
+                 curl -i -X POST -H \"Authorization: Bearer $ACCESS\" {base}/orders\n\
+                 curl -i -H \"Authorization: Bearer $ID\" {base}/profile\n\
+                 curl -i -H \"Authorization: Bearer $ACCESS\" {base}/profile"
+            ),
+            format!(
+                "# sign out: the token's session is revoked, then /me is 401\n\
+                 curl -i -X POST -H \"Authorization: Bearer $ACCESS\" {base}/logout\n\
+                 curl -i -H \"Authorization: Bearer $ACCESS\" {base}/me"
             ),
         ]
     }
@@ -483,10 +490,11 @@ impl Demo {
         let base = format!("http://{addr}");
         if let Some(local) = &self.local {
             println!(
-                "embedded local issuer {} (JWKS {}), app client {}; try:\n",
+                "embedded local issuer {} (JWKS {}, token endpoint {}), app clients {}; try:\n",
                 local.issuer(),
                 local.jwks_url(),
-                local.client_id()
+                local.token_url().unwrap_or_default(),
+                local.client_ids().join(", ")
             );
             for c in self.curl_commands(&base) {
                 println!("{c}\n");
@@ -857,14 +865,25 @@ mod tests {
     }
 
     #[test]
-    fn embedded_issuer_prints_curl() {
+    fn embedded_issuer_prints_grant_commands() {
         let demo = Demo::from_vars(|_| None).unwrap();
+        let local = demo.local.as_ref().unwrap();
         let cmds = demo.curl_commands("http://127.0.0.1:3000");
-        assert_eq!(cmds.len(), 11);
-        assert!(cmds.iter().any(|c| c.contains("-X POST")));
+        assert_eq!(cmds.len(), 5);
+        let token_url = local.token_url().unwrap();
+        assert!(cmds[1].contains(&format!(
+            "curl -s -u {}:{} {token_url} -d grant_type=client_credentials",
+            cognito_jwt_testkit::DEFAULT_MACHINE_CLIENT_ID,
+            cognito_jwt_testkit::DEFAULT_CLIENT_SECRET
+        )));
+        assert!(cmds[2].contains("code_challenge_method=S256"));
+        assert!(cmds[2].contains("grant_type=authorization_code"));
+        assert!(cmds.iter().all(|c| !c.contains("Bearer eyJ")));
         assert!(
             cmds.iter()
-                .any(|c| c.contains("-X POST") && c.ends_with("/logout"))
+                .any(|c| c.contains("-X POST") && c.contains("/logout"))
         );
+        // Both app clients are trusted by the verifier.
+        assert_eq!(local.client_ids().len(), 2);
     }
 }

@@ -1,0 +1,1257 @@
+//! The local issuer's OAuth 2.0 grants, driven by the `oauth2` crate as a
+//! user's own client code drives Cognito, and each flow's tokens through a
+//! `cognito_jwt::Verifier`, the axum adapter (`cognito-jwt-tower`) and the
+//! actix-web adapter (`cognito-jwt-actix`). The error answers are tables
+//! naming the OAuth `error` each request gets.
+
+use std::collections::BTreeSet;
+
+use actix_web::{App as ActixApp, HttpResponse, test as actix_test, web};
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cognito_jwt::{Issuer, TokenUse, Verifier};
+use cognito_jwt_testkit::{
+    AppClient, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_POOL_ID, Grant, LocalIssuer, OAuthConfig, ResourceServer,
+    TestUser,
+};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse as _, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+// ----- an oauth2 client on the workspace's reqwest -------------------------
+
+/// Cognito's token answer also carries `id_token`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+impl oauth2::ExtraTokenFields for IdTokenField {}
+
+type Tokens = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type CognitoClient = oauth2::Client<
+    BasicErrorResponse,
+    Tokens,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// oauth2's HTTP calls, through reqwest 0.13 (oauth2's own `reqwest`
+/// feature is for reqwest 0.12).
+async fn send(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, reqwest::Error> {
+    let response = no_redirects()
+        .execute(reqwest::Request::try_from(request)?)
+        .await?;
+    let mut out = http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        out = out.header(name, value);
+    }
+    let body = response.bytes().await?.to_vec();
+    Ok(out.body(body).unwrap())
+}
+
+fn client(local: &LocalIssuer, id: &str, secret: Option<&str>) -> CognitoClient {
+    let c = oauth2::Client::new(ClientId::new(id.to_owned()))
+        .set_auth_uri(AuthUrl::new(local.authorize_url().unwrap()).unwrap())
+        .set_token_uri(TokenUrl::new(local.token_url().unwrap()).unwrap())
+        .set_redirect_uri(RedirectUrl::new(DEFAULT_CALLBACK_URL.to_owned()).unwrap());
+    match secret {
+        Some(s) => c.set_client_secret(ClientSecret::new(s.to_owned())),
+        None => c,
+    }
+}
+
+fn machine(local: &LocalIssuer) -> CognitoClient {
+    client(
+        local,
+        DEFAULT_MACHINE_CLIENT_ID,
+        Some(DEFAULT_CLIENT_SECRET),
+    )
+}
+
+fn spa(local: &LocalIssuer) -> CognitoClient {
+    client(local, DEFAULT_CLIENT_ID, None)
+}
+
+/// `/oauth2/authorize` as a browser follows it: the `Location` answer.
+async fn sign_in(url: &str) -> reqwest::Response {
+    no_redirects().get(url).send().await.unwrap()
+}
+
+fn query_param(location: &str, name: &str) -> Option<String> {
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The code grant with PKCE, through the oauth2 crate: authorize, follow
+/// the redirect's code, exchange it. Returns the token answer.
+async fn code_grant(local: &LocalIssuer, scopes: &[&str], extra: &[(&str, &str)]) -> Tokens {
+    let client = spa(local);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge);
+    for s in scopes {
+        request = request.add_scope(Scope::new((*s).to_owned()));
+    }
+    for (k, v) in extra {
+        request = request.add_extra_param(*k, *v);
+    }
+    let (url, state) = request.url();
+    let answer = sign_in(url.as_str()).await;
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(DEFAULT_CALLBACK_URL), "{location}");
+    assert_eq!(
+        query_param(&location, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    let code = query_param(&location, "code").expect("a code");
+    client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&send)
+        .await
+        .unwrap()
+}
+
+fn claims(token: &str) -> serde_json::Map<String, Value> {
+    let payload = token.split('.').nth(1).unwrap();
+    match serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap() {
+        Value::Object(map) => map,
+        other => panic!("payload is not an object: {other}"),
+    }
+}
+
+fn names(token: &str) -> BTreeSet<String> {
+    claims(token).keys().cloned().collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Cognito's access token of `client_credentials` ("Understanding the
+/// access token": no `username`, no groups, `sub` is the client id).
+const MACHINE_ACCESS_CLAIMS: [&str; 10] = [
+    "sub",
+    "token_use",
+    "scope",
+    "auth_time",
+    "iss",
+    "exp",
+    "iat",
+    "version",
+    "jti",
+    "client_id",
+];
+/// Cognito's access token of the code grant.
+const USER_ACCESS_CLAIMS: [&str; 14] = [
+    "sub",
+    "cognito:groups",
+    "iss",
+    "version",
+    "client_id",
+    "origin_jti",
+    "event_id",
+    "token_use",
+    "scope",
+    "auth_time",
+    "exp",
+    "iat",
+    "jti",
+    "username",
+];
+/// Cognito's ID token for a user with `email` and `email_verified`.
+const ID_CLAIMS: [&str; 15] = [
+    "at_hash",
+    "sub",
+    "cognito:groups",
+    "email_verified",
+    "iss",
+    "cognito:username",
+    "origin_jti",
+    "aud",
+    "event_id",
+    "token_use",
+    "auth_time",
+    "exp",
+    "iat",
+    "jti",
+    "email",
+];
+
+fn verifier(local: &LocalIssuer) -> Verifier {
+    Verifier::builder(Issuer::cognito(DEFAULT_POOL_ID).jwks_url(local.jwks_url()))
+        .client_ids(local.client_ids())
+        .any_token_use()
+        .build()
+        .unwrap()
+}
+
+// ----- the adapters ---------------------------------------------------------
+
+fn axum_app(verifier: Verifier) -> Router {
+    use cognito_jwt_tower::{CognitoAuth, Require};
+    let ok = || async { "ok" };
+    Router::new()
+        .route(
+            "/orders",
+            get(ok).route_layer(Require::access_token().any_scope(["orders/read"]).unwrap()),
+        )
+        .route(
+            "/orders/write",
+            get(ok).route_layer(Require::access_token().any_scope(["orders/write"]).unwrap()),
+        )
+        .route(
+            "/admin",
+            get(ok).route_layer(Require::access_token().any_group(["admin"]).unwrap()),
+        )
+        .route("/profile", get(ok).route_layer(Require::id_token()))
+        .layer(CognitoAuth::new(verifier))
+}
+
+async fn axum_status(app: &Router, path: &str, token: &str) -> u16 {
+    let request = http::Request::get(path)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    app.clone()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `(path, token, status)` through both adapters, which must agree.
+async fn through_adapters(verifier: &Verifier, rows: &[(&str, &str, u16)]) {
+    use cognito_jwt_actix::{CognitoAuth, Require};
+    let axum = axum_app(verifier.clone());
+    let actix = actix_test::init_service(
+        ActixApp::new()
+            .wrap(CognitoAuth::new(verifier.clone()))
+            .service(
+                web::resource("/orders")
+                    .wrap(Require::access_token().any_scope(["orders/read"]).unwrap())
+                    .to(HttpResponse::Ok),
+            )
+            .service(
+                web::resource("/orders/write")
+                    .wrap(Require::access_token().any_scope(["orders/write"]).unwrap())
+                    .to(HttpResponse::Ok),
+            )
+            .service(
+                web::resource("/admin")
+                    .wrap(Require::access_token().any_group(["admin"]).unwrap())
+                    .to(HttpResponse::Ok),
+            )
+            .service(
+                web::resource("/profile")
+                    .wrap(Require::id_token())
+                    .to(HttpResponse::Ok),
+            ),
+    )
+    .await;
+    for (path, token, status) in rows {
+        assert_eq!(
+            axum_status(&axum, path, token).await,
+            *status,
+            "axum {path}"
+        );
+        let request = actix_test::TestRequest::get()
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_request();
+        let answer = actix_test::call_service(&actix, request).await;
+        assert_eq!(answer.status().as_u16(), *status, "actix {path}");
+    }
+}
+
+// ----- the grants -------------------------------------------------------------
+
+#[actix_web::test]
+async fn client_credentials_with_basic_and_with_the_form() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let verifier = verifier(&local);
+    for auth in [AuthType::BasicAuth, AuthType::RequestBody] {
+        let answer = machine(&local)
+            .set_auth_type(auth.clone())
+            .exchange_client_credentials()
+            .add_scope(Scope::new("orders/read".into()))
+            .request_async(&send)
+            .await
+            .unwrap();
+        assert!(answer.refresh_token().is_none(), "{auth:?}");
+        assert!(answer.extra_fields().id_token.is_none(), "{auth:?}");
+        assert_eq!(answer.token_type(), &BasicTokenType::Bearer);
+        let token = answer.access_token().secret();
+        assert_eq!(names(token), set(&MACHINE_ACCESS_CLAIMS), "{auth:?}");
+        let c = claims(token);
+        assert_eq!(c["sub"], DEFAULT_MACHINE_CLIENT_ID);
+        assert_eq!(c["client_id"], DEFAULT_MACHINE_CLIENT_ID);
+        assert_eq!(c["scope"], "orders/read");
+        assert_eq!(c["version"], 2);
+
+        let verified = verifier.verify(token).await.unwrap();
+        assert_eq!(verified.token_use(), TokenUse::Access);
+        assert_eq!(verified.username(), None);
+        assert_eq!(verified.groups().count(), 0);
+        through_adapters(
+            &verifier,
+            &[
+                ("/orders", token, 200),
+                ("/orders/write", token, 403),
+                ("/admin", token, 403),
+                ("/profile", token, 401),
+            ],
+        )
+        .await;
+    }
+
+    // No scope asked: every custom scope of the client (token endpoint doc).
+    let all = machine(&local)
+        .exchange_client_credentials()
+        .request_async(&send)
+        .await
+        .unwrap();
+    assert_eq!(
+        claims(all.access_token().secret())["scope"],
+        "orders/read orders/write"
+    );
+}
+
+#[actix_web::test]
+async fn code_grant_with_pkce_then_refresh_then_revoke() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let verifier = verifier(&local);
+    let answer = code_grant(
+        &local,
+        &["openid", "email", "orders/read"],
+        &[("nonce", "n-0S6_WzA2Mj")],
+    )
+    .await;
+    let access = answer.access_token().secret().clone();
+    let id = answer.extra_fields().id_token.clone().expect("an ID token");
+    let refresh = answer.refresh_token().expect("a refresh token").clone();
+
+    assert_eq!(names(&access), set(&USER_ACCESS_CLAIMS));
+    let a = claims(&access);
+    assert_eq!(a["username"], "testuser");
+    assert_eq!(a["sub"], local.test_issuer().user_sub());
+    assert_eq!(a["cognito:groups"], serde_json::json!(["admin"]));
+    assert_eq!(a["scope"], "openid email orders/read");
+    assert_eq!(a["client_id"], DEFAULT_CLIENT_ID);
+
+    let mut id_names = set(&ID_CLAIMS);
+    id_names.insert("nonce".into());
+    assert_eq!(names(&id), id_names);
+    let i = claims(&id);
+    assert_eq!(i["aud"], DEFAULT_CLIENT_ID);
+    assert_eq!(i["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(i["origin_jti"], a["origin_jti"]);
+    assert_eq!(i["event_id"], a["event_id"]);
+    let digest = sha256_of(access.as_bytes());
+    assert_eq!(i["at_hash"], URL_SAFE_NO_PAD.encode(&digest[..16]));
+
+    assert_eq!(
+        verifier.verify(&id).await.unwrap().token_use(),
+        TokenUse::Id
+    );
+    through_adapters(
+        &verifier,
+        &[
+            ("/orders", &access, 200),
+            ("/orders/write", &access, 403),
+            ("/admin", &access, 200),
+            ("/profile", &id, 200),
+            ("/profile", &access, 401),
+        ],
+    )
+    .await;
+
+    // Refresh: new tokens, same origin_jti, new jti, no refresh token.
+    let renewed = spa(&local)
+        .exchange_refresh_token(&refresh)
+        .request_async(&send)
+        .await
+        .unwrap();
+    assert!(renewed.refresh_token().is_none());
+    let again = claims(renewed.access_token().secret());
+    assert_eq!(again["origin_jti"], a["origin_jti"]);
+    assert_ne!(again["jti"], a["jti"]);
+    assert_eq!(again["auth_time"], a["auth_time"]);
+    assert!(renewed.extra_fields().id_token.is_some());
+    through_adapters(
+        &verifier,
+        &[("/admin", renewed.access_token().secret(), 200)],
+    )
+    .await;
+
+    // Revoke, then the refresh token is refused with invalid_grant. (The
+    // oauth2 crate revokes over HTTPS only, as RFC 7009 asks, so this is the
+    // plain form POST a script would send.)
+    let revoked = post(
+        &local.revoke_url().unwrap(),
+        None,
+        FORM,
+        format!(
+            "token={}&client_id={DEFAULT_CLIENT_ID}",
+            urlencode(refresh.secret())
+        ),
+    )
+    .await;
+    assert_eq!(revoked, (200, String::new()));
+    let refused = spa(&local)
+        .exchange_refresh_token(&refresh)
+        .request_async(&send)
+        .await
+        .unwrap_err();
+    assert_eq!(token_error(refused), "invalid_grant");
+}
+
+#[actix_web::test]
+async fn without_openid_there_is_no_id_token_and_a_groupless_user_has_no_groups_claim() {
+    let local = LocalIssuer::builder()
+        .user(TestUser::new("nogroups"))
+        .start()
+        .unwrap();
+    let answer = code_grant(&local, &["orders/read"], &[("login_hint", "nogroups")]).await;
+    assert!(answer.extra_fields().id_token.is_none());
+    let a = claims(answer.access_token().secret());
+    assert_eq!(a["username"], "nogroups");
+    assert!(!a.contains_key("cognito:groups"));
+}
+
+#[actix_web::test]
+async fn resource_binding_sets_aud() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let resource = "https://orders.example.com";
+    let bound = Verifier::builder(Issuer::cognito(DEFAULT_POOL_ID).jwks_url(local.jwks_url()))
+        .client_ids(local.client_ids())
+        .token_use(TokenUse::Access)
+        .for_resource(resource)
+        .build()
+        .unwrap();
+    let machine_token = machine(&local)
+        .exchange_client_credentials()
+        .add_extra_param("resource", resource)
+        .request_async(&send)
+        .await
+        .unwrap();
+    let user_token = code_grant(&local, &["orders/read"], &[("resource", resource)]).await;
+    for token in [machine_token.access_token(), user_token.access_token()] {
+        assert_eq!(claims(token.secret())["aud"], resource);
+        assert!(bound.verify(token.secret()).await.is_ok());
+    }
+    let unbound = machine(&local)
+        .exchange_client_credentials()
+        .request_async(&send)
+        .await
+        .unwrap();
+    assert_eq!(
+        bound
+            .verify(unbound.access_token().secret())
+            .await
+            .unwrap_err()
+            .kind(),
+        "audience_mismatch"
+    );
+}
+
+#[actix_web::test]
+async fn rotation_returns_a_new_refresh_token_and_retires_the_old_one() {
+    let local = LocalIssuer::builder()
+        .oauth(
+            OAuthConfig::new()
+                .client(
+                    AppClient::public("rotating0123456789abcdefg")
+                        .scopes(["openid"])
+                        .callback_urls([DEFAULT_CALLBACK_URL])
+                        .refresh_token_rotation(true),
+                )
+                .user(TestUser::new("alice")),
+        )
+        .start()
+        .unwrap();
+    let c = client(&local, "rotating0123456789abcdefg", None);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _) = c
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .url();
+    let location = sign_in(url.as_str()).await.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let first = c
+        .exchange_code(AuthorizationCode::new(
+            query_param(&location, "code").unwrap(),
+        ))
+        .set_pkce_verifier(verifier)
+        .request_async(&send)
+        .await
+        .unwrap();
+    let old = first.refresh_token().unwrap().clone();
+    let second = c
+        .exchange_refresh_token(&old)
+        .request_async(&send)
+        .await
+        .unwrap();
+    let new = second
+        .refresh_token()
+        .expect("rotation returns one")
+        .clone();
+    assert_ne!(new.secret(), old.secret());
+    let refused = c
+        .exchange_refresh_token(&old)
+        .request_async(&send)
+        .await
+        .unwrap_err();
+    assert_eq!(token_error(refused), "invalid_grant");
+    assert!(
+        c.exchange_refresh_token(&new)
+            .request_async(&send)
+            .await
+            .is_ok()
+    );
+}
+
+#[actix_web::test]
+async fn the_discovery_document_the_jwks_and_the_tokens_agree() {
+    let local = LocalIssuer::builder()
+        .loopback_issuer(true)
+        .start()
+        .unwrap();
+    let doc: Value = reqwest::get(local.discovery_url())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], local.issuer());
+    assert_eq!(doc["token_endpoint"], local.token_url().unwrap());
+    assert_eq!(
+        doc["authorization_endpoint"],
+        local.authorize_url().unwrap()
+    );
+    assert_eq!(doc["revocation_endpoint"], local.revoke_url().unwrap());
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    // The verifier finds the keys from the issuer alone.
+    let verifier = Verifier::builder(Issuer::url(local.issuer()))
+        .client_ids(local.client_ids())
+        .token_use(TokenUse::Access)
+        .build()
+        .unwrap();
+    let token = machine(&local)
+        .exchange_client_credentials()
+        .request_async(&send)
+        .await
+        .unwrap();
+    assert_eq!(claims(token.access_token().secret())["iss"], local.issuer());
+    assert!(verifier.verify(token.access_token().secret()).await.is_ok());
+}
+
+// ----- error answers ------------------------------------------------------------
+
+fn token_error<E: std::error::Error + 'static>(
+    e: RequestTokenError<E, BasicErrorResponse>,
+) -> String {
+    match e {
+        RequestTokenError::ServerResponse(r) => r.error().to_string(),
+        other => panic!("not an OAuth error answer: {other:?}"),
+    }
+}
+
+fn sha256_of(bytes: &[u8]) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .to_vec()
+}
+
+/// A raw form POST: `(status, error)`.
+async fn post(
+    url: &str,
+    basic: Option<(&str, &str)>,
+    content_type: &str,
+    body: String,
+) -> (u16, String) {
+    let mut request = no_redirects()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body);
+    if let Some((id, secret)) = basic {
+        request = request.header(
+            "authorization",
+            format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))),
+        );
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap();
+    let error = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or(text);
+    (status, error)
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `(name, Basic credentials, Content-Type, body, status, error)`.
+type Row<'a> = (
+    &'a str,
+    Option<(&'a str, &'a str)>,
+    &'a str,
+    String,
+    u16,
+    &'a str,
+);
+
+/// A fresh code for the default public client with this PKCE verifier.
+async fn fresh_code(local: &LocalIssuer, verifier: &str) -> String {
+    let challenge = URL_SAFE_NO_PAD.encode(sha256_of(verifier.as_bytes()));
+    let url = format!(
+        "{}?response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={}&code_challenge_method=S256&code_challenge={challenge}",
+        local.authorize_url().unwrap(),
+        urlencode(DEFAULT_CALLBACK_URL),
+    );
+    let location = sign_in(&url).await.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    query_param(&location, "code").unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn token_endpoint_errors() {
+    let local = LocalIssuer::builder()
+        .client(
+            AppClient::confidential("codeconfidential0123456789", "other-secret")
+                .scopes(["openid"])
+                .callback_urls([DEFAULT_CALLBACK_URL]),
+        )
+        .start()
+        .unwrap();
+    let token_url = local.token_url().unwrap();
+    let verifier = "a".repeat(43);
+    let m = Some((DEFAULT_MACHINE_CLIENT_ID, DEFAULT_CLIENT_SECRET));
+    let cb = urlencode(DEFAULT_CALLBACK_URL);
+
+    let used = fresh_code(&local, &verifier).await;
+    let ok_body = format!(
+        "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={used}&redirect_uri={cb}&code_verifier={verifier}"
+    );
+    assert_eq!(post(&token_url, None, FORM, ok_body.clone()).await.0, 200);
+
+    let mut rows: Vec<Row> = vec![
+        (
+            "grant_type password",
+            m,
+            FORM,
+            "grant_type=password&username=a&password=b".into(),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            "no grant_type",
+            m,
+            FORM,
+            "scope=orders%2Fread".into(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "wrong secret",
+            Some((DEFAULT_MACHINE_CLIENT_ID, "nope")),
+            FORM,
+            "grant_type=client_credentials".into(),
+            400,
+            "invalid_client",
+        ),
+        (
+            "unknown client",
+            Some(("unknown0123456789abcdefghi", "x")),
+            FORM,
+            "grant_type=client_credentials".into(),
+            400,
+            "invalid_client",
+        ),
+        (
+            "secret missing",
+            None,
+            FORM,
+            format!("grant_type=client_credentials&client_id={DEFAULT_MACHINE_CLIENT_ID}"),
+            400,
+            "invalid_client",
+        ),
+        (
+            "no client at all",
+            None,
+            FORM,
+            "grant_type=client_credentials".into(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "secret for a public client",
+            None,
+            FORM,
+            format!(
+                "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&client_secret=x&code=c&redirect_uri={cb}"
+            ),
+            400,
+            "invalid_client",
+        ),
+        (
+            "Basic and client_secret",
+            m,
+            FORM,
+            "grant_type=client_credentials&client_secret=x".into(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "Basic not base64",
+            None,
+            FORM,
+            "grant_type=client_credentials".into(),
+            400,
+            "invalid_client",
+        ),
+        (
+            "built-in scope with client_credentials",
+            m,
+            FORM,
+            "grant_type=client_credentials&scope=openid".into(),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "unknown custom scope",
+            m,
+            FORM,
+            "grant_type=client_credentials&scope=orders%2Fdelete".into(),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "public client, client_credentials",
+            None,
+            FORM,
+            format!("grant_type=client_credentials&client_id={DEFAULT_CLIENT_ID}"),
+            400,
+            "unauthorized_client",
+        ),
+        (
+            "machine client, code grant",
+            m,
+            FORM,
+            format!("grant_type=authorization_code&code=c&redirect_uri={cb}"),
+            400,
+            "unauthorized_client",
+        ),
+        ("code used twice", None, FORM, ok_body, 400, "invalid_grant"),
+        (
+            "unknown code",
+            None,
+            FORM,
+            format!(
+                "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code=nope&redirect_uri={cb}&code_verifier={verifier}"
+            ),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "no code",
+            None,
+            FORM,
+            format!(
+                "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={cb}"
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            "unknown refresh token",
+            None,
+            FORM,
+            format!("grant_type=refresh_token&client_id={DEFAULT_CLIENT_ID}&refresh_token=nope"),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "repeated parameter",
+            m,
+            FORM,
+            "grant_type=client_credentials&grant_type=client_credentials".into(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "JSON body",
+            m,
+            "application/json",
+            r#"{"grant_type":"client_credentials"}"#.into(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "17 KiB body",
+            m,
+            FORM,
+            format!(
+                "grant_type=client_credentials&pad={}",
+                "a".repeat(17 * 1024)
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            "bytes that are not UTF-8",
+            m,
+            FORM,
+            "grant_type=client_credentials&scope=%FF%FE".into(),
+            400,
+            "invalid_scope",
+        ),
+    ];
+    // Codes bound to what they were issued for.
+    for (name, body) in [
+        (
+            "wrong code_verifier",
+            format!("code_verifier={}", "b".repeat(43)),
+        ),
+        ("no code_verifier", String::new()),
+        ("other redirect_uri", format!("code_verifier={verifier}")),
+    ] {
+        let code = fresh_code(&local, &verifier).await;
+        let redirect = if name == "other redirect_uri" {
+            urlencode("http://localhost:8080/other")
+        } else {
+            cb.clone()
+        };
+        rows.push((
+            name,
+            None,
+            FORM,
+            format!("grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={code}&redirect_uri={redirect}&{body}"),
+            400,
+            "invalid_grant",
+        ));
+    }
+    let stolen = fresh_code(&local, &verifier).await;
+    rows.push((
+        "code of another client",
+        Some(("codeconfidential0123456789", "other-secret")),
+        FORM,
+        format!(
+            "grant_type=authorization_code&code={stolen}&redirect_uri={cb}&code_verifier={verifier}"
+        ),
+        400,
+        "invalid_grant",
+    ));
+
+    for (name, basic, content_type, body, status, error) in rows {
+        let got = if name == "Basic not base64" {
+            let answer = no_redirects()
+                .post(&token_url)
+                .header("content-type", FORM)
+                .header("authorization", "Basic ***not base64***")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            let v: Value = answer.json().await.unwrap();
+            (status, v["error"].as_str().unwrap().to_owned())
+        } else {
+            post(&token_url, basic, content_type, body).await
+        };
+        assert_eq!(got, (status, error.to_owned()), "{name}");
+    }
+
+    let get = no_redirects().get(&token_url).send().await.unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(get.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn an_expired_code_is_invalid_grant() {
+    let local = LocalIssuer::builder()
+        .code_lifetime(std::time::Duration::from_millis(1))
+        .start()
+        .unwrap();
+    let verifier = "c".repeat(43);
+    let code = fresh_code(&local, &verifier).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cb = urlencode(DEFAULT_CALLBACK_URL);
+    let (status, body) = post_raw(
+        &local.token_url().unwrap(),
+        format!(
+            "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={code}&redirect_uri={cb}&code_verifier={verifier}"
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "the code has expired");
+}
+
+/// A form POST without client authentication: `(status, JSON body)`.
+async fn post_raw(url: &str, body: String) -> (u16, Value) {
+    let answer = no_redirects()
+        .post(url)
+        .header("content-type", FORM)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn revoke_endpoint_errors() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let url = local.revoke_url().unwrap();
+    let m = Some((DEFAULT_MACHINE_CLIENT_ID, DEFAULT_CLIENT_SECRET));
+    let access = local.access_token().build();
+    for (name, basic, body, status, error) in [
+        (
+            "no token",
+            m,
+            "client_id=x".to_owned(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "an access token",
+            m,
+            format!("token={access}"),
+            400,
+            "unsupported_token_type",
+        ),
+        (
+            "wrong secret",
+            Some((DEFAULT_MACHINE_CLIENT_ID, "nope")),
+            "token=abc".to_owned(),
+            401,
+            "invalid_client",
+        ),
+        (
+            "unknown client",
+            None,
+            "token=abc&client_id=nobody".to_owned(),
+            401,
+            "invalid_client",
+        ),
+    ] {
+        assert_eq!(
+            post(&url, basic, FORM, body).await,
+            (status, error.to_owned()),
+            "{name}"
+        );
+    }
+    // A token it does not know: 200, empty body (revoke endpoint doc).
+    assert_eq!(
+        post(
+            &url,
+            None,
+            FORM,
+            format!("token=unknown&client_id={DEFAULT_CLIENT_ID}")
+        )
+        .await,
+        (200, String::new())
+    );
+}
+
+#[tokio::test]
+async fn authorize_endpoint_errors() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let base = local.authorize_url().unwrap();
+    let cb = urlencode(DEFAULT_CALLBACK_URL);
+    let ok =
+        format!("response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={cb}&state=xyz");
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    // Before the client and redirect_uri are known: an error page, no redirect.
+    for (name, query, error) in [
+        (
+            "unknown client",
+            format!("response_type=code&client_id=nobody&redirect_uri={cb}"),
+            "redirect_mismatch",
+        ),
+        (
+            "unregistered redirect_uri",
+            format!(
+                "response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={}",
+                urlencode("https://evil.example/cb")
+            ),
+            "redirect_mismatch",
+        ),
+        (
+            "no client_id",
+            format!("response_type=code&redirect_uri={cb}"),
+            "invalid_request",
+        ),
+        (
+            "repeated client_id",
+            format!("{ok}&client_id={DEFAULT_CLIENT_ID}"),
+            "invalid_request",
+        ),
+        (
+            "a 17 KiB query string",
+            format!("{ok}&pad={}", "a".repeat(17 * 1024)),
+            "invalid_request",
+        ),
+        (
+            "a 3 KiB state",
+            format!(
+                "response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={cb}&state={}",
+                "s".repeat(3 * 1024)
+            ),
+            "invalid_request",
+        ),
+    ] {
+        let answer = sign_in(&format!("{base}?{query}")).await;
+        assert_eq!(answer.status(), 400, "{name}");
+        let v: Value = answer.json().await.unwrap();
+        assert_eq!(v["error"], error, "{name}");
+    }
+    // After: a redirect to the callback with error and state.
+    for (name, extra, error) in [
+        (
+            "plain PKCE",
+            format!("&code_challenge_method=plain&code_challenge={challenge}"),
+            "invalid_request",
+        ),
+        (
+            "challenge without method",
+            format!("&code_challenge={challenge}"),
+            "invalid_request",
+        ),
+        (
+            "short challenge",
+            "&code_challenge_method=S256&code_challenge=abc".to_owned(),
+            "invalid_request",
+        ),
+        (
+            "scope not allowed",
+            "&scope=aws.cognito.signin.user.admin".to_owned(),
+            "invalid_scope",
+        ),
+        (
+            "unknown user",
+            "&login_hint=mallory".to_owned(),
+            "access_denied",
+        ),
+        (
+            "http resource",
+            "&resource=http%3A%2F%2Fapi.example.com".to_owned(),
+            "invalid_request",
+        ),
+    ] {
+        let answer = sign_in(&format!("{base}?{ok}{extra}")).await;
+        assert_eq!(answer.status(), 302, "{name}");
+        let location = answer.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with(DEFAULT_CALLBACK_URL), "{name}");
+        assert_eq!(
+            query_param(&location, "error").as_deref(),
+            Some(error),
+            "{name}"
+        );
+        assert_eq!(
+            query_param(&location, "state").as_deref(),
+            Some("xyz"),
+            "{name}"
+        );
+        assert_eq!(query_param(&location, "code"), None, "{name}");
+    }
+    let implicit = sign_in(&format!(
+        "{base}?response_type=token&client_id={DEFAULT_CLIENT_ID}&redirect_uri={cb}"
+    ))
+    .await;
+    let location = implicit.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    let post = no_redirects().post(&base).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[test]
+fn configurations_cognito_refuses_are_refused() {
+    let orders = ResourceServer::new("orders", ["read"]);
+    let cases: Vec<(&str, OAuthConfig, &str)> = vec![
+        (
+            "client_credentials without a secret",
+            OAuthConfig::new().resource_server(orders.clone()).client(
+                AppClient::public("m0123456789")
+                    .grants([Grant::ClientCredentials])
+                    .scopes(["orders/read"]),
+            ),
+            "needs a client secret",
+        ),
+        (
+            "client_credentials with the code grant",
+            OAuthConfig::new().resource_server(orders.clone()).client(
+                AppClient::confidential("m0123456789", "s")
+                    .grants([Grant::ClientCredentials, Grant::AuthorizationCode])
+                    .scopes(["orders/read"])
+                    .callback_urls([DEFAULT_CALLBACK_URL]),
+            ),
+            "cannot be combined",
+        ),
+        (
+            "client_credentials with openid",
+            OAuthConfig::new().resource_server(orders.clone()).client(
+                AppClient::confidential("m0123456789", "s")
+                    .grants([Grant::ClientCredentials])
+                    .scopes(["openid"]),
+            ),
+            "custom scopes only",
+        ),
+        (
+            "a scope no resource server has",
+            OAuthConfig::new().client(
+                AppClient::public("p0123456789")
+                    .scopes(["orders/read"])
+                    .callback_urls([DEFAULT_CALLBACK_URL]),
+            ),
+            "neither built-in nor",
+        ),
+        (
+            "code grant without callback",
+            OAuthConfig::new().client(AppClient::public("p0123456789").scopes(["openid"])),
+            "at least one callback URL",
+        ),
+        (
+            "http callback off localhost",
+            OAuthConfig::new().client(
+                AppClient::public("p0123456789").callback_urls(["http://app.example.com/cb"]),
+            ),
+            "neither https:// nor http://localhost",
+        ),
+        (
+            "the same client twice",
+            OAuthConfig::new()
+                .client(AppClient::public("p0123456789").callback_urls([DEFAULT_CALLBACK_URL]))
+                .client(AppClient::public("p0123456789").callback_urls([DEFAULT_CALLBACK_URL])),
+            "configured twice",
+        ),
+        (
+            "a client id with a slash",
+            OAuthConfig::new()
+                .client(AppClient::public("a/b").callback_urls([DEFAULT_CALLBACK_URL])),
+            "ASCII letters and digits",
+        ),
+    ];
+    for (name, config, message) in cases {
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains(message), "{name}: {error}");
+        let start = LocalIssuer::builder().oauth(config).start().unwrap_err();
+        assert_eq!(start.kind(), std::io::ErrorKind::InvalidInput, "{name}");
+    }
+    assert!(OAuthConfig::cognito_default().validate().is_ok());
+}
+
+#[tokio::test]
+async fn hostile_token_requests_get_an_oauth_error_never_a_crash() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let url = local.token_url().unwrap();
+    let mut invalid_utf8 = b"grant_type=client_credentials&scope=".to_vec();
+    invalid_utf8.extend_from_slice(&[0xff, 0xfe, 0x00]);
+    let bodies: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a lone percent", b"%".to_vec(), "invalid_request"),
+        (
+            "bad escapes",
+            b"grant_type=%ZZ%".to_vec(),
+            "unsupported_grant_type",
+        ),
+        ("only separators", b"&&&==&".to_vec(), "invalid_request"),
+        (
+            "a NUL grant_type",
+            b"grant_type=%00".to_vec(),
+            "unsupported_grant_type",
+        ),
+        // Decoded lossily; then no client is named.
+        (
+            "raw bytes that are not UTF-8",
+            invalid_utf8,
+            "invalid_request",
+        ),
+        ("empty", Vec::new(), "invalid_request"),
+    ];
+    for (name, body, error) in bodies {
+        let answer = no_redirects()
+            .post(&url)
+            .header("content-type", FORM)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{name}");
+        let v: Value = answer.json().await.unwrap();
+        assert_eq!(v["error"], error, "{name}");
+    }
+    for (name, authorization) in [
+        ("Basic without credentials", "Basic"),
+        ("another scheme", "Bearer abc"),
+        (
+            "no colon",
+            &*format!("Basic {}", STANDARD.encode("justanid")),
+        ),
+        (
+            "not UTF-8",
+            &*format!("Basic {}", STANDARD.encode([0xff, 0x3a, 0xfe])),
+        ),
+    ] {
+        let answer = no_redirects()
+            .post(&url)
+            .header("content-type", FORM)
+            .header("authorization", authorization)
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{name}");
+        let v: Value = answer.json().await.unwrap();
+        assert_eq!(v["error"], "invalid_client", "{name}");
+    }
+}
