@@ -7,6 +7,7 @@
 #     tests/fixtures/aws-jwt-verify/node_modules
 #   * redis-server (Debian package), which the tests of crates/cognito-jwt-redis
 #     start on loopback ports of their own
+#   * curl and openssl (Debian packages), which the demo's printed commands use
 # Versions are pinned in tests/fixtures/moto/requirements.txt and the
 # package-lock.json of each npm fixture. Idempotent: a stamp file holding a
 # hash of those pins skips work that is already done.
@@ -62,6 +63,18 @@ else
     # loopback ports, without persistence, and never use a system-wide one.
     log "redis-server installed ($(redis-server --version | cut -d' ' -f3))"
 fi
+
+# ------------------------------------------------------------- curl, openssl
+# tests/tests/demo_grants.rs runs the commands the demo prints, as a user
+# would paste them: curl for the OAuth grants, openssl for the PKCE pair.
+missing=()
+for tool in curl openssl; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}"
+fi
+log "curl and openssl present"
 
 # ---------------------------------------------------------------- moto (Python)
 command -v python3 >/dev/null 2>&1 || apt_install python3

@@ -82,7 +82,14 @@ impl Service {
     /// [`STARTUP_TIMEOUT`]. Panics (after killing the child) on failure.
     pub fn spawn(name: &str, mut cmd: Command, ready: Ready<'_>) -> Service {
         let log_path = log_file_path(name);
-        let log = File::create(&log_path).expect("create service log");
+        // Append mode for both writers (stderr here, the stdout copier
+        // below): with a plain handle each writes at its own offset and
+        // stderr overwrites the stdout lines already copied.
+        File::create(&log_path).expect("create service log");
+        let log = OpenOptions::new()
+            .append(true)
+            .open(&log_path)
+            .expect("open service log");
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log.try_clone().expect("clone log handle")));
