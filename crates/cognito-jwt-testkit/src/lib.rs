@@ -14,6 +14,9 @@
 //!   failure modes ([`Mode`]) and fetch counting; it runs on its own thread, so
 //!   it works from sync tests and any async runtime.
 //! - [`LocalIssuer`]: an issuer and its server together.
+//! - [`AlbIssuer`] and [`AlbKeyServer`]: an Application Load Balancer's
+//!   data tokens (`x-amzn-oidc-data`, padded as a load balancer pads them)
+//!   and its per-`kid` PEM key endpoint, with the same [`Mode`]s.
 //!
 //! # Example
 //!
@@ -100,6 +103,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod alb;
 mod issuer;
 mod key;
 mod local;
@@ -108,6 +112,7 @@ mod token;
 mod util;
 mod weak;
 
+pub use alb::{AlbIssuer, AlbKeyServer, AlbTokenBuilder};
 pub use issuer::{
     DEFAULT_CLIENT_ID, DEFAULT_KID, DEFAULT_LIFETIME_SECS, DEFAULT_POOL_ID, DEFAULT_REGION,
     DEFAULT_USERNAME, TestIssuer,
