@@ -169,7 +169,7 @@ pub(crate) struct Snapshot {
 
 /// `now + delay`, without overflowing on absurd configured durations (about
 /// 136 years at most).
-fn later(now: Instant, delay: Duration) -> Instant {
+pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
     now.checked_add(delay)
         .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
         .unwrap_or(now)
@@ -619,76 +619,109 @@ impl JwksCache {
         client: &reqwest::Client,
         url: &reqwest::Url,
     ) -> Result<Vec<u8>, (FetchResult, String)> {
-        let failed = |e: &reqwest::Error| {
-            if e.is_timeout() {
-                FetchResult::Timeout
-            } else {
-                FetchResult::Error
-            }
-        };
-        let mut response = client
-            .get(url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/json, application/jwk-set+json",
-            )
-            .timeout(self.options.fetch_timeout)
-            .send()
-            .await
-            .map_err(|e| (failed(&e), format!("request failed: {}", error_chain(&e))))?;
-        // A client that follows redirects (any client but the default one
-        // may) must not bring keys from anywhere but the configured URL.
-        if response.url() != url {
-            return Err((
-                FetchResult::Error,
-                format!(
-                    "redirected to {:?}; the key set is read from the configured URL only",
-                    capped(response.url().as_str())
-                ),
-            ));
+        download(
+            client,
+            url,
+            Download {
+                accept: "application/json, application/jwk-set+json",
+                timeout: self.options.fetch_timeout,
+                max_bytes: self.options.max_response_bytes,
+                content_type: Some(is_json),
+            },
+        )
+        .await
+    }
+}
+
+/// The limits of one key download.
+pub(crate) struct Download {
+    /// The `Accept` header sent.
+    pub(crate) accept: &'static str,
+    /// The request's own timeout (the caller also bounds the whole fetch).
+    pub(crate) timeout: Duration,
+    /// Largest body accepted.
+    pub(crate) max_bytes: usize,
+    /// The content types accepted, if any is checked.
+    pub(crate) content_type: Option<fn(&str) -> bool>,
+}
+
+/// GET `url` with the hard limits every key fetch has: the response must
+/// come from `url` itself (never a redirect's target), be 200, have an
+/// acceptable content type, and fit the size cap, which is applied while
+/// the body streams in. Used for JWKS and for load balancer keys.
+pub(crate) async fn download(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    limits: Download,
+) -> Result<Vec<u8>, (FetchResult, String)> {
+    let failed = |e: &reqwest::Error| {
+        if e.is_timeout() {
+            FetchResult::Timeout
+        } else {
+            FetchResult::Error
         }
-        let status = response.status();
-        if status != reqwest::StatusCode::OK {
-            return Err((
-                FetchResult::Status(status.as_u16()),
-                format!("HTTP status {}", status.as_u16()),
-            ));
-        }
+    };
+    let mut response = client
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, limits.accept)
+        .timeout(limits.timeout)
+        .send()
+        .await
+        .map_err(|e| (failed(&e), format!("request failed: {}", error_chain(&e))))?;
+    // A client that follows redirects (any client but the default one
+    // may) must not bring keys from anywhere but the configured URL.
+    if response.url() != url {
+        return Err((
+            FetchResult::Error,
+            format!(
+                "redirected to {:?}; keys are read from the configured URL only",
+                capped(response.url().as_str())
+            ),
+        ));
+    }
+    let status = response.status();
+    if status != reqwest::StatusCode::OK {
+        return Err((
+            FetchResult::Status(status.as_u16()),
+            format!("HTTP status {}", status.as_u16()),
+        ));
+    }
+    if let Some(acceptable) = limits.content_type {
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if !is_json(content_type) {
+        if !acceptable(content_type) {
             return Err((
                 FetchResult::Error,
                 format!("content type {:?} is not JSON", capped(content_type)),
             ));
         }
-        let cap = self.options.max_response_bytes;
-        let too_large = || {
-            (
-                FetchResult::TooLarge,
-                format!("response larger than {cap} bytes"),
-            )
-        };
-        if response.content_length().is_some_and(|n| n > cap as u64) {
+    }
+    let cap = limits.max_bytes;
+    let too_large = || {
+        (
+            FetchResult::TooLarge,
+            format!("response larger than {cap} bytes"),
+        )
+    };
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        (
+            failed(&e),
+            format!("reading the body failed: {}", error_chain(&e)),
+        )
+    })? {
+        if body.len().saturating_add(chunk.len()) > cap {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| {
-            (
-                failed(&e),
-                format!("reading the body failed: {}", error_chain(&e)),
-            )
-        })? {
-            if body.len().saturating_add(chunk.len()) > cap {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
 }
 
 /// Owns one fetch: runs it, publishes its outcome, and retires itself from
@@ -730,8 +763,11 @@ impl Drop for FetchTask {
 }
 
 /// Wait for a fetch's outcome. A fetch task dropped without an answer (its
-/// runtime shut down) counts as a failed fetch.
-async fn wait(mut fetch: FetchWatch) -> FetchOutcome {
+/// runtime shut down) counts as a failed fetch. (Also the load balancer
+/// key cache's.)
+pub(crate) async fn wait<T: Clone>(
+    mut fetch: watch::Receiver<Option<Result<T, String>>>,
+) -> Result<T, String> {
     match fetch.wait_for(Option::is_some).await {
         Ok(outcome) => match &*outcome {
             Some(outcome) => outcome.clone(),
@@ -752,7 +788,7 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
