@@ -215,6 +215,11 @@ async fn main() -> ExitCode {
     let metadata_json: Arc<OnceLock<String>> = Arc::default();
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
+    // COGNITO_ALB_ARN set: the load balancer's data token, when present.
+    let auth = match demo.alb_data() {
+        Some((alb, trust)) => auth.alb_data(alb, trust),
+        None => auth,
+    };
     // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
     let auth = if demo.names_resource_metadata() {
         match auth.resource_metadata(metadata.url()) {

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use cognito_jwt::{BuildError, ProtectedResourceMetadata, ScopeSet, Verifier};
+use cognito_jwt::{AlbVerifier, BuildError, ProtectedResourceMetadata, ScopeSet, Trust, Verifier};
 use cognito_jwt_tower::{AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope};
 use demo_support::{MetricsExporter, Revoker, responses, revoke, rules};
 
@@ -133,6 +133,7 @@ fn app(
     exporter: Option<MetricsExporter>,
     revoker: Revoker,
     metadata: (ProtectedResourceMetadata, bool),
+    alb_data: Option<(AlbVerifier, Trust)>,
 ) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
@@ -142,6 +143,11 @@ fn app(
     // adds a boxed route per request (BENCHMARKS.md).
     let (metadata, name_it) = metadata;
     let auth = CognitoAuth::new(verifier.clone());
+    // COGNITO_ALB_ARN set: the load balancer's data token, when present.
+    let auth = match alb_data {
+        Some((alb, trust)) => auth.alb_data(alb, trust),
+        None => auth,
+    };
     // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
     let auth = if name_it {
         auth.resource_metadata(metadata.url())?
@@ -213,6 +219,7 @@ async fn main() -> ExitCode {
         demo.metrics.clone(),
         demo.revoker.clone(),
         metadata,
+        demo.alb_data(),
     ) {
         Ok(app) => app,
         Err(e) => {
