@@ -235,34 +235,21 @@ impl AlbKeys {
         let url = self.base.join(kid).map_err(|e| format!("bad key URL: {e}"));
         let result = match url {
             Err(reason) => Err((FetchResult::Error, reason)),
-            Ok(url) => match tokio::time::timeout(
-                self.options.fetch_timeout,
-                download(
-                    &self.client,
-                    &url,
-                    Download {
-                        accept: "application/x-pem-file, text/plain, */*",
-                        timeout: self.options.fetch_timeout,
-                        max_bytes: self.options.max_response_bytes,
-                        content_type: None,
-                    },
-                ),
-            )
-            .await
-            {
-                Ok(Ok(body)) => parse_pem(kid, &body)
-                    .map(Some)
-                    .map_err(|e| (FetchResult::ParseError, e)),
-                Ok(Err((FetchResult::Status(404), _))) => Ok(None),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err((
-                    FetchResult::Timeout,
-                    format!(
-                        "timed out after {} ms",
-                        self.options.fetch_timeout.as_millis()
-                    ),
-                )),
-            },
+            Ok(url) => {
+                let limits = Download {
+                    accept: "application/x-pem-file, text/plain, */*",
+                    timeout: self.options.fetch_timeout,
+                    max_bytes: self.options.max_response_bytes,
+                    content_type: None,
+                };
+                match download(&self.client, &url, limits).await {
+                    Ok(body) => parse_pem(kid, &body)
+                        .map(Some)
+                        .map_err(|e| (FetchResult::ParseError, e)),
+                    Err((FetchResult::Status(404), _)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
         };
         let now = Instant::now();
         let mut state = self.lock();

@@ -15,16 +15,13 @@
 //! `kid` (the key's id, a UUID), `signer` (the load balancer's ARN),
 //! `client` (the app client id), `iss` (the identity provider) and `exp`.
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::de::MapAccess;
 
 use crate::algorithm::Algorithm;
 use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
-use crate::json::{ClaimValue, ObjectError, Skip, json_error, visit_object};
+use crate::json::{ClaimValue, ReadMembers, Skip, read_object};
 use crate::token::MAX_KID_LEN;
 
 /// The header members of an ALB data token, all checked present.
@@ -135,56 +132,32 @@ struct RawHeader<'de> {
     b64: bool,
 }
 
-fn parse_header(bytes: &[u8]) -> Result<AlbHeader, Error> {
-    struct HeaderVisitor;
-    impl<'de> Visitor<'de> for HeaderVisitor {
-        type Value = Result<RawHeader<'de>, ObjectError>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            let mut raw = RawHeader::default();
-            let outcome = visit_object(map, |name, map| {
-                let slot = match name {
-                    "alg" => &mut raw.alg,
-                    "kid" => &mut raw.kid,
-                    "signer" => &mut raw.signer,
-                    "client" => &mut raw.client,
-                    "iss" => &mut raw.iss,
-                    "exp" => &mut raw.exp,
-                    other => {
-                        raw.crit |= other == "crit";
-                        raw.b64 |= other == "b64";
-                        // Everything else (typ, jwk, jku, …) is read in full
-                        // and never used.
-                        map.next_value::<Skip>()?;
-                        return Ok(());
-                    }
-                };
-                *slot = Some(map.next_value()?);
-                Ok(())
-            })?;
-            Ok(outcome.map(|()| raw))
-        }
-    }
-    struct Wrapper<'de>(Result<RawHeader<'de>, ObjectError>);
-    impl<'de> Deserialize<'de> for Wrapper<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_map(HeaderVisitor).map(Wrapper)
-        }
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| MalformedToken::Json(Segment::Header))?;
-    let raw = match serde_json::from_str::<Wrapper<'_>>(text) {
-        Ok(Wrapper(Ok(raw))) => raw,
-        Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
-            return Err(MalformedToken::DuplicateMember {
-                segment: Segment::Header,
-                name,
+impl<'de> ReadMembers<'de> for RawHeader<'de> {
+    fn read<A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        let slot = match name {
+            "alg" => &mut self.alg,
+            "kid" => &mut self.kid,
+            "signer" => &mut self.signer,
+            "client" => &mut self.client,
+            "iss" => &mut self.iss,
+            "exp" => &mut self.exp,
+            other => {
+                self.crit |= other == "crit";
+                self.b64 |= other == "b64";
+                // Everything else (typ, jwk, jku, …) is read in full and
+                // never used.
+                map.next_value::<Skip>()?;
+                return Ok(());
             }
-            .into());
-        }
-        Err(e) => return Err(json_error(Segment::Header, &e).into()),
-    };
+        };
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+}
+
+fn parse_header(bytes: &[u8]) -> Result<AlbHeader, Error> {
+    let text = std::str::from_utf8(bytes).map_err(|_| MalformedToken::Json(Segment::Header))?;
+    let raw: RawHeader<'_> = read_object(text, Segment::Header)?;
     if raw.crit {
         return Err(HeaderError::CriticalExtension.into());
     }

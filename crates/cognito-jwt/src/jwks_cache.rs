@@ -548,27 +548,15 @@ impl JwksCache {
             return Err("static key set".to_owned());
         };
         let previous = self.read().keys.clone();
-        let result = match tokio::time::timeout(
-            self.options.fetch_timeout,
-            self.download(client, url),
-        )
-        .await
-        {
-            Ok(Ok(body)) => parse_jwks(
+        let result = match self.download(client, url).await {
+            Ok(body) => parse_jwks(
                 &body,
                 &self.algorithms,
                 self.options.max_keys,
                 previous.as_deref(),
             )
             .map_err(|e| (FetchResult::ParseError, e)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err((
-                FetchResult::Timeout,
-                format!(
-                    "timed out after {} ms",
-                    self.options.fetch_timeout.as_millis()
-                ),
-            )),
+            Err(e) => Err(e),
         };
         let now = Instant::now();
         let mut state = self.write();
@@ -637,7 +625,7 @@ impl JwksCache {
 pub(crate) struct Download {
     /// The `Accept` header sent.
     pub(crate) accept: &'static str,
-    /// The request's own timeout (the caller also bounds the whole fetch).
+    /// The whole fetch's timeout: connect, headers and body.
     pub(crate) timeout: Duration,
     /// Largest body accepted.
     pub(crate) max_bytes: usize,
@@ -650,6 +638,22 @@ pub(crate) struct Download {
 /// acceptable content type, and fit the size cap, which is applied while
 /// the body streams in. Used for JWKS and for load balancer keys.
 pub(crate) async fn download(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    limits: Download,
+) -> Result<Vec<u8>, (FetchResult, String)> {
+    let timeout = limits.timeout;
+    match tokio::time::timeout(timeout, download_within(client, url, limits)).await {
+        Ok(result) => result,
+        Err(_) => Err((
+            FetchResult::Timeout,
+            format!("timed out after {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// [`download`] without its total timeout.
+async fn download_within(
     client: &reqwest::Client,
     url: &reqwest::Url,
     limits: Download,
