@@ -225,6 +225,21 @@ fn public_key_pem(key: &SigningKey) -> Option<String> {
 
 /// A data token being built: the load balancer's header and the user's
 /// claims, with edits for hostile tests.
+///
+/// ```
+/// use base64::Engine as _;
+/// use cognito_jwt_testkit::AlbIssuer;
+///
+/// let alb = AlbIssuer::new();
+/// let forged = alb.data_token().header("signer", "arn:aws:elasticloadbalancing:us-east-1:999999999999:loadbalancer/app/x/1").build();
+/// let header = forged.split('.').next().unwrap();
+/// let header = base64::engine::general_purpose::URL_SAFE.decode(header).unwrap();
+/// assert!(String::from_utf8(header).unwrap().contains("999999999999"));
+///
+/// // As RFC 7515 would encode it, which a load balancer does not.
+/// let unpadded = alb.data_token().unpadded().build();
+/// assert!(!unpadded.contains('='));
+/// ```
 #[derive(Debug, Clone)]
 pub struct AlbTokenBuilder {
     key: SigningKey,

@@ -330,13 +330,18 @@ impl Claims {
             .as_deref()
     }
 
-    /// The typed access-token view, if this is an access token.
+    /// The typed access-token view, if this is a Cognito access token.
+    /// `None` for the claims of an ALB data token: its payload is the user's
+    /// attributes, not an access token's claims (a `scope` there grants
+    /// nothing); read them with [`Claims::get`] or [`Claims::deserialize`].
     pub fn access_token(&self) -> Option<&AccessTokenClaims> {
         self.0
             .access
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Access => serde_json::from_str(&self.0.payload).ok().map(Box::new),
-                TokenUse::Id => None,
+                TokenUse::Access if self.0.alb.is_none() => {
+                    serde_json::from_str(&self.0.payload).ok().map(Box::new)
+                }
+                TokenUse::Access | TokenUse::Id => None,
             })
             .as_deref()
     }

@@ -285,7 +285,9 @@
 //!   `Authenticated` admit it, `IdToken` refuses it), `client_id()` is the
 //!   header's `client`, `sub`, `username` and every other claim are the
 //!   payload's, and [`Claims::alb_signer`](crate::Claims::alb_signer) names
-//!   the load balancer. It has **no scopes**, whatever its payload says:
+//!   the load balancer. The typed views (`access_token()`, `id_token()`)
+//!   are `None`: the payload is the user's attributes, read with `get`,
+//!   `deserialize` or `ClaimsAs<T>`. It has **no scopes**, whatever its payload says:
 //!   scopes say what a client may do, and the load balancer grants nothing,
 //!   so a route that needs a scope answers 403. Groups are the payload's
 //!   `cognito:groups`, which a load balancer's userinfo claims do not carry.

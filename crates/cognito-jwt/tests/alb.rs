@@ -257,6 +257,11 @@ async fn the_claims_are_an_access_token_of_the_user_with_no_scopes() {
     // A scope claim in the user's attributes grants nothing.
     assert!(!claims.has_scope("orders/write"));
     assert_eq!(claims.scopes().count(), 0);
+    assert_eq!(claims.scope(), None);
+    // Nor does a typed view present the user's attributes as an access
+    // token's claims.
+    assert!(claims.access_token().is_none());
+    assert!(claims.id_token().is_none());
 }
 
 #[tokio::test]
