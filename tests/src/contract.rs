@@ -6,6 +6,10 @@
 //! and a loopback JWKS server, on `127.0.0.1:0` (it reports its port on the
 //! `listening on http://…` line), and killed when the walk ends.
 //!
+//! The table itself ([`cases`]) and its comparison ([`Case::mismatches`])
+//! serve other transports too: `tests/lambda.rs` holds `lambda-api` to it
+//! through API Gateway and ALB events.
+//!
 //! ```no_run
 //! let binary = cognito_jwt_e2e::contract::example_binary("axum-api");
 //! cognito_jwt_e2e::contract::walk_contract(&binary);
@@ -30,6 +34,13 @@ pub const LISTENING: &str = "listening on http://";
 /// `cargo test` alone never walks a stale binary; without cargo, an existing
 /// binary is used as is.
 pub fn example_binary(name: &str) -> PathBuf {
+    workspace_binary(name, name)
+}
+
+/// Binary `bin` of workspace package `package`, built as [`example_binary`]
+/// builds an example (the command line is `cognito-jwt` of
+/// `cognito-jwt-cli`).
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe
         .parent()
@@ -38,19 +49,25 @@ pub fn example_binary(name: &str) -> PathBuf {
     if dir.file_name().is_some_and(|n| n == "deps") {
         dir.pop();
     }
-    let binary = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let binary = dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(crate::repo_root())
-        .args(["build", "--quiet", "-p", name]);
+        .args(["build", "--quiet", "-p", package]);
+    if package != bin {
+        cmd.args(["--bin", bin]);
+    }
     if dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
     match cmd.status() {
-        Ok(status) => assert!(status.success(), "cargo build -p {name} failed: {status}"),
+        Ok(status) => assert!(
+            status.success(),
+            "cargo build -p {package} failed: {status}"
+        ),
         Err(e) if binary.exists() => {
             eprintln!(
-                "cannot run cargo build -p {name} ({e}); using {}",
+                "cannot run cargo build -p {package} ({e}); using {}",
                 binary.display()
             );
         }
@@ -64,19 +81,101 @@ pub fn example_binary(name: &str) -> PathBuf {
     binary
 }
 
-/// One request of the walk.
-struct Case {
-    what: String,
-    method: &'static str,
-    path: &'static str,
-    authorization: Vec<String>,
-    status: u16,
-    www_authenticate: Option<String>,
-    body: Value,
+/// One request of the walk and the answer it must get.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// What the request is, for failure messages.
+    pub what: String,
+    /// The request method.
+    pub method: &'static str,
+    /// The request path.
+    pub path: &'static str,
+    /// The `Authorization` header lines sent, in order (none, one or more).
+    pub authorization: Vec<String>,
+    /// The answer's status.
+    pub status: u16,
+    /// The answer's `WWW-Authenticate`, exactly; `None`: absent.
+    pub www_authenticate: Option<String>,
+    /// The answer's JSON body, exactly (and `Content-Type: application/json`);
+    /// `Null`: not checked.
+    pub body: Value,
     /// The `Allow` header's methods (in any order), when it must be checked.
-    allow: Option<&'static str>,
+    pub allow: Option<&'static str>,
     /// The body must be empty (answers to `HEAD`).
-    empty_body: bool,
+    pub empty_body: bool,
+}
+
+/// An answer as the client saw it, whatever carried it (an HTTP response,
+/// a Lambda function's event response).
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// `WWW-Authenticate`.
+    pub www_authenticate: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Allow`.
+    pub allow: Option<String>,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl Case {
+    /// How `answer` differs from this case's expectation; empty when it
+    /// does not.
+    pub fn mismatches(&self, answer: &Answer) -> Vec<String> {
+        let mut wrong = Vec::new();
+        if answer.status != self.status {
+            wrong.push(format!(
+                "status {}, expected {}",
+                answer.status, self.status
+            ));
+        }
+        if answer.www_authenticate != self.www_authenticate {
+            wrong.push(format!(
+                "WWW-Authenticate {:?}, expected {:?}",
+                answer.www_authenticate, self.www_authenticate
+            ));
+        }
+        if !self.body.is_null() {
+            let text = &answer.body;
+            let body: Value =
+                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()));
+            if body != self.body {
+                wrong.push(format!("body {text}, expected {}", self.body));
+            }
+            if answer.content_type.as_deref() != Some("application/json") {
+                wrong.push(format!(
+                    "content-type {:?}, expected application/json",
+                    answer.content_type
+                ));
+            }
+        }
+        if let Some(expected) = self.allow
+            && answer.allow.as_deref().map(methods) != Some(methods(expected))
+        {
+            wrong.push(format!("Allow {:?}, expected {expected:?}", answer.allow));
+        }
+        if self.empty_body && !answer.body.is_empty() {
+            wrong.push(format!(
+                "a body ({} bytes), expected none",
+                answer.body.len()
+            ));
+        }
+        wrong
+    }
+
+    /// A failure line for `wrong` (from [`Case::mismatches`]).
+    pub fn failure(&self, wrong: &[String]) -> String {
+        format!(
+            "{} ({} {}):\n  {}",
+            self.what,
+            self.method,
+            self.path,
+            wrong.join("\n  ")
+        )
+    }
 }
 
 /// The RFC 6750 body of a refusal.
@@ -188,61 +287,23 @@ async fn run(base: &str, cases: &[Case]) -> Vec<String> {
                 continue;
             }
         };
-        let status = response.status().as_u16();
-        let www = response
-            .headers()
-            .get("www-authenticate")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let allow = response
-            .headers()
-            .get("allow")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let text = response.text().await.unwrap_or_default();
-        let body: Value = if case.body.is_null() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text.clone()))
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         };
-        let mut wrong = Vec::new();
-        if status != case.status {
-            wrong.push(format!("status {status}, expected {}", case.status));
-        }
-        if www != case.www_authenticate {
-            wrong.push(format!(
-                "WWW-Authenticate {www:?}, expected {:?}",
-                case.www_authenticate
-            ));
-        }
-        if !case.body.is_null() {
-            if body != case.body {
-                wrong.push(format!("body {text}, expected {}", case.body));
-            }
-            if content_type.as_deref() != Some("application/json") {
-                wrong.push(format!(
-                    "content-type {content_type:?}, expected application/json"
-                ));
-            }
-        }
-        if let Some(expected) = case.allow
-            && allow.as_deref().map(methods) != Some(methods(expected))
-        {
-            wrong.push(format!("Allow {allow:?}, expected {expected:?}"));
-        }
-        if case.empty_body && !text.is_empty() {
-            wrong.push(format!("a body ({} bytes), expected none", text.len()));
-        }
+        let mut answer = Answer {
+            status: response.status().as_u16(),
+            www_authenticate: header("www-authenticate"),
+            content_type: header("content-type"),
+            allow: header("allow"),
+            body: String::new(),
+        };
+        answer.body = response.text().await.unwrap_or_default();
+        let wrong = case.mismatches(&answer);
         if !wrong.is_empty() {
-            failures.push(format!(
-                "{} ({} {}):\n  {}",
-                case.what,
-                case.method,
-                case.path,
-                wrong.join("\n  ")
-            ));
+            failures.push(case.failure(&wrong));
         }
     }
     failures
@@ -303,7 +364,9 @@ const ROUTES: [Route; 5] = [
 
 const SCOPES: [&str; 3] = ["openid", "orders/read", "orders/write"];
 
-fn cases(issuer: &TestIssuer) -> Vec<Case> {
+/// The whole table: every route × token kind × failure, and the routing
+/// answers (404, 405 with `Allow`, `HEAD`), for tokens of `issuer`.
+pub fn cases(issuer: &TestIssuer) -> Vec<Case> {
     let sub = issuer.user_sub();
     let client = issuer.client_id();
     let username = cognito_jwt_testkit::DEFAULT_USERNAME;

@@ -19,6 +19,10 @@
 //! panics, and also exits by itself when the test process dies (its stdin
 //! closes).
 //!
+//! And one host: [`lambda_runtime`], a loopback Lambda Runtime API that runs
+//! a function binary as AWS Lambda does, fed the API Gateway and ALB events
+//! of [`lambda_events`].
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use cognito_jwt_e2e::{Moto, OidcProvider, oidc};
@@ -37,6 +41,8 @@ pub mod apps;
 pub mod aws_jwt_verify;
 pub mod contract;
 pub mod jwt;
+pub mod lambda_events;
+pub mod lambda_runtime;
 pub mod moto;
 pub mod oidc;
 pub mod operations;
@@ -58,6 +64,15 @@ pub fn http_client() -> reqwest::Client {
         .timeout(std::time::Duration::from_secs(15))
         .build()
         .expect("build reqwest client")
+}
+
+/// A response's `WWW-Authenticate` challenge, when it has one.
+pub fn www_authenticate(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// GETs `url` and parses the body as JSON, failing on a non-2xx status.

@@ -13,11 +13,7 @@ use crate::contract::spawn_example_with;
 async fn get(url: &str) -> (u16, Option<String>, Value) {
     let response = crate::http_client().get(url).send().await.expect("request");
     let status = response.status().as_u16();
-    let www = response
-        .headers()
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let www = crate::www_authenticate(&response);
     let body = response.json().await.unwrap_or(Value::Null);
     (status, www, body)
 }
@@ -83,12 +79,7 @@ pub fn metadata_is_published(binary: &Path) {
             .send()
             .await
             .expect("request");
-        let www = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let www = crate::www_authenticate(&response).unwrap_or_default();
         assert!(
             www.starts_with(&format!(
                 r#"Bearer resource_metadata="{metadata}", error="invalid_token""#

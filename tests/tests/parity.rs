@@ -297,11 +297,37 @@ impl Policy for Editors {
     }
 }
 
-/// `ClaimsAs<Tenant>`.
+/// `ClaimsAs<Tenant>`: a string claim, plus the array and the JSON object a
+/// pre-token-generation Lambda (V2 events) may add to access tokens.
 #[derive(serde::Deserialize)]
 pub struct Tenant {
     #[serde(rename = "custom:tenant")]
     tenant: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    plan: Option<Plan>,
+}
+
+/// The object claim of [`Tenant`].
+#[derive(serde::Deserialize)]
+pub struct Plan {
+    tier: u8,
+    trial: bool,
+}
+
+impl Tenant {
+    /// What the `/tenant` handler answers, in every adapter.
+    fn answer(&self) -> String {
+        let mut body = format!("{}-{}", Route::Tenant.body(), self.tenant);
+        if !self.roles.is_empty() {
+            let _ = write!(body, " roles={}", self.roles.join(","));
+        }
+        if let Some(plan) = &self.plan {
+            let _ = write!(body, " tier={} trial={}", plan.tier, plan.trial);
+        }
+        body
+    }
 }
 
 /// The issuer and its two JWKS endpoints: one serving the keys, one
@@ -543,9 +569,7 @@ mod axum_app {
             )
             .route(
                 Route::Tenant.path(),
-                get(|ClaimsAs(t): ClaimsAs<Tenant>| async move {
-                    format!("{}-{}", Route::Tenant.body(), t.tenant)
-                }),
+                get(|ClaimsAs(t): ClaimsAs<Tenant>| async move { t.answer() }),
             )
             .route(
                 Route::Maybe.path(),
@@ -634,9 +658,7 @@ mod actix_app {
         .service(require(Route::Custom, rules::acme()))
         .route(
             Route::Tenant.path(),
-            web::get().to(|ClaimsAs(t): ClaimsAs<Tenant>| async move {
-                format!("{}-{}", Route::Tenant.body(), t.tenant)
-            }),
+            web::get().to(|ClaimsAs(t): ClaimsAs<Tenant>| async move { t.answer() }),
         )
         .route(
             Route::Maybe.path(),

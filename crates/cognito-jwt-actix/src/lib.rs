@@ -19,9 +19,12 @@
 //! - Refusals: the core [`Challenge`](cognito_jwt::Challenge) rendered
 //!   exactly ([`render_challenge`]); a [`RenderRejection`] hook renders
 //!   your own.
+//! - RFC 9728 ([`ResourceMetadata`]): the Protected Resource Metadata
+//!   document served on its well-known path; [`CognitoAuth::publish`] also
+//!   makes every challenge name it.
 //!
 //! The same concepts have the same names in `cognito-jwt-tower`
-//! (`CognitoAuth`, `Require`, `Authenticated`, `AccessToken`, `IdToken`,
+//! (`CognitoAuth`, `Require`, `ResourceMetadata`, `Authenticated`, `AccessToken`, `IdToken`,
 //! `ClaimsAs`, `RequireScope`, `RequireGroup`, `Authorized`, `Optional`,
 //! `AuthRejection`, `Rejection`, `RenderRejection`, `render_challenge`), and
 //! every decision is the core's, so both answer each request alike.
@@ -81,6 +84,7 @@ mod cognito_auth;
 mod extract;
 mod rejection;
 mod require;
+mod resource_metadata;
 
 pub use cognito_auth::{CognitoAuth, CognitoAuthFuture, CognitoAuthService};
 pub use extract::{
@@ -88,3 +92,4 @@ pub use extract::{
 };
 pub use rejection::{AuthRejection, Refused, Rejection, RenderRejection, render_challenge};
 pub use require::{Passed, Require, RequireFuture, RequireService};
+pub use resource_metadata::ResourceMetadata;

@@ -23,6 +23,11 @@
 //! `--scope` and `--group` may be repeated; all are required unless
 //! `--any-scope` / `--any-group`. Keys come from the pool's JWKS URL, or
 //! `--jwks-url URL` (HTTPS, or HTTP on loopback), or `--jwks-file FILE`.
+//! `--issuer URL` may replace `--pool`: a Cognito issuer URL (either form)
+//! means its pool; any other URL must equal `iss` exactly and its keys
+//! default to `{URL}/.well-known/jwks.json`. `--any-client` may replace
+//! `--client-id`. A token pasted with its scheme (`Bearer eyJ…`, or the
+//! whole `Authorization: Bearer eyJ…` line) is read as the token.
 //!
 //! Everything printed that comes from the token is escaped: control
 //! characters and bidirectional overrides appear as `\u{…}` (in JSON as
@@ -92,7 +97,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::verify::{Config, Keys, UseChoice};
+use crate::verify::{Config, Keys, Trust, UseChoice};
 
 /// Most bytes read from standard input: a token is a few KiB.
 const MAX_STDIN: u64 = 1024 * 1024;
@@ -139,11 +144,22 @@ struct InspectArgs {
 #[derive(Debug, Args)]
 struct VerifyArgs {
     /// The user pool id, for example us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID")]
-    pool: String,
+    #[arg(long, value_name = "ID", required_unless_present = "issuer")]
+    pool: Option<String>,
+    /// Or an issuer URL: a Cognito issuer (either form) means its pool; any
+    /// other (emulators, other OpenID providers) must equal `iss` exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "pool")]
+    issuer: Option<String>,
     /// An app client id that is allowed (repeat for more).
-    #[arg(long = "client-id", value_name = "ID", required = true)]
+    #[arg(
+        long = "client-id",
+        value_name = "ID",
+        required_unless_present = "any_client"
+    )]
     client_ids: Vec<String>,
+    /// Accept every app client of the pool (the client check is skipped).
+    #[arg(long, conflicts_with = "client_ids")]
+    any_client: bool,
     /// Which tokens are accepted.
     #[arg(long, value_enum, default_value_t = UseChoice::Access)]
     token_use: UseChoice,
@@ -267,11 +283,28 @@ fn read_token(arg: Option<&str>) -> Result<String, String> {
             String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8 text".to_owned())?
         }
     };
-    let token = token.trim();
+    let token = without_scheme(token.trim());
     if token.is_empty() {
         return Err("no token given (argument or standard input)".into());
     }
     Ok(token.to_owned())
+}
+
+/// A pasted `Authorization` header line or value, reduced to the token:
+/// `Authorization: Bearer eyJ…` and `Bearer eyJ…` (any case) both give `eyJ…`.
+fn without_scheme(text: &str) -> &str {
+    let text = strip_prefix_ignore_case(text, "authorization:").map_or(text, str::trim_start);
+    match strip_prefix_ignore_case(text, "bearer") {
+        Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start(),
+        _ => text,
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| text.get(prefix.len()..))
+        .flatten()
 }
 
 fn run_inspect(args: &InspectArgs) -> u8 {
@@ -310,9 +343,24 @@ fn run_verify(args: &VerifyArgs) -> u8 {
         },
         (None, None) => Keys::Default,
     };
+    let trust = match (&args.pool, &args.issuer) {
+        (Some(pool), _) => Trust::Pool(pool.clone()),
+        (None, Some(url)) => match issuer::parse(url) {
+            Some(pool) => Trust::Pool(pool.pool_id),
+            None => Trust::Issuer(url.clone()),
+        },
+        (None, None) => {
+            return input_error(
+                "verify",
+                args.json,
+                "input",
+                "--pool or --issuer is required",
+            );
+        }
+    };
     let config = Config {
-        pool: args.pool.clone(),
-        client_ids: args.client_ids.clone(),
+        trust,
+        client_ids: (!args.any_client).then(|| args.client_ids.clone()),
         token_use: args.token_use,
         scopes: args.scopes.clone(),
         any_scope: args.any_scope,

@@ -89,11 +89,21 @@ pub(crate) enum Keys {
     File { path: String, json: String },
 }
 
+/// Which issuer is trusted.
+#[derive(Debug, Clone)]
+pub(crate) enum Trust {
+    /// A Cognito user pool, by id: both issuer forms, RS256.
+    Pool(String),
+    /// Another issuer, by its exact `iss`.
+    Issuer(String),
+}
+
 /// What to verify against: the options of `verify`.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
-    pub(crate) pool: String,
-    pub(crate) client_ids: Vec<String>,
+    pub(crate) trust: Trust,
+    /// `None`: every client (`--any-client`).
+    pub(crate) client_ids: Option<Vec<String>>,
     pub(crate) token_use: UseChoice,
     pub(crate) scopes: Vec<String>,
     pub(crate) any_scope: bool,
@@ -109,14 +119,21 @@ const DEFAULT_LEEWAY: u64 = 30;
 impl Config {
     /// The verifier and requirement, or a message for a configuration error.
     pub(crate) fn build(&self) -> Result<(Verifier, Requirement), String> {
-        let issuer = Issuer::cognito(self.pool.as_str());
+        let issuer = match &self.trust {
+            Trust::Pool(pool) => Issuer::cognito(pool.as_str()).into_any(),
+            Trust::Issuer(url) => Issuer::url(url.as_str()).into_any(),
+        };
         let issuer = match &self.keys {
             Keys::Default => issuer,
             Keys::Url(url) => issuer.jwks_url(url.as_str()),
             Keys::File { json, .. } => issuer.static_jwks(json.as_str()),
         };
-        let builder = Verifier::builder(issuer)
-            .client_ids(self.client_ids.iter().map(String::as_str))
+        let builder = Verifier::builder(issuer);
+        let builder = match &self.client_ids {
+            Some(ids) => builder.client_ids(ids.iter().map(String::as_str)),
+            None => builder.any_client(),
+        };
+        let builder = builder
             .leeway(Duration::from_secs(self.leeway.unwrap_or(DEFAULT_LEEWAY)))
             .disable_token_cache();
         let builder = match self.token_use {
@@ -149,13 +166,16 @@ impl Config {
 
     fn key_source(&self) -> String {
         match &self.keys {
-            Keys::Default => match self.pool.split_once('_') {
-                Some((region, _)) => format!(
-                    "https://cognito-idp.{}.amazonaws.com/{}/.well-known/jwks.json",
-                    escape(region),
-                    escape(&self.pool)
-                ),
-                None => "the pool's JWKS URL".to_owned(),
+            Keys::Default => match &self.trust {
+                Trust::Pool(pool) => match pool.split_once('_') {
+                    Some((region, _)) => format!(
+                        "https://cognito-idp.{}.amazonaws.com/{}/.well-known/jwks.json",
+                        escape(region),
+                        escape(pool)
+                    ),
+                    None => "the pool's JWKS URL".to_owned(),
+                },
+                Trust::Issuer(url) => format!("{}/.well-known/jwks.json", escape(url)),
             },
             Keys::Url(url) => escape(url),
             Keys::File { path, .. } => format!("file {}", escape(path)),
@@ -314,7 +334,11 @@ fn context(step: StepName, config: &Config, decoded: Option<&Decoded>, now: i64)
         StepName::Issuer => {
             let words = inspect::issuer_words(inspect::issuer_info(claims).as_ref())
                 .replace("\n         ", "; ");
-            format!("{words}; trusted: the pool {}", escape(&config.pool))
+            let trusted = match &config.trust {
+                Trust::Pool(pool) => format!("the pool {}", escape(pool)),
+                Trust::Issuer(url) => format!("the issuer {}", escape(url)),
+            };
+            format!("{words}; trusted: {trusted}")
         }
         StepName::Key => format!(
             "kid {} from {}",
@@ -357,7 +381,10 @@ fn context(step: StepName, config: &Config, decoded: Option<&Decoded>, now: i64)
             } else {
                 format!("client_id {}", quoted(str_claim(claims, "client_id")))
             };
-            format!("{client}, allowed: {}", list(&config.client_ids))
+            match &config.client_ids {
+                Some(ids) => format!("{client}, allowed: {}", list(ids)),
+                None => format!("{client}, allowed: any client (--any-client)"),
+            }
         }
         StepName::Scopes => rule_context(
             "scopes",

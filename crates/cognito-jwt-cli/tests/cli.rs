@@ -612,3 +612,166 @@ fn control_characters_in_claims_are_printed_escaped() {
         out.stdout
     );
 }
+
+#[test]
+fn a_pasted_authorization_header_is_reduced_to_its_token() {
+    let pool = TestIssuer::cognito();
+    let token = pool.access_token().build();
+    for pasted in [
+        format!("Bearer {token}"),
+        format!("bearer   {token}"),
+        format!("Authorization: Bearer {token}"),
+        format!("authorization:bearer\t{token}\n"),
+    ] {
+        let out = verify(&pool, &pasted, &[], true);
+        assert_eq!(out.code, 0, "{pasted:?}: {}{}", out.stdout, out.stderr);
+        assert_eq!(out.json()["verdict"], "accepted");
+        let inspected = run(&["inspect", "--json", "-"], Some(pasted.as_bytes()));
+        assert_eq!(inspected.code, 0, "{pasted:?}: {}", inspected.stderr);
+        assert_eq!(inspected.json()["token_use"], "access");
+    }
+    // Only the scheme is taken off: a word that merely starts like it is not.
+    let glued = format!("Bearer{token}");
+    let out = verify(&pool, &glued, &[], true);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.json()["error"]["kind"], "malformed_token");
+}
+
+#[test]
+fn any_client_skips_the_client_check_and_says_so() {
+    let pool = TestIssuer::cognito();
+    let file = jwks_file(&pool);
+    let path = file.path().to_str().unwrap().to_owned();
+    let token = pool
+        .access_token()
+        .claim("client_id", "someotherclient")
+        .build();
+    let base = ["verify", "--pool", POOL, "--jwks-file", &path, "--json"];
+
+    let mut any = base.to_vec();
+    any.extend(["--any-client", &token]);
+    let out = run(&any, None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    let client = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "client")
+        .unwrap();
+    assert!(
+        client["detail"].as_str().unwrap().contains("any client"),
+        "{client}"
+    );
+
+    let own = pool.client_id();
+    let mut pinned = base.to_vec();
+    pinned.extend(["--client-id", &own, &token]);
+    let out = run(&pinned, None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.json()["error"]["kind"], "client_not_allowed");
+
+    let mut both = base.to_vec();
+    both.extend(["--client-id", &own, "--any-client", &token]);
+    assert_eq!(run(&both, None).code, 2);
+    let mut neither = base.to_vec();
+    neither.push(&token);
+    let out = run(&neither, None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--client-id"), "{}", out.stderr);
+}
+
+#[test]
+fn issuer_takes_a_cognito_url_as_its_pool_and_any_other_url_exactly() {
+    // A Cognito issuer URL (either form) means that pool.
+    let pool = TestIssuer::cognito();
+    let file = jwks_file(&pool);
+    let path = file.path().to_str().unwrap().to_owned();
+    let client = pool.client_id();
+    let token = pool.access_token().build();
+    let iss = pool.issuer();
+    let args = [
+        "verify",
+        "--issuer",
+        &iss,
+        "--client-id",
+        &client,
+        "--jwks-file",
+        &path,
+        "--json",
+        &token,
+    ];
+    let out = run(&args, None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let detail = |v: &Value, step: &str| {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == step)
+            .map(|s| s["detail"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert!(
+        detail(&out.json(), "issuer").contains("the pool us-east-1_TestPool1"),
+        "{}",
+        out.stdout
+    );
+
+    // Any other issuer: its keys default to {issuer}/.well-known/jwks.json.
+    let local = TestIssuer::cognito();
+    let server = JwksServer::start(&local);
+    local.set_issuer_url(server.base_url());
+    let token = local.access_token().build();
+    let iss = local.issuer();
+    let client = local.client_id();
+    let args = [
+        "verify",
+        "--issuer",
+        &iss,
+        "--client-id",
+        &client,
+        "--json",
+        &token,
+    ];
+    let out = run(&args, None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert!(
+        detail(&v, "issuer").contains("the issuer http://127.0.0.1:"),
+        "{v}"
+    );
+    assert!(
+        detail(&v, "key").contains(&format!("{iss}/.well-known/jwks.json")),
+        "{v}"
+    );
+    assert_eq!(server.fetch_count(), 1);
+
+    // Exactly: a trailing slash is another issuer.
+    let slash = format!("{iss}/");
+    let args = [
+        "verify",
+        "--issuer",
+        &slash,
+        "--client-id",
+        &client,
+        "--json",
+        &token,
+    ];
+    let out = run(&args, None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.json()["error"]["kind"], "untrusted_issuer");
+
+    // --pool and --issuer together are a usage error.
+    let args = [
+        "verify",
+        "--pool",
+        POOL,
+        "--issuer",
+        &iss,
+        "--client-id",
+        &client,
+        &token,
+    ];
+    assert_eq!(run(&args, None).code, 2);
+}

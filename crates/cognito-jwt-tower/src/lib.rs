@@ -20,6 +20,9 @@
 //!   `Retry-After`, JSON body), or with [`CognitoAuth::grpc`] a
 //!   trailers-only gRPC status for gRPC calls ([`grpc`]); a
 //!   [`RenderRejection`] hook renders your own.
+//! - RFC 9728 ([`ResourceMetadata`]): the Protected Resource Metadata
+//!   document served on its well-known path; [`CognitoAuth::publish`] also
+//!   makes every challenge name it.
 //! - Bodies ([`body`]): the layers answer in the inner service's own body
 //!   type, so what they let through is not wrapped (nor boxed again by
 //!   axum). Refusals are written into it through
@@ -29,7 +32,7 @@
 //!   for any other body.
 //!
 //! The same concepts have the same names in `cognito-jwt-actix`
-//! (`CognitoAuth`, `Require`, `Authenticated`, `AccessToken`, `IdToken`,
+//! (`CognitoAuth`, `Require`, `ResourceMetadata`, `Authenticated`, `AccessToken`, `IdToken`,
 //! `ClaimsAs`, `RequireScope`, `RequireGroup`, `Authorized`, `Optional`,
 //! `AuthRejection`, `Rejection`, `RenderRejection`, `render_challenge`), and
 //! every decision is the core's, so both answer each request alike.
@@ -121,6 +124,7 @@ mod extract;
 pub mod grpc;
 mod rejection;
 mod require;
+mod resource_metadata;
 
 pub use cognito_auth::{CognitoAuth, CognitoAuthFuture, CognitoAuthService};
 #[cfg(feature = "axum")]
@@ -131,3 +135,4 @@ pub use extract::{
 pub use rejection::{AuthRejection, Refused};
 pub use rejection::{Rejection, RenderRejection, render_challenge};
 pub use require::{Require, RequireFuture, RequireService};
+pub use resource_metadata::{ResourceMetadata, ResourceMetadataFuture, ResourceMetadataService};

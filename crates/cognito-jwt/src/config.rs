@@ -431,12 +431,30 @@ impl<C, T> VerifierBuilder<C, T> {
     }
 
     /// This API is `resource` (RFC 8707): access tokens must name it in
-    /// `aud`, as tokens for an MCP server must. With resource binding,
-    /// Cognito puts the resource URI in `aud` when the client passes the
-    /// RFC 8707 `resource` parameter (without it, Cognito access tokens
-    /// have no `aud`, and are refused here). The same as
-    /// `required_audience([resource])`; publish the same string as the
-    /// [`ProtectedResourceMetadata`](crate::ProtectedResourceMetadata)'s `resource`.
+    /// `aud`, as tokens for an MCP server must. The same as
+    /// `required_audience([resource])`, and the one call an MCP server
+    /// needs with `token_use(TokenUse::Access)`; publish the same string
+    /// as the RFC 9728 document's `resource`, which
+    /// [`ProtectedResourceMetadata::for_verifier`](crate::ProtectedResourceMetadata::for_verifier)
+    /// takes from here.
+    ///
+    /// What the Cognito pool needs for its tokens to pass (the AWS
+    /// developer guide's "Resource binding", in "Scopes, M2M, and resource
+    /// servers"):
+    ///
+    /// - the **Essentials or Plus** feature plan and **managed login**
+    ///   (resource binding is a managed-login feature);
+    /// - a **resource server** in the pool for the API's custom scopes
+    ///   (Cognito writes them `{resource server identifier}/{scope}`, such
+    ///   as `mcp/read`), allowed on the app client;
+    /// - the client sends **`resource=<this URI>`** (RFC 8707) on
+    ///   `/oauth2/authorize` and again on `/oauth2/token`; Cognito then
+    ///   sets **`aud`** to it in the **access token**.
+    ///
+    /// Cognito access tokens requested without `resource` carry no `aud`
+    /// and are refused here, as tokens for another resource are
+    /// ([`ClaimError::AudienceMismatch`](crate::ClaimError::AudienceMismatch), 401
+    /// `invalid_token`).
     ///
     /// ```
     /// use cognito_jwt::{Issuer, TokenUse, Verifier};

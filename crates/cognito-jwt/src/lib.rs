@@ -53,8 +53,7 @@
 //   1. error, algorithm, clock,      errors, signature algorithms, "now",
 //      metrics, secure_url           counters and gauges (no-ops without the feature);
 //                                    https, or http on loopback only
-//   2. json, token_source, challenge, strict JSON; finding the token; RFC 6750 answer;
-//      resource_metadata             the RFC 9728 document
+//   2. json, token_source, challenge  strict JSON; finding the token; RFC 6750 answer
 //   3. token, core_claims,           the compact JWS and header; hot-path claims;
 //      alb_token                     the ALB data token's padded encoding and header
 //   4. jwk, typed                    JWKS parsing; the typed claim views
@@ -65,7 +64,8 @@
 //   7. verifier, policy, alb         one token in, Claims or an Error out; named rules;
 //                                    one ALB data token in, Claims or an Error out
 //   8. config, authentication,       building a Verifier; a request's token to claims;
-//      key_status                    readiness: each issuer's key set, bounded prefetch
+//      key_status,                   readiness: each issuer's key set, bounded prefetch;
+//      resource_metadata             the RFC 9728 document of a verifier's resource
 //   9. gate                          the whole per-request decision, for adapters
 mod alb;
 mod alb_keys;

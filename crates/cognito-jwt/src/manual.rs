@@ -55,7 +55,7 @@
 //! | JWKS URL | `{issuer}/.well-known/jwks.json`; for a pool, of the `cognito-idp` form only (the `issuer-cognito-idp` JWKS answers 403 for pools without multi-Region replication, so it is never fetched); https, or http on loopback only | [`Issuer::jwks_url`](crate::Issuer::jwks_url), [`Issuer::static_jwks`](crate::Issuer::static_jwks) |
 //! | leeway on `exp`, `nbf`, `iat` | 30 s; whole seconds, more than 300 s is a `BuildError` (never clamped) | `VerifierBuilder::leeway` |
 //! | token size cap | 16 KiB, before any parsing | `VerifierBuilder::max_token_bytes` |
-//! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience` (RFC 8707) |
+//! | `aud` of access tokens | ignored (Cognito sets none) | `VerifierBuilder::required_audience`, or for one resource (an MCP server) `VerifierBuilder::for_resource` (RFC 8707; see [MCP servers](#mcp-servers-rfc-9728-and-rfc-8707)) |
 //! | verified-token cache | 10,000 tokens and 32 MiB shared, plus each thread's last 16 hits (see below) | `token_cache_capacity`, `token_cache_max_bytes`, `disable_token_cache` (both tiers) |
 //! | JWKS refresh | every 10 min, in the background (zero intervals, or `min_backoff` above `max_backoff`, are a `BuildError`) | [`JwksOptions`](crate::JwksOptions) |
 //! | stale keys while the endpoint fails | up to 24 h past the refresh | `JwksOptions::max_stale` |
@@ -67,7 +67,8 @@
 //! | fractional `exp` / `nbf` / `iat` | rounded toward the stricter side: `exp` down, `nbf` and `iat` up | — |
 //! | adapter mode | required: no credentials is 401 | `CognitoAuth::optional` |
 //! | adapter realm | none | `CognitoAuth::realm`: printable ASCII, not empty, else a `BuildError` |
-//! | RFC 9728 `resource_metadata` in challenges | none | `CognitoAuth::resource_metadata`: an https URL (http on loopback) |
+//! | RFC 9728 `resource_metadata` in challenges | none | `CognitoAuth::resource_metadata`: an https URL (http on loopback); `CognitoAuth::publish` names and serves the document |
+//! | RFC 9728 document, as served | `GET` and `HEAD` on its well-known path only, `application/json`, `Cache-Control: public, max-age=3600`; other methods 405 with `Allow: GET, HEAD` | `ResourceMetadata` (both adapters), rules in [`ProtectedResourceMetadata`](crate::ProtectedResourceMetadata) |
 //! | gRPC answers (tower) | off: every refusal is an HTTP answer | `CognitoAuth::grpc`, for tonic servers |
 //! | test clock | not compiled | feature `test-util` (`ManualClock`) |
 //! | metrics | not compiled: no cost | feature `metrics` (see [Metrics](#metrics)) |
@@ -240,6 +241,43 @@
 //!   with `Retry-After`) instead, until the first sync and whenever the
 //!   store has not confirmed the set within `bound`.
 //!
+//! ## MCP servers (RFC 9728 and RFC 8707)
+//!
+//! The MCP authorization spec makes an MCP server an OAuth resource server:
+//! it publishes RFC 9728 Protected Resource Metadata, names it in its 401s
+//! and 403s, and accepts only tokens issued for itself. Three calls:
+//!
+//! - **Only this resource's tokens.**
+//!   [`VerifierBuilder::for_resource(uri)`](crate::VerifierBuilder::for_resource)
+//!   with `token_use(TokenUse::Access)`: `aud` must name `uri`. Cognito
+//!   sets it with resource binding (Essentials or Plus plan, managed login,
+//!   the client sending `resource=uri` on `/oauth2/authorize` and
+//!   `/oauth2/token`); a token without `aud`, or for another resource, is
+//!   401 `invalid_token`. Without this, a token the pool issued for any
+//!   other API of the pool would be accepted (the confused deputy RFC 8707
+//!   is about).
+//! - **The document, from the verifier.**
+//!   [`ProtectedResourceMetadata::for_verifier`](crate::ProtectedResourceMetadata::for_verifier):
+//!   `resource` is the verifier's one required audience, and
+//!   `authorization_servers` its issuers (a pool's `cognito-idp` form);
+//!   add the scopes the tools ask for. A verifier without `for_resource`
+//!   has no resource to describe: a `BuildError`.
+//! - **Served and named.** `CognitoAuth::publish(document)` (both
+//!   adapters) returns the middleware, whose challenges carry
+//!   `resource_metadata="…"`, and a `ResourceMetadata` service that answers
+//!   on the document's well-known path without a token (the path-suffix
+//!   form for a resource at a path: `/.well-known/oauth-protected-resource/mcp`
+//!   for `https://host/mcp`). Mount the service outside the middleware. It
+//!   is cached for an hour: it changes only with the deployment.
+//!
+//! Per-tool scopes: every tool is called on the same URL, so the scope is
+//! not a route's. `examples/mcp-server` reads the JSON-RPC `tools/call`
+//! name from the body (capped at 256 KiB, 413 beyond; a batch, a key given
+//! twice or a missing name is 400, so that no second reader can see another
+//! tool) and hands the request to a `Require` for that tool's scope, whose
+//! refusal is the MCP scope challenge: 403 `insufficient_scope` with
+//! `scope="…"` and `resource_metadata="…"`.
+//!
 //! ## Errors and HTTP answers
 //!
 //! An unknown `kid` while the JWKS endpoint fails is 503 with `Retry-After`,
@@ -368,3 +406,32 @@
 //! keys are unavailable, `error` when the server is misconfigured; an
 //! accepted token is logged at `debug` (`outcome="accepted"`, `kid`,
 //! `issuer`, `token_use`).
+//!
+//! ## Behind API Gateway and ALB (AWS Lambda)
+//!
+//! A Lambda function behind API Gateway or an ALB gets each request as an
+//! event; `lambda_http` turns it into an `http::Request` for a tower service,
+//! so `CognitoAuth` decides exactly as it does over TCP
+//! (`examples/lambda-api`, tested in `tests/tests/lambda.rs` with AWS's
+//! sample events). What to know there:
+//!
+//! - **An API Gateway authorizer is not the whole check.** A REST API's
+//!   Cognito user pool authorizer accepts ID tokens on methods without OAuth
+//!   scopes and knows no app client; an HTTP API's JWT authorizer matches its
+//!   audience list against `aud` **or** `client_id`, so an ID token passes it
+//!   too. `token_use`, the app client per token kind, scopes per route,
+//!   groups and revocation are the function's to check: keep the verifier in
+//!   the function even behind an authorizer.
+//! - **Load the keys in the init phase.** Call
+//!   [`Verifier::prefetch_within`](crate::Verifier::prefetch_within) in
+//!   `main`, before the runtime loop: one fetch per execution environment,
+//!   and the first request does not wait for it. A failed prefetch is not
+//!   fatal: requests get 503 with `Retry-After` (never 401) until the keys
+//!   can be had, and the same environment recovers without a restart.
+//! - **Two `Authorization` headers may reach the function as one.** An HTTP
+//!   API joins a repeated header with commas (the layer answers 400, a
+//!   malformed header); a REST API's `headers` and an ALB without
+//!   multi-value headers keep the last value, which `lambda_http` passes on
+//!   alone, so the function judges that credential and cannot know there
+//!   was another. An ALB with multi-value headers passes both (400, more
+//!   than one credential).

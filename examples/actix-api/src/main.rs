@@ -9,13 +9,12 @@
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, Route, guard, web};
-use cognito_jwt::{BuildError, Claims, ProtectedResourceMetadata, Requirement, Verifier};
-use cognito_jwt_actix::{AccessToken, Authenticated, CognitoAuth};
+use cognito_jwt::{BuildError, Claims, Requirement, Verifier};
+use cognito_jwt_actix::{AccessToken, Authenticated, CognitoAuth, ResourceMetadata};
 use demo_support::{Demo, MetricsExporter, Revoker, responses, revoke, rules};
 use serde::Serialize;
 
@@ -202,17 +201,23 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The RFC 9728 document: its path does not depend on the port, its
-    // `resource` (by default this server's URL) is filled in once bound.
-    let metadata = match demo.resource_metadata(demo.bind_addr) {
+    // Bound first, so that the RFC 9728 document's default `resource`
+    // (this server's URL) has the real port.
+    let listener = match std::net::TcpListener::bind(demo.bind_addr) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("actix-api: cannot listen on {}: {e}", demo.bind_addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(demo.bind_addr);
+    let metadata = match demo.resource_metadata(addr) {
         Ok(metadata) => metadata,
         Err(e) => {
             eprintln!("actix-api: {e}");
             return ExitCode::from(2);
         }
     };
-    let metadata_path = metadata.well_known_path();
-    let metadata_json: Arc<OnceLock<String>> = Arc::default();
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
     // COGNITO_ALB_ARN set: the load balancer's data token, when present.
@@ -220,54 +225,42 @@ async fn main() -> ExitCode {
         Some((alb, trust)) => auth.alb_data(alb, trust),
         None => auth,
     };
-    // COGNITO_RESOURCE set: every 401 and 403 names the metadata (RFC 9728).
-    let auth = if demo.names_resource_metadata() {
-        match auth.resource_metadata(metadata.url()) {
-            Ok(auth) => auth,
+    // The document is served in any case; with COGNITO_RESOURCE set, every
+    // 401 and 403 also names it.
+    let (auth, metadata) = if demo.names_resource_metadata() {
+        match auth.publish(metadata) {
+            Ok(published) => published,
             Err(e) => {
                 eprintln!("actix-api: {e}");
                 return ExitCode::from(2);
             }
         }
     } else {
-        auth
+        (auth, ResourceMetadata::new(metadata))
     };
     let (verifier, exporter) = (demo.verifier.clone(), demo.metrics.clone());
     let revoker = demo.revoker.clone();
-    let served_json = Arc::clone(&metadata_json);
     let server = match HttpServer::new(move || {
         let (auth, route_rules) = (auth.clone(), route_rules.clone());
         let (verifier, exporter) = (verifier.clone(), exporter.clone());
         let (revocation_auth, revocation_rules, revoker) =
             (auth.clone(), route_rules.clone(), revoker.clone());
-        let (path, document) = (metadata_path.clone(), Arc::clone(&served_json));
         App::new()
-            .service(web::resource(path).route(get().to(move || {
-                let body = document.get().cloned().unwrap_or_default();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type(ProtectedResourceMetadata::CONTENT_TYPE)
-                        .body(body)
-                }
-            })))
+            .service(metadata.clone())
             .configure(move |cfg| probes(cfg, &verifier, exporter.as_ref()))
             .configure(move |cfg| routes(cfg, &auth, &route_rules))
             .configure(move |cfg| {
                 revocation_routes(cfg, &revocation_auth, &revocation_rules, &revoker)
             })
     })
-    .bind(demo.bind_addr)
+    .listen(listener)
     {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("actix-api: cannot listen on {}: {e}", demo.bind_addr);
+            eprintln!("actix-api: cannot listen on {addr}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let addr = server.addrs().first().copied().unwrap_or(demo.bind_addr);
-    if let Ok(metadata) = demo.resource_metadata(addr) {
-        let _ = metadata_json.set(metadata.to_json());
-    }
     demo.print_ready(addr);
     match server.run().await {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,7 @@
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
-//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document |
+//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://{bind address}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //! | `COGNITO_ALB_ARN` | behind an Application Load Balancer with a Cognito `authenticate` action: its ARN. Requests carrying `x-amzn-oidc-data` are then authenticated from that data token (signed by this load balancer, for an app client of `COGNITO_CLIENT_IDS`, issued by the pool; keys from the ARN's region), the others from their bearer token; both at once is 400. `/me` answers the data token's user as for an access token |
 //! | `COGNITO_ALB_KEYS_URL` | optional, with `COGNITO_ALB_ARN`: where the load balancer's keys are fetched (`{kid}` is appended); default the region's `https://public-keys.auth.elb.{region}.amazonaws.com` |
@@ -33,7 +33,7 @@
 //! | `GET /admin` | access token, group `admin` ([`rules::admin`]) | 200 [`responses::admin`] |
 //! | `GET /ready` | nothing | 200 when every issuer's keys are usable, else 503 ([`responses::readiness`]) |
 //! | `GET /metrics` | nothing; only with `EXPOSE_METRICS=1` | 200, Prometheus text ([`MetricsExporter`]) |
-//! | `GET /.well-known/oauth-protected-resource[/path]` | nothing | 200, the RFC 9728 Protected Resource Metadata ([`Demo::resource_metadata`]) |
+//! | `GET /.well-known/oauth-protected-resource[/path]` | nothing | 200, the RFC 9728 Protected Resource Metadata ([`Demo::resource_metadata`]), served by the adapters' `ResourceMetadata` |
 //! | `POST /logout` | an access token | 200: its session (token family) is revoked ([`revoke`]) |
 //! | `POST /admin/revocations` | access token, group `admin` | 200: the rule in the JSON body is revoked ([`revoke`]) |
 //!
@@ -60,7 +60,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use cognito_jwt::revocation::{Revocation, Revocations};
-use cognito_jwt::{AlbVerifier, Claims, Issuer, ProtectedResourceMetadata, Trust, Verifier};
+use cognito_jwt::{
+    AlbVerifier, Claims, Issuer, ProtectedResourceMetadata, TokenUse, Trust, Verifier,
+};
 use cognito_jwt_redis::{RedisOptions, RedisRevocations};
 pub use cognito_jwt_testkit::LocalIssuer;
 
@@ -110,6 +112,10 @@ pub struct Demo {
     authorization_server: String,
     /// `COGNITO_RESOURCE`: this API's resource identifier, when set.
     resource: Option<String>,
+    /// The configured issuer and app clients, for a verifier bound to a
+    /// resource ([`Demo::resource_verifier`]).
+    issuer: Issuer,
+    clients: Vec<String>,
     /// `COGNITO_ALB_ARN`: the load balancer whose data tokens are trusted.
     pub alb: Option<AlbVerifier>,
 }
@@ -356,8 +362,8 @@ impl Demo {
             )?),
         };
         let revocations = Revocations::new();
-        let verifier = Verifier::builder(issuer)
-            .client_ids(clients)
+        let verifier = Verifier::builder(issuer.clone())
+            .client_ids(clients.clone())
             .any_token_use()
             .revocations(revocations.clone())
             .build()
@@ -375,6 +381,8 @@ impl Demo {
             redis_url: non_empty(var("REDIS_URL")),
             authorization_server,
             resource: non_empty(var("COGNITO_RESOURCE")),
+            issuer,
+            clients,
             alb,
         })
     }
@@ -466,6 +474,29 @@ impl Demo {
         ]
     }
 
+    /// This API's resource identifier: `COGNITO_RESOURCE`, or by default
+    /// `http://{addr}{path}` (this server's URL, with `path` for a resource
+    /// served at a path, such as an MCP endpoint).
+    pub fn resource(&self, addr: SocketAddr, path: &str) -> String {
+        self.resource
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}{path}"))
+    }
+
+    /// A verifier for the resource `resource` alone: the configured issuer
+    /// and app clients, access tokens only, which must name `resource` in
+    /// `aud` ([`VerifierBuilder::for_resource`](cognito_jwt::VerifierBuilder::for_resource)),
+    /// with the demo's revocations. What an MCP server needs.
+    pub fn resource_verifier(&self, resource: &str) -> Result<Verifier, ConfigError> {
+        Verifier::builder(self.issuer.clone())
+            .client_ids(self.clients.clone())
+            .token_use(TokenUse::Access)
+            .for_resource(resource)
+            .revocations(self.revoker.revocations.clone())
+            .build()
+            .map_err(|e| ConfigError(e.to_string()))
+    }
+
     /// This API's RFC 9728 Protected Resource Metadata: `resource` from
     /// `COGNITO_RESOURCE` (default: `http://{addr}`), the pool's issuer as
     /// authorization server, and the scopes the routes ask for.
@@ -473,11 +504,7 @@ impl Demo {
         &self,
         addr: SocketAddr,
     ) -> Result<ProtectedResourceMetadata, ConfigError> {
-        let resource = self
-            .resource
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
-        ProtectedResourceMetadata::new(resource)
+        ProtectedResourceMetadata::new(self.resource(addr, ""))
             .map(|m| {
                 m.authorization_server(self.authorization_server.clone())
                     .scopes_supported([ORDERS_READ, ORDERS_WRITE])

@@ -487,6 +487,31 @@ pub fn table(kit: &Kit) -> Vec<Row> {
             ok("tenant-acme"),
         ),
         row(
+            "`ClaimsAs<Tenant>` with an array and an object a pre-token Lambda added",
+            Required,
+            Tenant,
+            bearer(
+                &access()
+                    .claim("custom:tenant", "acme")
+                    .claim("roles", serde_json::json!(["reader", "approver"]))
+                    .claim("plan", serde_json::json!({"tier": 3, "trial": false}))
+                    .build(),
+            ),
+            ok("tenant-acme roles=reader,approver tier=3 trial=false"),
+        ),
+        row(
+            "`ClaimsAs<Tenant>` with an object where the array belongs",
+            Required,
+            Tenant,
+            bearer(
+                &access()
+                    .claim("custom:tenant", "acme")
+                    .claim("roles", serde_json::json!({"reader": true}))
+                    .build(),
+            ),
+            refused(401, claims_do_not_fit()),
+        ),
+        row(
             "`ClaimsAs<Tenant>` without the claim",
             Required,
             Tenant,
