@@ -36,7 +36,7 @@ use tokio::sync::watch;
 
 use crate::error::{Error, capped};
 use crate::jwk::VerifyingKey;
-use crate::jwks_cache::{Download, download, later, wait};
+use crate::jwks_cache::{Download, backoff, download, later, unavailable, wait};
 use crate::metrics::{self, FetchResult, UnknownKid};
 
 /// How the load balancer key cache behaves. Every field has a documented
@@ -218,16 +218,8 @@ impl AlbKeys {
     }
 
     fn unavailable(&self, retry_after: Duration) -> Error {
-        let reason = self
-            .lock()
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "the key fetch failed".to_owned());
-        Error::KeysUnavailable {
-            issuer: self.base().to_owned(),
-            reason,
-            retry_after: retry_after.max(Duration::from_secs(1)),
-        }
+        let reason = self.lock().last_error.clone();
+        unavailable(self.base(), reason, "the key fetch failed", retry_after)
     }
 
     /// Fetch `kid`'s key and record the outcome (cache, cooldown, backoff).
@@ -275,12 +267,11 @@ impl AlbKeys {
             }
             Err((result, reason)) => {
                 state.failures = state.failures.saturating_add(1);
-                let exp = state.failures.saturating_sub(1).min(16);
-                let delay = self
-                    .options
-                    .min_backoff
-                    .saturating_mul(1u32 << exp)
-                    .min(self.options.max_backoff);
+                let delay = backoff(
+                    self.options.min_backoff,
+                    self.options.max_backoff,
+                    state.failures,
+                );
                 state.retry_at = Some(later(now, delay));
                 tracing::warn!(keys = ?self.base(), reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "load balancer key fetch failed");
                 state.last_error = Some(reason.clone());

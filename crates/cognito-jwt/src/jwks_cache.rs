@@ -473,16 +473,8 @@ impl JwksCache {
     }
 
     fn unavailable(&self, retry_after: Duration) -> Error {
-        let reason = self
-            .read()
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "no key set fetched yet".to_owned());
-        Error::KeysUnavailable {
-            issuer: self.issuer.clone(),
-            reason,
-            retry_after: retry_after.max(Duration::from_secs(1)),
-        }
+        let reason = self.read().last_error.clone();
+        unavailable(&self.issuer, reason, "no key set fetched yet", retry_after)
     }
 
     fn inflight_watch(&self) -> Option<FetchWatch> {
@@ -584,12 +576,11 @@ impl JwksCache {
             }
             Err((result, reason)) => {
                 state.failures = state.failures.saturating_add(1);
-                let exp = state.failures.saturating_sub(1).min(16);
-                let delay = self
-                    .options
-                    .min_backoff
-                    .saturating_mul(1u32 << exp)
-                    .min(self.options.max_backoff);
+                let delay = backoff(
+                    self.options.min_backoff,
+                    self.options.max_backoff,
+                    state.failures,
+                );
                 state.retry_at = Some(later(now, delay));
                 tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
                 state.last_error = Some(reason.clone());
@@ -618,6 +609,28 @@ impl JwksCache {
             },
         )
         .await
+    }
+}
+
+/// The delay before the next fetch after `failures` failed ones in a row:
+/// `min`, doubling on each failure, at most `max`.
+pub(crate) fn backoff(min: Duration, max: Duration, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    min.saturating_mul(1u32 << exp).min(max)
+}
+
+/// [`Error::KeysUnavailable`] for the keys of `issuer`, with the last
+/// fetch's error (or `otherwise`) and at least a second's `Retry-After`.
+pub(crate) fn unavailable(
+    issuer: &str,
+    last_error: Option<String>,
+    otherwise: &str,
+    retry_after: Duration,
+) -> Error {
+    Error::KeysUnavailable {
+        issuer: issuer.to_owned(),
+        reason: last_error.unwrap_or_else(|| otherwise.to_owned()),
+        retry_after: retry_after.max(Duration::from_secs(1)),
     }
 }
 
