@@ -254,6 +254,17 @@ async fn the_claims_are_an_access_token_of_the_user_with_no_scopes() {
         claims.get("email"),
         Some(&serde_json::Value::from("alice@example.com"))
     );
+    // What `ClaimsAs<T>` reads: the user's attributes, as signed.
+    #[derive(serde::Deserialize)]
+    struct User {
+        email: String,
+        email_verified: String,
+    }
+    let user: User = claims.deserialize().expect("the attributes fit");
+    assert_eq!(
+        (user.email.as_str(), user.email_verified.as_str()),
+        ("alice@example.com", "true")
+    );
     // A scope claim in the user's attributes grants nothing.
     assert!(!claims.has_scope("orders/write"));
     assert_eq!(claims.scopes().count(), 0);
