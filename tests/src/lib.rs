@@ -36,6 +36,7 @@
 //! # }
 //! ```
 
+pub mod alb;
 pub mod apps;
 pub mod aws_jwt_verify;
 pub mod contract;

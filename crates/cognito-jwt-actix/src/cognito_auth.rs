@@ -13,7 +13,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::HeaderMap;
 use cognito_jwt::adapter::{Decision, Gate, HeaderSource, Refusal, Verdict};
-use cognito_jwt::{BuildError, Claims, Requirement, TokenSource, Verifier};
+use cognito_jwt::{AlbVerifier, BuildError, Claims, Requirement, TokenSource, Trust, Verifier};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use pin_project_lite::pin_project;
 
@@ -169,6 +169,17 @@ impl CognitoAuth {
         self.with_gate(|g| g.token_source(source))
     }
 
+    /// Also (or only) trust the data token an Application Load Balancer
+    /// forwards in `x-amzn-oidc-data`, verified by `alb`: [`Trust`] says
+    /// which credential is taken, and what happens when a request carries
+    /// both. Handlers get its claims through the same extractors (an access
+    /// token of the user, with no scopes). Trust the header only when every
+    /// request comes through the load balancer; see the README's "Behind an
+    /// Application Load Balancer".
+    pub fn alb_data(self, alb: AlbVerifier, trust: Trust) -> Self {
+        self.with_gate(|g| g.alb_data(alb, trust))
+    }
+
     /// Optional mode: a request without credentials reaches the handler
     /// without claims; one with a bad token is still refused. Handlers take
     /// [`Optional<AccessToken>`](crate::Optional) (or another extractor) to
@@ -281,7 +292,9 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let context = &self.context;
         let headers = Headers(req.headers());
-        let state = match context.0.gate.decide(&headers) {
+        let decision = context.0.gate.decide(&headers);
+        let alb = matches!(decision, Decision::VerifyAlbData(_));
+        let state = match decision {
             // The common case, a token seen before: answered from the
             // verifier's cache without a copy, an `await` or a boxed future.
             Decision::Now(Verdict::Proceed(claims)) => {
@@ -301,12 +314,18 @@ where
             },
             // A token not seen before (or whose key changed): verify it,
             // possibly fetching keys.
-            Decision::Verify(token) => {
+            Decision::Verify(token) | Decision::VerifyAlbData(token) => {
                 let token = token.to_owned();
                 let service = Rc::clone(&self.service);
                 let context = context.clone();
                 let future = Box::pin(async move {
-                    match context.0.gate.verify(&token).await {
+                    let gate = &context.0.gate;
+                    let verdict = if alb {
+                        gate.verify_alb_data(&token).await
+                    } else {
+                        gate.verify(&token).await
+                    };
+                    match verdict {
                         Verdict::Proceed(claims) => {
                             context.attach(&req, Some(claims));
                             service

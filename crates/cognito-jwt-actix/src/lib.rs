@@ -7,7 +7,10 @@
 //!   the core [`Gate`](cognito_jwt::adapter::Gate) decide, stores the
 //!   [`Claims`](cognito_jwt::Claims) in the request, or answers
 //!   400/401/403/503 with the core [`Challenge`](cognito_jwt::Challenge).
-//!   Required (default) or [optional](CognitoAuth::optional).
+//!   Required (default) or [optional](CognitoAuth::optional). Behind an
+//!   Application Load Balancer, [`CognitoAuth::alb_data`] also (or only)
+//!   trusts the `x-amzn-oidc-data` token it forwards
+//!   ([`Trust`](cognito_jwt::Trust)).
 //! - [`Require`]: per-route token use, scopes, groups or your own check, as
 //!   a middleware or a guard.
 //! - Extractors: [`Authenticated`], [`AccessToken`], [`IdToken`],

@@ -19,6 +19,9 @@
 //!   `authorization_code` + PKCE and `refresh_token`, `/oauth2/authorize`,
 //!   `/oauth2/revoke`), for [`AppClient`]s, [`ResourceServer`]s and
 //!   [`TestUser`]s of an [`OAuthConfig`].
+//! - [`AlbIssuer`] and [`AlbKeyServer`]: an Application Load Balancer's
+//!   data tokens (`x-amzn-oidc-data`, padded as a load balancer pads them)
+//!   and its per-`kid` PEM key endpoint, with the same [`Mode`]s.
 //!
 //! # Example
 //!
@@ -105,6 +108,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod alb;
 mod authorization_server;
 mod issuer;
 mod key;
@@ -115,6 +119,7 @@ mod token;
 mod util;
 mod weak;
 
+pub use alb::{AlbIssuer, AlbKeyServer, AlbTokenBuilder};
 pub use issuer::{
     DEFAULT_CLIENT_ID, DEFAULT_KID, DEFAULT_LIFETIME_SECS, DEFAULT_POOL_ID, DEFAULT_REGION,
     DEFAULT_USERNAME, TestIssuer,

@@ -60,12 +60,135 @@ pub enum Mode {
 struct Shared {
     issuer: TestIssuer,
     base_url: String,
-    fetches: AtomicU64,
+    control: Control,
     discovery_fetches: AtomicU64,
-    mode: Mutex<Mode>,
     jwks_override: Mutex<Option<Value>>,
     /// The OAuth endpoints, when the server was started with a configuration.
     oauth: Option<AuthorizationServer>,
+}
+
+/// A test key server's fetch counter and [`Mode`], shared by the server
+/// thread and the test.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    fetches: AtomicU64,
+    mode: Mutex<Mode>,
+}
+
+impl Control {
+    /// Count one key request and say how to answer it.
+    pub(crate) fn fetched(&self) -> Mode {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        self.mode()
+    }
+
+    pub(crate) fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn reset(&self) {
+        self.fetches.store(0, Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap_or_else(PoisonError::into_inner) = mode;
+    }
+
+    pub(crate) fn mode(&self) -> Mode {
+        lock_clone(&self.mode)
+    }
+
+    pub(crate) fn wait_for(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.fetch_count() >= n {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub(crate) async fn wait_for_async(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.fetch_count() >= n {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// A server on `127.0.0.1:<random port>` running on a thread of its own
+/// with its own Tokio runtime; dropping it shuts it down and joins the thread.
+#[derive(Debug)]
+pub(crate) struct Loopback {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Loopback {
+    /// Bind, then serve the router `app` builds from the base URL.
+    ///
+    /// # Panics
+    /// If the loopback socket cannot be bound or the runtime/thread cannot be
+    /// created (environment failures).
+    pub(crate) fn start(name: &str, app: impl FnOnce(String) -> Router) -> Loopback {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("cognito-jwt-testkit: cannot bind 127.0.0.1:0");
+        Loopback::serve(name, std_listener, app)
+            .expect("cognito-jwt-testkit: cannot start the test server")
+    }
+
+    /// Serve the router `app` builds from the base URL on `std_listener`
+    /// (bound by the caller, for example on a fixed port).
+    pub(crate) fn serve(
+        name: &str,
+        std_listener: std::net::TcpListener,
+        app: impl FnOnce(String) -> Router,
+    ) -> std::io::Result<Loopback> {
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let app = app(format!("http://{addr}"));
+        let (shutdown, rx) = watch::channel(false);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name(format!("{name}-{}", addr.port()))
+            .spawn(move || runtime.block_on(run(std_listener, app, rx)))?;
+        tracing::debug!(%addr, name, "test server listening");
+        Ok(Loopback {
+            addr,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        // Ignore the error: it only means the server task already ended.
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            // A panic on the server thread has already been reported; do not
+            // double-panic in Drop.
+            let _ = thread.join();
+        }
+        tracing::debug!(addr = %self.addr, "test server stopped");
+    }
 }
 
 /// An HTTP server on `127.0.0.1:<random port>` serving a [`TestIssuer`]'s JWKS.
@@ -98,9 +221,7 @@ struct Shared {
 #[derive(Debug)]
 pub struct JwksServer {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
-    thread: Option<JoinHandle<()>>,
+    server: Loopback,
 }
 
 impl JwksServer {
@@ -124,39 +245,24 @@ impl JwksServer {
         std_listener: std::net::TcpListener,
         oauth: impl FnOnce(&str) -> Option<(OAuthConfig, Duration)>,
     ) -> std::io::Result<Self> {
-        std_listener.set_nonblocking(true)?;
-        let addr = std_listener.local_addr()?;
-        let base_url = format!("http://{addr}");
-        let oauth = oauth(&base_url).map(|(config, code_lifetime)| {
-            AuthorizationServer::new(config, issuer.clone(), base_url.clone(), code_lifetime)
-        });
-        let shared = Arc::new(Shared {
-            issuer: issuer.clone(),
-            base_url,
-            fetches: AtomicU64::new(0),
-            discovery_fetches: AtomicU64::new(0),
-            mode: Mutex::new(Mode::Normal),
-            jwks_override: Mutex::new(None),
-            oauth,
-        });
-        let (shutdown, rx) = watch::channel(false);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
-        let thread = std::thread::Builder::new()
-            .name(format!("jwks-server-{}", addr.port()))
-            .spawn(move || runtime.block_on(run(std_listener, app, rx)))?;
-        tracing::debug!(%addr, "JWKS test server listening");
-        Ok(Self {
-            shared,
-            addr,
-            shutdown,
-            thread: Some(thread),
-        })
+        let mut shared = None;
+        let server = Loopback::serve("jwks-server", std_listener, |base_url| {
+            let oauth = oauth(&base_url).map(|(config, code_lifetime)| {
+                AuthorizationServer::new(config, issuer.clone(), base_url.clone(), code_lifetime)
+            });
+            let state = Arc::new(Shared {
+                issuer: issuer.clone(),
+                base_url,
+                control: Control::default(),
+                discovery_fetches: AtomicU64::new(0),
+                jwks_override: Mutex::new(None),
+                oauth,
+            });
+            shared = Some(Arc::clone(&state));
+            Router::new().fallback(handle).with_state(state)
+        })?;
+        let shared = shared.ok_or_else(|| std::io::Error::other("the router was not built"))?;
+        Ok(Self { shared, server })
     }
 
     /// The full JWKS URL, `http://127.0.0.1:PORT/.well-known/jwks.json`.
@@ -191,7 +297,7 @@ impl JwksServer {
     /// The bound socket address.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The issuer whose keys are served.
@@ -203,7 +309,7 @@ impl JwksServer {
     /// Number of JWKS requests received (in any mode) since start or the last reset.
     #[must_use]
     pub fn fetch_count(&self) -> u64 {
-        self.shared.fetches.load(Ordering::SeqCst)
+        self.shared.control.fetch_count()
     }
 
     /// Number of discovery-document requests received.
@@ -214,27 +320,19 @@ impl JwksServer {
 
     /// Resets [`fetch_count`](Self::fetch_count) (and the discovery count) to 0.
     pub fn reset_fetch_count(&self) {
-        self.shared.fetches.store(0, Ordering::SeqCst);
+        self.shared.control.reset();
         self.shared.discovery_fetches.store(0, Ordering::SeqCst);
     }
 
     /// Changes how the JWKS endpoint answers from the next request on.
     pub fn set_mode(&self, mode: Mode) {
-        *self
-            .shared
-            .mode
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = mode;
+        self.shared.control.set_mode(mode);
     }
 
     /// The current [`Mode`].
     #[must_use]
     pub fn mode(&self) -> Mode {
-        self.shared
-            .mode
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.shared.control.mode()
     }
 
     /// Serves this JSON instead of the issuer's JWKS (`None` restores the issuer's).
@@ -254,44 +352,13 @@ impl JwksServer {
     /// [`wait_for_fetches_async`](Self::wait_for_fetches_async).
     #[must_use]
     pub fn wait_for_fetches(&self, n: u64, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if self.fetch_count() >= n {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        self.shared.control.wait_for(n, timeout)
     }
 
     /// Async version of [`wait_for_fetches`](Self::wait_for_fetches); needs a
     /// Tokio runtime with the time driver (as `#[tokio::test]` and actix-rt have).
     pub async fn wait_for_fetches_async(&self, n: u64, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if self.fetch_count() >= n {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-}
-
-impl Drop for JwksServer {
-    fn drop(&mut self) {
-        // Ignore the error: it only means the server task already ended.
-        let _ = self.shutdown.send(true);
-        if let Some(thread) = self.thread.take() {
-            // A panic on the server thread has already been reported; do not
-            // double-panic in Drop.
-            let _ = thread.join();
-        }
-        tracing::debug!(addr = %self.addr, "JWKS test server stopped");
+        self.shared.control.wait_for_async(n, timeout).await
     }
 }
 
@@ -324,7 +391,7 @@ async fn run(std_listener: std::net::TcpListener, app: Router, rx: watch::Receiv
     }
 }
 
-fn json_response(
+pub(crate) fn json_response(
     status: StatusCode,
     content_type: &'static str,
     body: impl Into<Body>,
@@ -337,7 +404,7 @@ fn json_response(
         .into_response()
 }
 
-fn lock_clone<T: Clone>(m: &Mutex<T>) -> T {
+pub(crate) fn lock_clone<T: Clone>(m: &Mutex<T>) -> T {
     m.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
@@ -370,18 +437,38 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if !path.ends_with(JWKS_SUFFIX) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    shared.fetches.fetch_add(1, Ordering::SeqCst);
-    let mode = lock_clone(&shared.mode);
-    let jwks = || {
-        lock_clone(&shared.jwks_override)
-            .unwrap_or_else(|| shared.issuer.jwks())
-            .to_string()
+    let mode = shared.control.fetched();
+    let jwks = lock_clone(&shared.jwks_override)
+        .unwrap_or_else(|| shared.issuer.jwks())
+        .to_string();
+    let served = Served {
+        content_type: "application/json",
+        body: jwks,
+        no_keys: r#"{"keys":[]}"#,
     };
+    answer(mode, &shared.base_url, path, served).await
+}
+
+/// What a key endpoint serves in [`Mode::Normal`], and in [`Mode::EmptyKeys`].
+pub(crate) struct Served {
+    pub(crate) content_type: &'static str,
+    pub(crate) body: String,
+    pub(crate) no_keys: &'static str,
+}
+
+/// A key endpoint's answer in `mode` (every mode but [`Mode::Normal`] and
+/// [`Mode::EmptyKeys`] misbehaves the same way whatever the keys' format).
+pub(crate) async fn answer(mode: Mode, base_url: &str, path: &str, served: Served) -> Response {
+    let Served {
+        content_type,
+        body,
+        no_keys,
+    } = served;
     match mode {
-        Mode::Normal => json_response(StatusCode::OK, "application/json", jwks()),
+        Mode::Normal => json_response(StatusCode::OK, content_type, body),
         Mode::Delay(d) => {
             tokio::time::sleep(d).await;
-            json_response(StatusCode::OK, "application/json", jwks())
+            json_response(StatusCode::OK, content_type, body)
         }
         Mode::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -393,15 +480,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
         Mode::Garbage => json_response(
             StatusCode::OK,
-            "application/json",
+            content_type,
             "<html>this is not JSON {\"keys\": [",
         ),
-        Mode::EmptyBody => json_response(StatusCode::OK, "application/json", Body::empty()),
-        Mode::EmptyKeys => json_response(StatusCode::OK, "application/json", r#"{"keys":[]}"#),
-        Mode::Huge(len) => json_response(StatusCode::OK, "application/json", huge_body(len)),
-        Mode::WrongContentType => json_response(StatusCode::OK, "text/html", jwks()),
+        Mode::EmptyBody => json_response(StatusCode::OK, content_type, Body::empty()),
+        Mode::EmptyKeys => json_response(StatusCode::OK, content_type, no_keys),
+        Mode::Huge(len) => json_response(StatusCode::OK, content_type, huge_body(len)),
+        Mode::WrongContentType => json_response(StatusCode::OK, "text/html", body),
         Mode::Redirect => {
-            let location = HeaderValue::from_str(&format!("{}{path}", shared.base_url))
+            let location = HeaderValue::from_str(&format!("{base_url}{path}"))
                 .unwrap_or_else(|_| HeaderValue::from_static(JWKS_SUFFIX));
             (StatusCode::FOUND, [(LOCATION, location)]).into_response()
         }
@@ -409,7 +496,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Ok(location) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, location)]).into_response(),
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         },
-        Mode::Custom(body) => json_response(StatusCode::OK, "application/json", body),
+        Mode::Custom(body) => json_response(StatusCode::OK, content_type, body),
     }
 }
 

@@ -69,7 +69,7 @@ pub struct TokenBuilder {
     tamper: Option<(String, Value)>,
 }
 
-fn set(list: &mut Vec<(String, Value)>, name: &str, value: Value) {
+pub(crate) fn set(list: &mut Vec<(String, Value)>, name: &str, value: Value) {
     if let Some(slot) = list.iter_mut().find(|(k, _)| k == name) {
         slot.1 = value;
     } else {
@@ -81,7 +81,7 @@ fn get<'a>(list: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
     list.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-fn ordered_json(list: &[(String, Value)]) -> String {
+pub(crate) fn ordered_json(list: &[(String, Value)]) -> String {
     let mut s = String::from("{");
     for (i, (k, v)) in list.iter().enumerate() {
         if i > 0 {

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use cognito_jwt::adapter::{Decision, Gate, HeaderSource, Refusal, Verdict};
-use cognito_jwt::{BuildError, Requirement, TokenSource, Verifier};
+use cognito_jwt::{AlbVerifier, BuildError, Requirement, TokenSource, Trust, Verifier};
 use http::{HeaderMap, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -131,6 +131,17 @@ impl CognitoAuth {
     /// carrying two credentials is refused with 400 `invalid_request`.
     pub fn token_source(self, source: TokenSource) -> Self {
         self.with_gate(|g| g.token_source(source))
+    }
+
+    /// Also (or only) trust the data token an Application Load Balancer
+    /// forwards in `x-amzn-oidc-data`, verified by `alb`: [`Trust`] says
+    /// which credential is taken, and what happens when a request carries
+    /// both. Handlers get its claims through the same extractors (an access
+    /// token of the user, with no scopes). Trust the header only when every
+    /// request comes through the load balancer; see the README's "Behind an
+    /// Application Load Balancer".
+    pub fn alb_data(self, alb: AlbVerifier, trust: Trust) -> Self {
+        self.with_gate(|g| g.alb_data(alb, trust))
     }
 
     /// Optional mode: a request without credentials reaches the handler
@@ -257,19 +268,48 @@ where
             }
             Decision::Now(Verdict::Refuse(refusal)) => State::refuse(context, &refusal, &request),
             Decision::Verify(token) => {
-                // The inner service that was polled ready is taken; a clone stays behind.
-                let clone = self.inner.clone();
-                let service = std::mem::replace(&mut self.inner, clone);
-                let gate = context.0.gate.clone();
-                let token = token.to_owned();
-                State::Verifying {
-                    verification: Box::pin(async move { gate.verify(&token).await }),
-                    pending: Some(Box::new((request, service))),
-                    context: context.clone(),
-                }
+                let pending = Pending::Bearer(token.to_owned());
+                self.verifying(request, pending)
+            }
+            Decision::VerifyAlbData(token) => {
+                let pending = Pending::AlbData(token.to_owned());
+                self.verifying(request, pending)
             }
         };
         CognitoAuthFuture { state }
+    }
+}
+
+/// A token to verify, and which verifier verifies it.
+enum Pending {
+    Bearer(String),
+    AlbData(String),
+}
+
+impl<S> CognitoAuthService<S> {
+    /// The state of a request whose token is verified asynchronously.
+    fn verifying<ReqBody>(
+        &mut self,
+        request: Request<ReqBody>,
+        pending: Pending,
+    ) -> State<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>> + Clone,
+    {
+        // The inner service that was polled ready is taken; a clone stays behind.
+        let clone = self.inner.clone();
+        let service = std::mem::replace(&mut self.inner, clone);
+        let gate = self.context.0.gate.clone();
+        State::Verifying {
+            verification: Box::pin(async move {
+                match pending {
+                    Pending::Bearer(token) => gate.verify(&token).await,
+                    Pending::AlbData(token) => gate.verify_alb_data(&token).await,
+                }
+            }),
+            pending: Some(Box::new((request, service))),
+            context: self.context.clone(),
+        }
     }
 }
 

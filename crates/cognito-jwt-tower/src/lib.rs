@@ -7,7 +7,9 @@
 //!   the core [`Gate`](cognito_jwt::adapter::Gate) decide, puts the
 //!   [`Claims`](cognito_jwt::Claims) into the request extensions, and
 //!   answers refusals itself. Required (default) or
-//!   [optional](CognitoAuth::optional).
+//!   [optional](CognitoAuth::optional). Behind an Application Load Balancer,
+//!   [`CognitoAuth::alb_data`] also (or only) trusts the `x-amzn-oidc-data`
+//!   token it forwards ([`Trust`](cognito_jwt::Trust)).
 //! - [`Require`]: per-route token use, scopes, groups or your own check.
 //! - axum extractors (feature `axum`, on by default): [`Authenticated`],
 //!   [`AccessToken`], [`IdToken`], [`ClaimsAs`], [`RequireScope`],

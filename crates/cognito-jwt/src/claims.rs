@@ -69,6 +69,15 @@ impl fmt::Display for TokenUse {
 #[derive(Clone)]
 pub struct Claims(Arc<ClaimsInner>);
 
+/// The header members of a verified ALB data token kept with its claims.
+#[derive(Debug, Clone)]
+struct AlbSigned {
+    /// The load balancer's ARN (`signer`).
+    signer: String,
+    /// The app client the load balancer logged the user in with (`client`).
+    client: String,
+}
+
 #[derive(Clone)]
 struct ClaimsInner {
     core: DetachedClaims,
@@ -79,6 +88,8 @@ struct ClaimsInner {
     alg: Algorithm,
     /// The signed payload, exactly as decoded.
     payload: String,
+    /// For an ALB data token, what its signed header vouches for.
+    alb: Option<Box<AlbSigned>>,
     id: OnceLock<Option<Box<IdTokenClaims>>>,
     access: OnceLock<Option<Box<AccessTokenClaims>>>,
     all: OnceLock<Box<Map<String, Value>>>,
@@ -122,6 +133,36 @@ impl Claims {
             key,
             alg,
             payload,
+            alb: None,
+            id: OnceLock::new(),
+            access: OnceLock::new(),
+            all: OnceLock::new(),
+        }))
+    }
+
+    /// The claims of a verified ALB data token (see the manual's
+    /// "Behind an Application Load Balancer"): an access token of the user,
+    /// with no scopes, whose app client is the header's `client`. `exp` is
+    /// the earlier of the header's and the payload's.
+    pub(crate) fn from_alb(
+        core: DetachedClaims,
+        exp: i64,
+        key: Arc<VerifyingKey>,
+        payload: String,
+        signer: String,
+        client: String,
+    ) -> Claims {
+        let mut core = core;
+        // Scopes say what a client may do; the load balancer grants none.
+        core.scope = None;
+        Claims(Arc::new(ClaimsInner {
+            core,
+            token_use: TokenUse::Access,
+            exp,
+            key,
+            alg: Algorithm::ES256,
+            payload,
+            alb: Some(Box::new(AlbSigned { signer, client })),
             id: OnceLock::new(),
             access: OnceLock::new(),
             all: OnceLock::new(),
@@ -160,14 +201,24 @@ impl Claims {
 
     /// The app client the token was issued to: `client_id` of an access
     /// token; of an ID token, `azp` when present (it must be, with several
-    /// audiences), else its one `aud`.
+    /// audiences), else its one `aud`; of an ALB data token, its header's
+    /// `client`.
     pub fn client_id(&self) -> Option<&str> {
+        if let Some(alb) = &self.0.alb {
+            return Some(&alb.client);
+        }
         match self.0.token_use {
             TokenUse::Access => self.text(&self.0.core.client_id),
             TokenUse::Id => self
                 .text(&self.0.core.azp)
                 .or_else(|| self.0.core.aud.first().map(|t| t.as_str(&self.0.payload))),
         }
+    }
+
+    /// For claims from an ALB data token (`x-amzn-oidc-data`), the ARN of
+    /// the load balancer that signed it; `None` for a bearer token.
+    pub fn alb_signer(&self) -> Option<&str> {
+        self.0.alb.as_ref().map(|a| a.signer.as_str())
     }
 
     /// The token's own id (`jti`), if it has one.
@@ -279,13 +330,18 @@ impl Claims {
             .as_deref()
     }
 
-    /// The typed access-token view, if this is an access token.
+    /// The typed access-token view, if this is a Cognito access token.
+    /// `None` for the claims of an ALB data token: its payload is the user's
+    /// attributes, not an access token's claims (a `scope` there grants
+    /// nothing); read them with [`Claims::get`] or [`Claims::deserialize`].
     pub fn access_token(&self) -> Option<&AccessTokenClaims> {
         self.0
             .access
             .get_or_init(|| match self.0.token_use {
-                TokenUse::Access => serde_json::from_str(&self.0.payload).ok().map(Box::new),
-                TokenUse::Id => None,
+                TokenUse::Access if self.0.alb.is_none() => {
+                    serde_json::from_str(&self.0.payload).ok().map(Box::new)
+                }
+                TokenUse::Access | TokenUse::Id => None,
             })
             .as_deref()
     }

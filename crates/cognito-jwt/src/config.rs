@@ -224,15 +224,7 @@ fn check_options(leeway: Duration, jwks: &JwksOptions) -> Result<(), BuildError>
     let invalid = |option: &'static str, reason: &'static str| {
         Err(BuildError::InvalidOption { option, reason })
     };
-    if leeway > Duration::from_secs(MAX_LEEWAY_SECS.unsigned_abs()) {
-        return invalid("leeway", "at most 300 seconds");
-    }
-    if leeway.subsec_nanos() != 0 {
-        return invalid(
-            "leeway",
-            "whole seconds only (times are compared in seconds)",
-        );
-    }
+    check_leeway(leeway)?;
     for (option, value) in [
         ("JwksOptions::refresh_interval", jwks.refresh_interval),
         (
@@ -259,8 +251,25 @@ fn check_options(leeway: Duration, jwks: &JwksOptions) -> Result<(), BuildError>
     Ok(())
 }
 
+/// A leeway over 5 minutes, or with a fraction of a second, is refused.
+pub(crate) fn check_leeway(leeway: Duration) -> Result<(), BuildError> {
+    let invalid = |reason: &'static str| {
+        Err(BuildError::InvalidOption {
+            option: "leeway",
+            reason,
+        })
+    };
+    if leeway > Duration::from_secs(MAX_LEEWAY_SECS.unsigned_abs()) {
+        return invalid("at most 300 seconds");
+    }
+    if leeway.subsec_nanos() != 0 {
+        return invalid("whole seconds only (times are compared in seconds)");
+    }
+    Ok(())
+}
+
 /// The region of a user pool id, if the id is `{region}_{alphanumeric}`.
-fn pool_region(pool_id: &str) -> Option<&str> {
+pub(crate) fn pool_region(pool_id: &str) -> Option<&str> {
     let (region, suffix) = pool_id.split_once('_')?;
     let region_ok = {
         // e.g. us-east-1, ap-southeast-2, us-gov-west-1, eu-central-2

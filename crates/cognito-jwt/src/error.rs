@@ -105,6 +105,11 @@ pub enum MalformedToken {
     /// A segment is not strict unpadded base64url.
     #[error("the {0} segment is not unpadded base64url")]
     Base64(Segment),
+    /// A segment of an ALB data token (`x-amzn-oidc-data`) is not base64url
+    /// padded with `=` to a multiple of four characters, exactly as a load
+    /// balancer encodes it.
+    #[error("the {0} segment is not base64url padded as a load balancer pads it")]
+    AlbBase64(Segment),
     /// A segment is not valid JSON.
     #[error("the {0} segment is not valid JSON")]
     Json(Segment),
@@ -143,6 +148,15 @@ pub enum HeaderError {
         /// The cap.
         max: usize,
     },
+    /// The `kid` of an ALB data token is not a safe URL path segment
+    /// (letters, digits, `-`, `_`, `.` and `~`, not `.` or `..`): it is never
+    /// put into the key URL.
+    #[error("the header `kid` is not a safe URL path segment")]
+    KeyIdNotPathSegment,
+    /// An ALB data token's header lacks a member the load balancer always
+    /// sends (`signer`, `client`, `iss` as strings, `exp` as an integer).
+    #[error("the load balancer header has no `{0}` of the right type")]
+    MissingAlbField(&'static str),
     /// `crit` names extensions, none of which this verifier understands (RFC 7515 §4.1.11).
     #[error("the header has a `crit` member; no critical extension is supported")]
     CriticalExtension,
@@ -294,6 +308,12 @@ pub enum Error {
     /// The signature does not verify.
     #[error("the signature does not verify")]
     InvalidSignature,
+    /// An ALB data token whose `signer` is not the pinned load balancer ARN.
+    #[error("load balancer {signer:?} is not trusted")]
+    UntrustedSigner {
+        /// The token's `signer` (capped).
+        signer: String,
+    },
     /// A claim is not acceptable.
     #[error("unacceptable claims: {0}")]
     Claim(#[from] ClaimError),
@@ -395,6 +415,7 @@ impl Error {
             | Error::UnknownKey { .. }
             | Error::KeyAlgorithmMismatch { .. }
             | Error::InvalidSignature
+            | Error::UntrustedSigner { .. }
             | Error::Claim(_)
             | Error::Revoked { .. } => ErrorClass::InvalidToken,
             Error::InsufficientScope { .. } | Error::MissingGroup { .. } | Error::Forbidden(_) => {
@@ -423,6 +444,9 @@ impl Error {
             Error::UnknownKey { .. } => "the token is signed with an unknown key",
             Error::KeyAlgorithmMismatch { .. } => "the token's key does not fit its algorithm",
             Error::InvalidSignature => "the token signature is invalid",
+            Error::UntrustedSigner { .. } => {
+                "the token was signed by a load balancer that is not trusted"
+            }
             Error::Claim(ClaimError::Expired { .. }) => "the token has expired",
             Error::Claim(ClaimError::NotYetValid { .. }) => "the token is not yet valid",
             Error::Claim(ClaimError::IssuedInFuture { .. }) => "the token is issued in the future",
@@ -479,6 +503,7 @@ impl Error {
             Error::UnknownKey { .. } => "unknown_key",
             Error::KeyAlgorithmMismatch { .. } => "key_algorithm_mismatch",
             Error::InvalidSignature => "invalid_signature",
+            Error::UntrustedSigner { .. } => "untrusted_signer",
             Error::Claim(ClaimError::Expired { .. }) => "expired",
             Error::Claim(ClaimError::NotYetValid { .. }) => "not_yet_valid",
             Error::Claim(ClaimError::IssuedInFuture { .. }) => "issued_in_future",
@@ -532,6 +557,12 @@ pub enum BuildError {
         /// Why no key could be used.
         reason: String,
     },
+    /// A load balancer ARN is not
+    /// `arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/app/…`.
+    #[error(
+        "invalid load balancer ARN {0:?}: expected arn:aws:elasticloadbalancing:{{region}}:{{account}}:loadbalancer/app/{{name}}/{{id}}"
+    )]
+    InvalidAlbArn(String),
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use crate::alb::AlbVerifier;
 use crate::authentication::Authentication;
 use crate::challenge::{Challenge, is_realm};
 use crate::claims::{Claims, TokenUse};
@@ -22,7 +23,7 @@ use crate::metrics;
 use crate::policy::{self, GroupSet, GroupsOf, Policy, ScopeSet, ScopesOf};
 use crate::requirement::{Requirement, of_kind};
 use crate::secure_url::is_secure;
-use crate::token_source::{HeaderSource, TokenSource};
+use crate::token_source::{HeaderSource, TokenSource, Trust, alb_data_token};
 use crate::verifier::Verifier;
 
 /// Whether a request without credentials may proceed.
@@ -72,6 +73,7 @@ pub enum Mode {
 /// let verdict = match gate.decide(&request) {
 ///     Decision::Now(verdict) => verdict,
 ///     Decision::Verify(token) => gate.verify(token).await,
+///     Decision::VerifyAlbData(token) => gate.verify_alb_data(token).await,
 /// };
 /// let Verdict::Proceed(claims) = verdict else { panic!("a valid token proceeds") };
 ///
@@ -98,6 +100,9 @@ struct GateConfig {
     requirement: Requirement,
     realm: Option<Arc<str>>,
     resource_metadata: Option<Arc<str>>,
+    /// The load balancer verifier, when ALB data tokens may be trusted.
+    alb: Option<AlbVerifier>,
+    trust: Trust,
 }
 
 impl fmt::Debug for Gate {
@@ -110,6 +115,8 @@ impl fmt::Debug for Gate {
             .field("requirement", &config.requirement)
             .field("realm", &config.realm)
             .field("resource_metadata", &config.resource_metadata)
+            .field("alb", &config.alb)
+            .field("trust", &config.trust)
             .finish()
     }
 }
@@ -122,6 +129,9 @@ pub enum Decision<'h> {
     /// A well-formed token the verified-token cache cannot answer for: await
     /// [`Gate::verify`] with it.
     Verify(&'h str),
+    /// An ALB data token (`x-amzn-oidc-data`) the gate trusts: await
+    /// [`Gate::verify_alb_data`] with it.
+    VerifyAlbData(&'h str),
 }
 
 /// The outcome for a request.
@@ -345,6 +355,8 @@ impl Gate {
             requirement: Requirement::new(),
             realm: None,
             resource_metadata: None,
+            alb: None,
+            trust: Trust::Bearer,
         }))
     }
 
@@ -356,6 +368,18 @@ impl Gate {
     /// Where else tokens may come from (a cookie, another header).
     pub fn token_source(self, source: TokenSource) -> Gate {
         self.configure(|c| c.source = source)
+    }
+
+    /// Which credentials to trust: the bearer token (the default), the ALB
+    /// data token verified by `alb`, or either, as [`Trust`] documents
+    /// (precedence included). The data token is trustworthy only when every
+    /// request reaches this server through the load balancer; the `signer`
+    /// pin is what the library enforces (see the manual).
+    pub fn alb_data(self, alb: AlbVerifier, trust: Trust) -> Gate {
+        self.configure(|c| {
+            c.alb = Some(alb);
+            c.trust = trust;
+        })
     }
 
     /// [`Mode::Optional`]: a request without credentials proceeds without claims.
@@ -423,14 +447,47 @@ impl Gate {
     /// ([`Decision::Verify`]).
     pub fn decide<'h>(&self, headers: &'h dyn HeaderSource) -> Decision<'h> {
         let config = &*self.0;
+        if config.alb.is_some() && config.trust != Trust::Bearer {
+            match alb_data_token(headers) {
+                Err(e) => return Decision::Now(Verdict::Refuse(self.refusal(e, None))),
+                Ok(Some(token)) => {
+                    // Two credentials for one request: which user is it?
+                    if config.trust == Trust::Either
+                        && !matches!(config.source.find_credential(headers), Ok(None))
+                    {
+                        let e = Error::MultipleCredentials;
+                        return Decision::Now(Verdict::Refuse(self.refusal(e, None)));
+                    }
+                    return Decision::VerifyAlbData(token);
+                }
+                Ok(None) if config.trust == Trust::AlbData => {
+                    return Decision::Now(self.anonymous());
+                }
+                Ok(None) => {}
+            }
+        }
         match config.verifier.authenticate(&config.source, headers) {
             Authentication::Answered(outcome) => Decision::Now(self.settle(outcome)),
             Authentication::Verify(token) => Decision::Verify(token),
-            Authentication::Anonymous => Decision::Now(match config.mode {
-                Mode::Optional => Verdict::Anonymous,
-                Mode::Required => Verdict::Refuse(self.refusal(Error::MissingToken, None)),
-            }),
+            Authentication::Anonymous => Decision::Now(self.anonymous()),
         }
+    }
+
+    /// A request without credentials, by the gate's mode.
+    fn anonymous(&self) -> Verdict {
+        match self.0.mode {
+            Mode::Optional => Verdict::Anonymous,
+            Mode::Required => Verdict::Refuse(self.refusal(Error::MissingToken, None)),
+        }
+    }
+
+    /// Verify an ALB data token [`Gate::decide`] found, and decide.
+    pub async fn verify_alb_data(&self, token: &str) -> Verdict {
+        let outcome = match &self.0.alb {
+            Some(alb) => alb.verify(token).await,
+            None => Err(Error::Misconfigured("no ALB verifier on this gate")),
+        };
+        self.settle(outcome)
     }
 
     /// Verify a token [`Gate::decide`] could not answer for, and decide.

@@ -216,6 +216,47 @@ where
     })
 }
 
+/// What a header parser reads a JOSE header's members into: one call per
+/// member, each name seen once ([`read_object`] refuses repeats).
+pub(crate) trait ReadMembers<'de>: Default {
+    /// Read (or skip) the value of member `name`.
+    fn read<A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Read the JSON object `text` of `segment` into `R`, refusing a repeated
+/// member name, with the structural error each failure gets.
+pub(crate) fn read_object<'de, R: ReadMembers<'de>>(
+    text: &'de str,
+    segment: Segment,
+) -> Result<R, MalformedToken> {
+    struct ObjectVisitor<R>(std::marker::PhantomData<R>);
+    impl<'de, R: ReadMembers<'de>> Visitor<'de> for ObjectVisitor<R> {
+        type Value = Result<R, ObjectError>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let mut members = R::default();
+            let outcome = visit_object(map, |name, map| members.read(name, map))?;
+            Ok(outcome.map(|()| members))
+        }
+    }
+    struct Wrapper<R>(Result<R, ObjectError>);
+    impl<'de, R: ReadMembers<'de>> Deserialize<'de> for Wrapper<R> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+                .map(Wrapper)
+        }
+    }
+    match serde_json::from_str::<Wrapper<R>>(text) {
+        Ok(Wrapper(Ok(members))) => Ok(members),
+        Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
+            Err(MalformedToken::DuplicateMember { segment, name })
+        }
+        Err(e) => Err(json_error(segment, &e)),
+    }
+}
+
 /// Map a serde_json failure on an object segment to the right structural error.
 pub(crate) fn json_error(segment: Segment, err: &serde_json::Error) -> MalformedToken {
     if err.is_data() {

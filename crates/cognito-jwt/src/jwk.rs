@@ -73,6 +73,21 @@ impl VerifyingKey {
     }
 }
 
+impl VerifyingKey {
+    /// An ES256 key from a DER `SubjectPublicKeyInfo` (a load balancer's
+    /// PEM key, decoded): a P-256 key, else the string says why not.
+    pub(crate) fn es256_from_spki(kid: &str, spki_der: &[u8]) -> Result<VerifyingKey, String> {
+        let key = ParsedPublicKey::new(Algorithm::ES256.verification(), spki_der)
+            .map_err(|e| format!("not a P-256 public key: {e}"))?;
+        Ok(VerifyingKey {
+            kid: kid.to_owned(),
+            material: format!("SPKI:{}", URL_SAFE_NO_PAD.encode(spki_der)),
+            parsed: vec![(Algorithm::ES256, key)],
+            rsa_len: None,
+        })
+    }
+}
+
 /// The usable keys of one issuer, by `kid`.
 #[derive(Debug, Default)]
 pub(crate) struct KeySet {

@@ -169,7 +169,7 @@ pub(crate) struct Snapshot {
 
 /// `now + delay`, without overflowing on absurd configured durations (about
 /// 136 years at most).
-fn later(now: Instant, delay: Duration) -> Instant {
+pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
     now.checked_add(delay)
         .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
         .unwrap_or(now)
@@ -473,16 +473,8 @@ impl JwksCache {
     }
 
     fn unavailable(&self, retry_after: Duration) -> Error {
-        let reason = self
-            .read()
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "no key set fetched yet".to_owned());
-        Error::KeysUnavailable {
-            issuer: self.issuer.clone(),
-            reason,
-            retry_after: retry_after.max(Duration::from_secs(1)),
-        }
+        let reason = self.read().last_error.clone();
+        unavailable(&self.issuer, reason, "no key set fetched yet", retry_after)
     }
 
     fn inflight_watch(&self) -> Option<FetchWatch> {
@@ -548,27 +540,15 @@ impl JwksCache {
             return Err("static key set".to_owned());
         };
         let previous = self.read().keys.clone();
-        let result = match tokio::time::timeout(
-            self.options.fetch_timeout,
-            self.download(client, url),
-        )
-        .await
-        {
-            Ok(Ok(body)) => parse_jwks(
+        let result = match self.download(client, url).await {
+            Ok(body) => parse_jwks(
                 &body,
                 &self.algorithms,
                 self.options.max_keys,
                 previous.as_deref(),
             )
             .map_err(|e| (FetchResult::ParseError, e)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err((
-                FetchResult::Timeout,
-                format!(
-                    "timed out after {} ms",
-                    self.options.fetch_timeout.as_millis()
-                ),
-            )),
+            Err(e) => Err(e),
         };
         let now = Instant::now();
         let mut state = self.write();
@@ -596,12 +576,11 @@ impl JwksCache {
             }
             Err((result, reason)) => {
                 state.failures = state.failures.saturating_add(1);
-                let exp = state.failures.saturating_sub(1).min(16);
-                let delay = self
-                    .options
-                    .min_backoff
-                    .saturating_mul(1u32 << exp)
-                    .min(self.options.max_backoff);
+                let delay = backoff(
+                    self.options.min_backoff,
+                    self.options.max_backoff,
+                    state.failures,
+                );
                 state.retry_at = Some(later(now, delay));
                 tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
                 state.last_error = Some(reason.clone());
@@ -619,76 +598,147 @@ impl JwksCache {
         client: &reqwest::Client,
         url: &reqwest::Url,
     ) -> Result<Vec<u8>, (FetchResult, String)> {
-        let failed = |e: &reqwest::Error| {
-            if e.is_timeout() {
-                FetchResult::Timeout
-            } else {
-                FetchResult::Error
-            }
-        };
-        let mut response = client
-            .get(url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/json, application/jwk-set+json",
-            )
-            .timeout(self.options.fetch_timeout)
-            .send()
-            .await
-            .map_err(|e| (failed(&e), format!("request failed: {}", error_chain(&e))))?;
-        // A client that follows redirects (any client but the default one
-        // may) must not bring keys from anywhere but the configured URL.
-        if response.url() != url {
-            return Err((
-                FetchResult::Error,
-                format!(
-                    "redirected to {:?}; the key set is read from the configured URL only",
-                    capped(response.url().as_str())
-                ),
-            ));
+        download(
+            client,
+            url,
+            Download {
+                accept: "application/json, application/jwk-set+json",
+                timeout: self.options.fetch_timeout,
+                max_bytes: self.options.max_response_bytes,
+                content_type: Some(is_json),
+            },
+        )
+        .await
+    }
+}
+
+/// The delay before the next fetch after `failures` failed ones in a row:
+/// `min`, doubling on each failure, at most `max`.
+pub(crate) fn backoff(min: Duration, max: Duration, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    min.saturating_mul(1u32 << exp).min(max)
+}
+
+/// [`Error::KeysUnavailable`] for the keys of `issuer`, with the last
+/// fetch's error (or `otherwise`) and at least a second's `Retry-After`.
+pub(crate) fn unavailable(
+    issuer: &str,
+    last_error: Option<String>,
+    otherwise: &str,
+    retry_after: Duration,
+) -> Error {
+    Error::KeysUnavailable {
+        issuer: issuer.to_owned(),
+        reason: last_error.unwrap_or_else(|| otherwise.to_owned()),
+        retry_after: retry_after.max(Duration::from_secs(1)),
+    }
+}
+
+/// The limits of one key download.
+pub(crate) struct Download {
+    /// The `Accept` header sent.
+    pub(crate) accept: &'static str,
+    /// The whole fetch's timeout: connect, headers and body.
+    pub(crate) timeout: Duration,
+    /// Largest body accepted.
+    pub(crate) max_bytes: usize,
+    /// The content types accepted, if any is checked.
+    pub(crate) content_type: Option<fn(&str) -> bool>,
+}
+
+/// GET `url` with the hard limits every key fetch has: the response must
+/// come from `url` itself (never a redirect's target), be 200, have an
+/// acceptable content type, and fit the size cap, which is applied while
+/// the body streams in. Used for JWKS and for load balancer keys.
+pub(crate) async fn download(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    limits: Download,
+) -> Result<Vec<u8>, (FetchResult, String)> {
+    let timeout = limits.timeout;
+    match tokio::time::timeout(timeout, download_within(client, url, limits)).await {
+        Ok(result) => result,
+        Err(_) => Err((
+            FetchResult::Timeout,
+            format!("timed out after {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// [`download`] without its total timeout.
+async fn download_within(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    limits: Download,
+) -> Result<Vec<u8>, (FetchResult, String)> {
+    let failed = |e: &reqwest::Error| {
+        if e.is_timeout() {
+            FetchResult::Timeout
+        } else {
+            FetchResult::Error
         }
-        let status = response.status();
-        if status != reqwest::StatusCode::OK {
-            return Err((
-                FetchResult::Status(status.as_u16()),
-                format!("HTTP status {}", status.as_u16()),
-            ));
-        }
+    };
+    let mut response = client
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, limits.accept)
+        .timeout(limits.timeout)
+        .send()
+        .await
+        .map_err(|e| (failed(&e), format!("request failed: {}", error_chain(&e))))?;
+    // A client that follows redirects (any client but the default one
+    // may) must not bring keys from anywhere but the configured URL.
+    if response.url() != url {
+        return Err((
+            FetchResult::Error,
+            format!(
+                "redirected to {:?}; keys are read from the configured URL only",
+                capped(response.url().as_str())
+            ),
+        ));
+    }
+    let status = response.status();
+    if status != reqwest::StatusCode::OK {
+        return Err((
+            FetchResult::Status(status.as_u16()),
+            format!("HTTP status {}", status.as_u16()),
+        ));
+    }
+    if let Some(acceptable) = limits.content_type {
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if !is_json(content_type) {
+        if !acceptable(content_type) {
             return Err((
                 FetchResult::Error,
                 format!("content type {:?} is not JSON", capped(content_type)),
             ));
         }
-        let cap = self.options.max_response_bytes;
-        let too_large = || {
-            (
-                FetchResult::TooLarge,
-                format!("response larger than {cap} bytes"),
-            )
-        };
-        if response.content_length().is_some_and(|n| n > cap as u64) {
+    }
+    let cap = limits.max_bytes;
+    let too_large = || {
+        (
+            FetchResult::TooLarge,
+            format!("response larger than {cap} bytes"),
+        )
+    };
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        (
+            failed(&e),
+            format!("reading the body failed: {}", error_chain(&e)),
+        )
+    })? {
+        if body.len().saturating_add(chunk.len()) > cap {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| {
-            (
-                failed(&e),
-                format!("reading the body failed: {}", error_chain(&e)),
-            )
-        })? {
-            if body.len().saturating_add(chunk.len()) > cap {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
 }
 
 /// Owns one fetch: runs it, publishes its outcome, and retires itself from
@@ -730,8 +780,11 @@ impl Drop for FetchTask {
 }
 
 /// Wait for a fetch's outcome. A fetch task dropped without an answer (its
-/// runtime shut down) counts as a failed fetch.
-async fn wait(mut fetch: FetchWatch) -> FetchOutcome {
+/// runtime shut down) counts as a failed fetch. (Also the load balancer
+/// key cache's.)
+pub(crate) async fn wait<T: Clone>(
+    mut fetch: watch::Receiver<Option<Result<T, String>>>,
+) -> Result<T, String> {
     match fetch.wait_for(Option::is_some).await {
         Ok(outcome) => match &*outcome {
             Some(outcome) => outcome.clone(),
@@ -752,7 +805,7 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -54,16 +54,22 @@
 //      metrics, secure_url           counters and gauges (no-ops without the feature);
 //                                    https, or http on loopback only
 //   2. json, token_source, challenge  strict JSON; finding the token; RFC 6750 answer
-//   3. token, core_claims            the compact JWS and header; hot-path claims
+//   3. token, core_claims,           the compact JWS and header; hot-path claims;
+//      alb_token                     the ALB data token's padded encoding and header
 //   4. jwk, typed                    JWKS parsing; the typed claim views
 //   5. claims, jwks_cache            the public Claims; one issuer's key cache
+//   5b. alb_keys                     a load balancer's per-kid PEM keys (uses jwks_cache's download)
 //   6. token_cache, requirement,     the verified-token cache; per-route rules;
 //      revocation                    rules that make a token stop working
-//   7. verifier, policy              one token in, Claims or an Error out; named rules
+//   7. verifier, policy, alb         one token in, Claims or an Error out; named rules;
+//                                    one ALB data token in, Claims or an Error out
 //   8. config, authentication,       building a Verifier; a request's token to claims;
 //      key_status,                   readiness: each issuer's key set, bounded prefetch;
 //      resource_metadata             the RFC 9728 document of a verifier's resource
 //   9. gate                          the whole per-request decision, for adapters
+mod alb;
+mod alb_keys;
+mod alb_token;
 mod algorithm;
 mod authentication;
 mod challenge;
@@ -99,6 +105,8 @@ pub mod adapter {
     pub use crate::token_source::HeaderSource;
 }
 
+pub use alb::{AlbVerifier, AlbVerifierBuilder};
+pub use alb_keys::AlbKeyOptions;
 pub use algorithm::Algorithm;
 pub use challenge::Challenge;
 pub use claims::{Claims, TokenUse};
@@ -117,6 +125,6 @@ pub use metrics::describe_metrics;
 pub use policy::{GroupSet, Policy, ScopeSet};
 pub use requirement::{Requirement, is_scope_token};
 pub use resource_metadata::ProtectedResourceMetadata;
-pub use token_source::TokenSource;
+pub use token_source::{ALB_DATA_HEADER, TokenSource, Trust};
 pub use typed::{AccessTokenClaims, IdTokenClaims};
 pub use verifier::Verifier;

@@ -296,6 +296,70 @@
 //! [`Error::client_description`](crate::Error::client_description); the
 //! detailed message (which may quote claim values, never the token) is for logs.
 //!
+//! ## Behind an Application Load Balancer
+//!
+//! An ALB with an `authenticate-cognito` (or `authenticate-oidc`) action
+//! forwards `x-amzn-oidc-data`, a JWT it signs, and
+//! [`AlbVerifier`](crate::AlbVerifier) verifies it. The choices:
+//!
+//! - **The network rule is yours; the `signer` pin is ours.** The header
+//!   proves the user only if every request reaches the server through the
+//!   load balancer (only its security group may reach the targets): anyone
+//!   who reaches the target directly can send the header. The library
+//!   cannot see how a request arrived. It pins the load balancer's ARN
+//!   (`signer`, required at build), so a token signed by any other load
+//!   balancer, yours or another account's, is
+//!   [`Error::UntrustedSigner`](crate::Error::UntrustedSigner) (401).
+//! - **Which credential.** [`Trust`](crate::Trust) on the gate: `Bearer` (the
+//!   default; the header is ignored), `AlbData` (only the header; the
+//!   `Authorization` header is ignored), or `Either` (the header when
+//!   present, else the bearer token). A request with both under `Either` is
+//!   400 `MultipleCredentials`: it cannot be told which user it is, and
+//!   guessing would let one credential shadow the other. Two data headers
+//!   are 400 too.
+//! - **What the claims are.** A verified data token becomes
+//!   [`Claims`](crate::Claims) of an **access token** of the user the load
+//!   balancer logged in: `token_use` is `access` (so `AccessToken` and
+//!   `Authenticated` admit it, `IdToken` refuses it), `client_id()` is the
+//!   header's `client`, `sub`, `username` and every other claim are the
+//!   payload's, and [`Claims::alb_signer`](crate::Claims::alb_signer) names
+//!   the load balancer. The typed views (`access_token()`, `id_token()`)
+//!   are `None`: the payload is the user's attributes, read with `get`,
+//!   `deserialize` or `ClaimsAs<T>`. It has **no scopes**, whatever its payload says:
+//!   scopes say what a client may do, and the load balancer grants nothing,
+//!   so a route that needs a scope answers 403. Groups are the payload's
+//!   `cognito:groups`, which a load balancer's userinfo claims do not carry.
+//!   Revocation rules and the verified-token cache apply to bearer tokens
+//!   only (data tokens live for minutes and are re-signed).
+//! - **The encoding.** Load balancers encode each segment as base64url with
+//!   `=` padding and sign the padded text. A parser of its own accepts
+//!   exactly that (the padding an encoder writes, canonical bits, the URL
+//!   alphabet) and nothing looser; the Cognito parser still refuses every
+//!   padded token. ES256 only; `signer`, `client`, `iss` and `exp` must be
+//!   in the header; `iss` and `exp` in the payload, when present, must
+//!   agree (the earlier `exp` counts).
+//! - **Keys.** One PEM key per `kid` at `{keys URL}/{kid}`: the ARN's
+//!   region's `https://public-keys.auth.elb.{region}.amazonaws.com` by
+//!   default, `https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}`
+//!   in GovCloud, and no default for other partitions (set `keys_url`). A
+//!   `kid` that is not a plain URL path segment (RFC 3986 unreserved
+//!   characters, not `.` or `..`) is refused before any URL is built. Keys
+//!   never change, so a fetched key is kept (64 at most). One fetch runs at
+//!   a time, joined by every request for its `kid`; a 404 starts the
+//!   unknown-`kid` cooldown (10 s) during which other uncached kids are 401
+//!   without a fetch, so a flood costs one fetch per cooldown. An outage
+//!   (any other status, a timeout, more than 4 KiB, not one P-256 PEM key,
+//!   a redirect) is 503 with `Retry-After`, with backoff. The price of the
+//!   cooldown: during a flood of unknown kids, a key the load balancer has
+//!   just rotated to can wait up to one cooldown for its fetch; with the
+//!   network rule kept, nobody but the load balancer can send such a flood.
+//! - **Checked before any fetch:** encoding, `alg`, `kid`, `signer`,
+//!   `client`, `iss`, so a token that does not name the pinned load
+//!   balancer and app client costs no request to the key host.
+//! - **Metrics.** Key fetches count in `cognito_jwt_jwks_fetches_total`
+//!   and `cognito_jwt_unknown_kid_total` with `issuer` set to the keys URL
+//!   (configured, never taken from a token).
+//!
 //! ## One decision in every adapter
 //!
 //! The adapters (`cognito-jwt-tower` for axum, tonic and any tower stack;

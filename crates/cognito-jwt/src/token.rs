@@ -6,14 +6,12 @@
 //! header (`jwk`, `jku`, `x5u`, `x5c`) are never read.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::de::MapAccess;
 
 use crate::algorithm::Algorithm;
 use crate::error::{Error, HeaderError, MalformedToken, Segment, capped};
-use crate::json::{ClaimValue, ObjectError, Skip, json_error, visit_object};
+use crate::json::{ClaimValue, ReadMembers, Skip, read_object};
 
 /// Longest `kid` accepted; real ones are a few dozen bytes.
 pub(crate) const MAX_KID_LEN: usize = 256;
@@ -217,62 +215,38 @@ struct RawHeader<'de> {
     b64: bool,
 }
 
+impl<'de> ReadMembers<'de> for RawHeader<'de> {
+    fn read<A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        match name {
+            "alg" => self.alg = Some(map.next_value()?),
+            "kid" => self.kid = Some(map.next_value()?),
+            "typ" => self.typ = Some(map.next_value()?),
+            "cty" => self.cty = Some(map.next_value()?),
+            "crit" => {
+                self.crit = true;
+                map.next_value::<Skip>()?;
+            }
+            "b64" => {
+                self.b64 = true;
+                map.next_value::<Skip>()?;
+            }
+            // jwk, jku, x5u, x5c, x5t and everything else: never used,
+            // but read in full (`Skip`, unlike `IgnoredAny`, decodes
+            // every string), so the header is valid JSON throughout:
+            // no lone surrogate escape hides in a member nobody reads.
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_header(bytes: &[u8]) -> Result<Header<'_>, Error> {
-    struct HeaderVisitor;
-    impl<'de> Visitor<'de> for HeaderVisitor {
-        type Value = Result<RawHeader<'de>, ObjectError>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            let mut raw = RawHeader::default();
-            let outcome = visit_object(map, |name, map| {
-                match name {
-                    "alg" => raw.alg = Some(map.next_value()?),
-                    "kid" => raw.kid = Some(map.next_value()?),
-                    "typ" => raw.typ = Some(map.next_value()?),
-                    "cty" => raw.cty = Some(map.next_value()?),
-                    "crit" => {
-                        raw.crit = true;
-                        map.next_value::<Skip>()?;
-                    }
-                    "b64" => {
-                        raw.b64 = true;
-                        map.next_value::<Skip>()?;
-                    }
-                    // jwk, jku, x5u, x5c, x5t and everything else: never used,
-                    // but read in full (`Skip`, unlike `IgnoredAny`, decodes
-                    // every string), so the header is valid JSON throughout:
-                    // no lone surrogate escape hides in a member nobody reads.
-                    _ => {
-                        map.next_value::<Skip>()?;
-                    }
-                }
-                Ok(())
-            })?;
-            Ok(outcome.map(|()| raw))
-        }
-    }
-    struct Wrapper<'de>(Result<RawHeader<'de>, ObjectError>);
-    impl<'de> Deserialize<'de> for Wrapper<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_map(HeaderVisitor).map(Wrapper)
-        }
-    }
     // RFC 7515 §5.2: the header is UTF-8. Checked here in one pass, as the
     // payload is; the JSON is then read from a `str`.
     let text = std::str::from_utf8(bytes).map_err(|_| MalformedToken::Json(Segment::Header))?;
-    let raw = match serde_json::from_str::<Wrapper<'_>>(text) {
-        Ok(Wrapper(Ok(raw))) => raw,
-        Ok(Wrapper(Err(ObjectError::Duplicate(name)))) => {
-            return Err(MalformedToken::DuplicateMember {
-                segment: Segment::Header,
-                name,
-            }
-            .into());
-        }
-        Err(e) => return Err(json_error(Segment::Header, &e).into()),
-    };
+    let raw: RawHeader<'_> = read_object(text, Segment::Header)?;
     if raw.crit {
         return Err(HeaderError::CriticalExtension.into());
     }

@@ -116,6 +116,63 @@ impl TokenSource {
     }
 }
 
+/// The request header an Application Load Balancer puts its data token in.
+pub const ALB_DATA_HEADER: &str = "x-amzn-oidc-data";
+
+/// Which credentials a [`Gate`](crate::adapter::Gate) trusts: the bearer
+/// token, the data token an Application Load Balancer forwards in
+/// `x-amzn-oidc-data` (verified by an [`AlbVerifier`](crate::AlbVerifier)),
+/// or either.
+///
+/// The data token is trustworthy only when every request reaches the server
+/// through the load balancer (security groups, a private subnet): anyone who
+/// can reach the server directly can send the header. What the library
+/// enforces is the `signer` pin: a token another load balancer signed is
+/// refused.
+///
+/// ```
+/// use cognito_jwt::Trust;
+/// assert_eq!(Trust::default(), Trust::Bearer);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trust {
+    /// The bearer token (and any cookie or header the [`TokenSource`]
+    /// names) only; `x-amzn-oidc-data` is ignored. The default.
+    #[default]
+    Bearer,
+    /// The ALB data token only; `Authorization` and the other token sources
+    /// are ignored. A request without `x-amzn-oidc-data` has no credentials.
+    AlbData,
+    /// The ALB data token when the request has one, else the bearer token.
+    /// A request with both is refused with [`Error::MultipleCredentials`]
+    /// (400): it cannot be told which user it is.
+    Either,
+}
+
+/// The request's ALB data token (`x-amzn-oidc-data`), trimmed, its syntax
+/// not yet checked beyond printable ASCII. Two such headers are
+/// [`Error::MultipleCredentials`].
+pub(crate) fn alb_data_token<'h>(headers: &'h dyn HeaderSource) -> Result<Option<&'h str>, Error> {
+    let mut found: Option<&'h [u8]> = None;
+    let mut count = 0usize;
+    headers.each_value(ALB_DATA_HEADER, &mut |v| {
+        count = count.saturating_add(1);
+        found.get_or_insert(trim(v));
+    });
+    if count > 1 {
+        return Err(Error::MultipleCredentials);
+    }
+    match found {
+        None => Ok(None),
+        Some(bytes) if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_graphic) => {
+            Ok(Some(ascii_str(bytes)))
+        }
+        Some(_) => Err(Error::MalformedCredentials(
+            "the x-amzn-oidc-data header is not a token",
+        )),
+    }
+}
+
 /// A credential found in a request: the bytes that must be a token, and
 /// where they came from. [`Credential::token`] checks their syntax; until then
 /// they may only be compared with tokens already verified.

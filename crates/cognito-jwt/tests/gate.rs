@@ -52,6 +52,7 @@ async fn middleware(gate: &Gate, headers: &Headers) -> Outcome {
     let verdict = match gate.decide(headers) {
         Decision::Now(verdict) => verdict,
         Decision::Verify(token) => gate.verify(token).await,
+        Decision::VerifyAlbData(token) => gate.verify_alb_data(token).await,
     };
     outcome(verdict)
 }

@@ -296,6 +296,7 @@ async fn request(gate: &Gate, authorization: Option<String>) -> bool {
     let verdict = match gate.decide(&headers) {
         Decision::Now(verdict) => verdict,
         Decision::Verify(token) => gate.verify(token).await,
+        Decision::VerifyAlbData(token) => gate.verify_alb_data(token).await,
     };
     match verdict {
         Verdict::Proceed(claims) => gate

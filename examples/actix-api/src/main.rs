@@ -220,6 +220,11 @@ async fn main() -> ExitCode {
     };
     // One verifier for every worker: one JWKS cache, one fetch, one token cache.
     let auth = CognitoAuth::new(demo.verifier.clone());
+    // COGNITO_ALB_ARN set: the load balancer's data token, when present.
+    let auth = match demo.alb_data() {
+        Some((alb, trust)) => auth.alb_data(alb, trust),
+        None => auth,
+    };
     // The document is served in any case; with COGNITO_RESOURCE set, every
     // 401 and 403 also names it.
     let (auth, metadata) = if demo.names_resource_metadata() {

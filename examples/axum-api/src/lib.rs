@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use cognito_jwt::{BuildError, ProtectedResourceMetadata, ScopeSet, Verifier};
+use cognito_jwt::{AlbVerifier, BuildError, ProtectedResourceMetadata, ScopeSet, Trust, Verifier};
 use cognito_jwt_tower::{
     AccessToken, Authenticated, CognitoAuth, IdToken, Require, RequireScope, ResourceMetadata,
 };
@@ -138,6 +138,7 @@ pub fn app(
     exporter: Option<MetricsExporter>,
     revoker: Revoker,
     metadata: (ProtectedResourceMetadata, bool),
+    alb_data: Option<(AlbVerifier, Trust)>,
 ) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
     // methods are protected: an unknown method is 405 (with `Allow`) and an
@@ -147,6 +148,11 @@ pub fn app(
     // adds a boxed route per request (BENCHMARKS.md).
     let (metadata, name_it) = metadata;
     let auth = CognitoAuth::new(verifier.clone());
+    // COGNITO_ALB_ARN set: the load balancer's data token, when present.
+    let auth = match alb_data {
+        Some((alb, trust)) => auth.alb_data(alb, trust),
+        None => auth,
+    };
     // The RFC 9728 document is served in any case; with COGNITO_RESOURCE
     // set, every 401 and 403 also names it.
     let (auth, metadata) = if name_it {
@@ -198,6 +204,7 @@ pub fn demo_app(demo: &Demo, addr: SocketAddr) -> Result<Router, String> {
         demo.metrics.clone(),
         demo.revoker.clone(),
         (metadata, demo.names_resource_metadata()),
+        demo.alb_data(),
     )
     .map_err(|e| e.to_string())
 }

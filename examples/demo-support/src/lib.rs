@@ -15,6 +15,8 @@
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
 //! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://{bind address}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
+//! | `COGNITO_ALB_ARN` | behind an Application Load Balancer with a Cognito `authenticate` action: its ARN. Requests carrying `x-amzn-oidc-data` are then authenticated from that data token (signed by this load balancer, for an app client of `COGNITO_CLIENT_IDS`, issued by the pool; keys from the ARN's region), the others from their bearer token; both at once is 400. `/me` answers the data token's user as for an access token |
+//! | `COGNITO_ALB_KEYS_URL` | optional, with `COGNITO_ALB_ARN`: where the load balancer's keys are fetched (`{kid}` is appended); default the region's `https://public-keys.auth.elb.{region}.amazonaws.com` |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
 //! with Cognito's OAuth 2.0 grants, and [`Demo::print_ready`] prints short
@@ -60,7 +62,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use cognito_jwt::revocation::{Revocation, Revocations};
-use cognito_jwt::{Claims, Issuer, ProtectedResourceMetadata, TokenUse, Verifier};
+use cognito_jwt::{
+    AlbVerifier, Claims, Issuer, ProtectedResourceMetadata, TokenUse, Trust, Verifier,
+};
 use cognito_jwt_redis::{RedisOptions, RedisRevocations};
 pub use cognito_jwt_testkit::LocalIssuer;
 
@@ -114,6 +118,41 @@ pub struct Demo {
     /// resource ([`Demo::resource_verifier`]).
     issuer: Issuer,
     clients: Vec<String>,
+    /// `COGNITO_ALB_ARN`: the load balancer whose data tokens are trusted.
+    pub alb: Option<AlbVerifier>,
+}
+
+/// Who the load balancer's data tokens must be issued by.
+enum AlbPin {
+    Pool(String),
+    Issuer(String),
+}
+
+/// The verifier of `COGNITO_ALB_ARN`'s data tokens: the app clients of
+/// `COGNITO_CLIENT_IDS`, the pool or issuer of the bearer tokens (the
+/// embedded issuer's pool without one), keys from `COGNITO_ALB_KEYS_URL` or
+/// the ARN's region.
+fn alb_verifier(
+    arn: String,
+    keys_url: Option<String>,
+    clients: &[String],
+    pin: Option<AlbPin>,
+    local: Option<&LocalIssuer>,
+) -> Result<AlbVerifier, ConfigError> {
+    let builder = AlbVerifier::builder(arn).client_ids(clients.iter().cloned());
+    let builder = match (pin, local.and_then(|l| l.test_issuer().pool_id())) {
+        (Some(AlbPin::Pool(pool)), _) => builder.cognito_pool(pool),
+        (Some(AlbPin::Issuer(url)), _) => builder.issuer(url),
+        (None, Some(pool)) => builder.cognito_pool(pool),
+        (None, None) => builder,
+    };
+    let builder = match keys_url {
+        Some(url) => builder.keys_url(url),
+        None => builder,
+    };
+    builder
+        .build()
+        .map_err(|e| ConfigError(format!("COGNITO_ALB_ARN: {e}")))
 }
 
 /// Adds revocation rules for the routes of [`revoke`]: to this process's
@@ -254,6 +293,18 @@ impl Demo {
             })
             .unwrap_or_default();
 
+        let alb_arn = non_empty(var("COGNITO_ALB_ARN"));
+        let alb_keys = non_empty(var("COGNITO_ALB_KEYS_URL"));
+        if alb_keys.is_some() && alb_arn.is_none() {
+            return Err(ConfigError(
+                "COGNITO_ALB_KEYS_URL needs COGNITO_ALB_ARN".into(),
+            ));
+        }
+        let alb_issuer = pool
+            .clone()
+            .map(AlbPin::Pool)
+            .or(issuer_url.clone().map(AlbPin::Issuer));
+
         let authorization_server: String;
         let (issuer, clients, local) = match (pool, issuer_url) {
             (Some(_), Some(_)) => {
@@ -306,6 +357,16 @@ impl Demo {
                 (issuer, clients, None)
             }
         };
+        let alb = match alb_arn {
+            None => None,
+            Some(arn) => Some(alb_verifier(
+                arn,
+                alb_keys,
+                &clients,
+                alb_issuer,
+                local.as_ref(),
+            )?),
+        };
         let revocations = Revocations::new();
         let verifier = Verifier::builder(issuer.clone())
             .client_ids(clients.clone())
@@ -328,7 +389,15 @@ impl Demo {
             resource: non_empty(var("COGNITO_RESOURCE")),
             issuer,
             clients,
+            alb,
         })
+    }
+
+    /// With `COGNITO_ALB_ARN`, the load balancer's verifier and the trust the
+    /// examples give it: the data token when a request carries one, else the
+    /// bearer token ([`Trust::Either`]).
+    pub fn alb_data(&self) -> Option<(AlbVerifier, Trust)> {
+        self.alb.clone().map(|alb| (alb, Trust::Either))
     }
 
     /// A freshly minted access token with every scope and group the routes

@@ -1,0 +1,481 @@
+//! The ALB data token verifier against hostile tokens and a misbehaving key
+//! server: each row names the exact error a user (and a log) sees.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use cognito_jwt::{
+    AlbKeyOptions, AlbVerifier, ClaimError, Error, ErrorClass, HeaderError, Issuer, MalformedToken,
+    Segment, TokenUse, Verifier,
+};
+use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer, Mode, SigningKey, TestIssuer};
+
+const OTHER_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/0123456789abcdef";
+
+fn verifier(alb: &AlbIssuer, server: &AlbKeyServer, options: AlbKeyOptions) -> AlbVerifier {
+    AlbVerifier::builder(alb.arn())
+        .client_ids([alb.client_id()])
+        .cognito_pool(alb.user_pool_id())
+        .keys_url(server.url())
+        .key_options(options)
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Replace segment `i` of a token.
+fn with_segment(token: &str, i: usize, segment: &str) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[i] = segment.to_owned();
+    parts.join(".")
+}
+
+#[tokio::test]
+async fn hostile_data_tokens_get_their_exact_error() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let before_rotation = alb.data_token();
+    let new_key = alb.rotate();
+    let valid = alb.data_token().build();
+
+    // A token whose payload was swapped for another (signed) one's.
+    let tampered = with_segment(
+        &valid,
+        1,
+        valid_payload_of(&alb.data_token().claim("username", "admin").build()),
+    );
+    let rfc7515 = alb.data_token().unpadded().build();
+    let first_unpadded = rfc7515
+        .split('.')
+        .position(|s| s.len() % 4 != 0)
+        .expect("a 64-byte signature always needs padding");
+    let segment_named = [Segment::Header, Segment::Payload, Segment::Signature];
+
+    let rows: Vec<(&str, String, Error)> = vec![
+        (
+            "wrong signer",
+            alb.data_token().header("signer", OTHER_ARN).build(),
+            Error::UntrustedSigner {
+                signer: OTHER_ARN.into(),
+            },
+        ),
+        (
+            "wrong client",
+            alb.data_token().header("client", "someoneelse").build(),
+            ClaimError::ClientNotAllowed {
+                client_id: "someoneelse".into(),
+            }
+            .into(),
+        ),
+        (
+            "wrong issuer in the header",
+            alb.data_token()
+                .header("iss", "https://evil.example.com")
+                .build(),
+            ClaimError::UntrustedIssuer {
+                iss: "https://evil.example.com".into(),
+            }
+            .into(),
+        ),
+        (
+            "wrong issuer in the payload",
+            alb.data_token()
+                .claim("iss", "https://evil.example.com")
+                .build(),
+            ClaimError::UntrustedIssuer {
+                iss: "https://evil.example.com".into(),
+            }
+            .into(),
+        ),
+        (
+            "signed by the key of another kid",
+            before_rotation.clone().sign_with(&new_key).build(),
+            Error::InvalidSignature,
+        ),
+        (
+            "signed by a key the load balancer never had",
+            alb.data_token()
+                .sign_with(&SigningKey::ec_p256("stranger"))
+                .build(),
+            Error::InvalidSignature,
+        ),
+        ("payload swapped", tampered, Error::InvalidSignature),
+        (
+            "alg RS256",
+            alb.data_token().header("alg", "RS256").build(),
+            HeaderError::AlgorithmNotAllowed {
+                alg: "RS256".into(),
+            }
+            .into(),
+        ),
+        (
+            "alg none",
+            alb.data_token().header("alg", "none").build(),
+            HeaderError::AlgorithmNotAllowed { alg: "none".into() }.into(),
+        ),
+        (
+            "alg ES384",
+            alb.data_token().header("alg", "ES384").build(),
+            HeaderError::AlgorithmNotAllowed {
+                alg: "ES384".into(),
+            }
+            .into(),
+        ),
+        (
+            "alg HS256",
+            alb.data_token().header("alg", "HS256").build(),
+            HeaderError::AlgorithmNotAllowed {
+                alg: "HS256".into(),
+            }
+            .into(),
+        ),
+        (
+            "no alg",
+            alb.data_token().remove_header("alg").build(),
+            HeaderError::MissingAlgorithm.into(),
+        ),
+        (
+            "expired an hour ago",
+            alb.data_token().expires_in(-3600).build(),
+            // The exact times are checked below.
+            ClaimError::Expired { exp: 0, now: 0 }.into(),
+        ),
+        (
+            "header valid, payload expired",
+            alb.data_token().claim("exp", 1_000_000_000).build(),
+            ClaimError::Expired { exp: 0, now: 0 }.into(),
+        ),
+        (
+            "unpadded, as RFC 7515 encodes",
+            rfc7515,
+            MalformedToken::AlbBase64(segment_named[first_unpadded]).into(),
+        ),
+        (
+            "a third `=` on the signature",
+            format!("{valid}="),
+            MalformedToken::AlbBase64(Segment::Signature).into(),
+        ),
+        (
+            "padding where none is needed",
+            with_segment(
+                &valid,
+                0,
+                &format!("{}====", valid.split('.').next().unwrap_or_default()),
+            ),
+            MalformedToken::AlbBase64(Segment::Header).into(),
+        ),
+        (
+            "standard base64 alphabet",
+            with_segment(&valid, 2, "+/+/"),
+            MalformedToken::AlbBase64(Segment::Signature).into(),
+        ),
+        (
+            "kid climbs out of the key path",
+            alb.data_token().header("kid", "../../etc/passwd").build(),
+            HeaderError::KeyIdNotPathSegment.into(),
+        ),
+        (
+            "kid with an escaped slash",
+            alb.data_token().header("kid", "a%2Fb").build(),
+            HeaderError::KeyIdNotPathSegment.into(),
+        ),
+        (
+            "kid with a query",
+            alb.data_token().header("kid", "k?x=1").build(),
+            HeaderError::KeyIdNotPathSegment.into(),
+        ),
+        (
+            "no signer",
+            alb.data_token().remove_header("signer").build(),
+            HeaderError::MissingAlbField("signer").into(),
+        ),
+        (
+            "exp not a number",
+            alb.data_token().header("exp", "tomorrow").build(),
+            HeaderError::MissingAlbField("exp").into(),
+        ),
+        (
+            "no sub",
+            alb.data_token().remove_claim("sub").build(),
+            ClaimError::Missing("sub").into(),
+        ),
+        (
+            "five segments",
+            format!("{valid}.a.b"),
+            MalformedToken::Encrypted.into(),
+        ),
+    ];
+
+    let verifier = verifier(&alb, &server, AlbKeyOptions::default());
+    assert!(verifier.verify(&valid).await.is_ok(), "the valid token");
+    for (name, token, expected) in rows {
+        let got = verifier.verify(&token).await.expect_err(name);
+        match (&got, &expected) {
+            (
+                Error::Claim(ClaimError::Expired { exp, now }),
+                Error::Claim(ClaimError::Expired { .. }),
+            ) => assert!(exp < now, "{name}: {got}"),
+            _ => assert_eq!(got, expected, "{name}"),
+        }
+        assert_eq!(got.class(), ErrorClass::InvalidToken, "{name}");
+        assert_eq!(got.class().status(), 401, "{name}");
+    }
+    // Each kid's key fetched once: the new one, and the old one (for the
+    // token naming it). Tokens refused before the key is needed (signer,
+    // client, issuer, alg, kid, encoding) cost no fetch.
+    assert_eq!(server.fetch_count(), 2, "two kids, two fetches");
+}
+
+fn valid_payload_of(token: &str) -> &str {
+    token.split('.').nth(1).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_claims_are_an_access_token_of_the_user_with_no_scopes() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let token = alb
+        .data_token()
+        .claim("email", "alice@example.com")
+        .claim("scope", "orders/write")
+        .build();
+    let claims = verifier(&alb, &server, AlbKeyOptions::default())
+        .verify(&token)
+        .await
+        .expect("a valid data token");
+    assert_eq!(claims.token_use(), TokenUse::Access);
+    assert_eq!(claims.sub(), alb.sub());
+    assert_eq!(claims.username(), Some("testuser"));
+    assert_eq!(claims.client_id(), Some(alb.client_id()));
+    assert_eq!(claims.issuer(), alb.issuer());
+    assert_eq!(claims.alb_signer(), Some(alb.arn()));
+    assert_eq!(
+        claims.get("email"),
+        Some(&serde_json::Value::from("alice@example.com"))
+    );
+    // What `ClaimsAs<T>` reads: the user's attributes, as signed.
+    #[derive(serde::Deserialize)]
+    struct User {
+        email: String,
+        email_verified: String,
+    }
+    let user: User = claims.deserialize().expect("the attributes fit");
+    assert_eq!(
+        (user.email.as_str(), user.email_verified.as_str()),
+        ("alice@example.com", "true")
+    );
+    // A scope claim in the user's attributes grants nothing.
+    assert!(!claims.has_scope("orders/write"));
+    assert_eq!(claims.scopes().count(), 0);
+    assert_eq!(claims.scope(), None);
+    // Nor does a typed view present the user's attributes as an access
+    // token's claims.
+    assert!(claims.access_token().is_none());
+    assert!(claims.id_token().is_none());
+}
+
+#[tokio::test]
+async fn the_cognito_parser_still_refuses_padding() {
+    let pool = TestIssuer::cognito();
+    let cognito = Verifier::builder(
+        Issuer::cognito("us-east-1_TestPool1").static_jwks(pool.jwks().to_string()),
+    )
+    .client_ids([pool.client_id()])
+    .any_token_use()
+    .build()
+    .expect("a valid configuration");
+    let token = pool.access_token().build();
+    assert!(cognito.verify(&token).await.is_ok());
+    // The same token, each segment padded as a load balancer pads it.
+    let padded: Vec<String> = token
+        .split('.')
+        .map(|s| {
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .expect("the testkit encodes base64url");
+            URL_SAFE.encode(bytes)
+        })
+        .collect();
+    let first_padded = padded
+        .iter()
+        .position(|s| s.ends_with('='))
+        .expect("an RSA-2048 signature needs padding");
+    let segment = [Segment::Header, Segment::Payload, Segment::Signature][first_padded];
+    assert_eq!(
+        cognito.verify(&padded.join(".")).await.unwrap_err(),
+        MalformedToken::Base64(segment).into()
+    );
+    // And an ALB data token is no Cognito token either.
+    let alb = AlbIssuer::new();
+    let refused = cognito.verify(&alb.data_token().build()).await;
+    assert!(
+        matches!(refused, Err(Error::Malformed(MalformedToken::Base64(_)))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unknown_kids_costs_one_fetch_per_cooldown() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        // Long enough for the whole flood on a loaded machine.
+        unknown_kid_cooldown: Duration::from_secs(3),
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options);
+    let valid = alb.data_token().build();
+    assert!(verifier.verify(&valid).await.is_ok());
+    server.reset_fetch_count();
+
+    let mut flood = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let token = alb
+            .data_token()
+            .header("kid", format!("0000{i:04}-flood-kid"))
+            .build();
+        let verifier = verifier.clone();
+        flood.spawn(async move { verifier.verify(&token).await });
+    }
+    let mut unknown = 0;
+    while let Some(outcome) = flood.join_next().await {
+        match outcome.expect("the task ran") {
+            Err(Error::UnknownKey { .. }) => unknown += 1,
+            other => panic!("a flood kid got {other:?}"),
+        }
+    }
+    assert_eq!(unknown, 300);
+    assert_eq!(server.fetch_count(), 1, "one fetch for 300 unknown kids");
+    // The known kid is never held up by the cooldown.
+    assert!(verifier.verify(&valid).await.is_ok());
+    assert_eq!(server.fetch_count(), 1);
+
+    // After the cooldown, the next unknown kid is fetched once more.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let late = alb.data_token().header("kid", "late-kid").build();
+    assert!(matches!(
+        verifier.verify(&late).await,
+        Err(Error::UnknownKey { .. })
+    ));
+    assert_eq!(server.fetch_count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_for_a_new_kid_share_one_fetch() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    server.set_mode(Mode::Delay(Duration::from_millis(200)));
+    let verifier = verifier(&alb, &server, AlbKeyOptions::default());
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let token = alb.data_token().build();
+        let verifier = verifier.clone();
+        requests.spawn(async move { verifier.verify(&token).await.map(|c| c.sub().to_owned()) });
+    }
+    while let Some(outcome) = requests.join_next().await {
+        assert_eq!(outcome.expect("the task ran").as_deref(), Ok(alb.sub()));
+    }
+    assert_eq!(server.fetch_count(), 1, "single flight");
+}
+
+#[tokio::test]
+async fn a_key_server_outage_is_503_and_backs_off() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        min_backoff: Duration::from_secs(1),
+        fetch_timeout: Duration::from_millis(300),
+        ..AlbKeyOptions::default()
+    };
+    let token = alb.data_token().build();
+    for (mode, reason) in [
+        (Mode::Status(503), "HTTP status 503"),
+        (Mode::Status(403), "HTTP status 403"),
+        (Mode::Garbage, "not one PEM PUBLIC KEY block"),
+        (Mode::EmptyBody, "not one PEM PUBLIC KEY block"),
+        (Mode::EmptyKeys, "not a P-256 public key"),
+        (Mode::Huge(64 * 1024), "response larger than 4096 bytes"),
+        (Mode::Redirect, "HTTP status 302"),
+        (Mode::Delay(Duration::from_secs(2)), "timed out"),
+    ] {
+        let verifier = verifier(&alb, &server, options.clone());
+        server.set_mode(mode.clone());
+        server.reset_fetch_count();
+        let refused = verifier.verify(&token).await.expect_err("no key");
+        assert_eq!(refused.class(), ErrorClass::Unavailable, "{mode:?}");
+        assert_eq!(refused.class().status(), 503, "{mode:?}");
+        assert!(refused.retry_after().is_some(), "{mode:?}");
+        let Error::KeysUnavailable { reason: got, .. } = &refused else {
+            panic!("{mode:?}: {refused:?}");
+        };
+        assert!(got.contains(reason), "{mode:?}: {got}");
+        // During the backoff: 503 at once, no fetch.
+        let again = verifier
+            .verify(&token)
+            .await
+            .expect_err("still backing off");
+        assert_eq!(again.kind(), "keys_unavailable", "{mode:?}");
+        assert_eq!(server.fetch_count(), 1, "{mode:?}");
+        // The server recovers: after the backoff, the key is fetched.
+        server.set_mode(Mode::Normal);
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+        assert!(verifier.verify(&token).await.is_ok(), "{mode:?} recovered");
+    }
+}
+
+#[test]
+fn the_builder_refuses_what_it_cannot_pin() {
+    let arn =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+    let pool = "us-east-1_AbCdEf123";
+    let refused = |b: cognito_jwt::AlbVerifierBuilder| b.build().map(|_| ()).unwrap_err();
+    assert_eq!(
+        refused(
+            AlbVerifier::builder("not-an-arn")
+                .client_ids(["c"])
+                .cognito_pool(pool)
+        ),
+        cognito_jwt::BuildError::InvalidAlbArn("not-an-arn".into())
+    );
+    assert_eq!(
+        refused(AlbVerifier::builder(arn).cognito_pool(pool)),
+        cognito_jwt::BuildError::NoClientIds
+    );
+    assert!(matches!(
+        refused(AlbVerifier::builder(arn).client_ids(["c"])),
+        cognito_jwt::BuildError::InvalidOption {
+            option: "issuer",
+            ..
+        }
+    ));
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .client_ids(["c"])
+                .cognito_pool(pool)
+                .keys_url("http://keys.example.com/")
+        ),
+        cognito_jwt::BuildError::InvalidUrl { .. }
+    ));
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .also_signer("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188")
+                .client_ids(["c"])
+                .cognito_pool(pool)
+        ),
+        cognito_jwt::BuildError::InvalidOption { option: "keys_url", .. }
+    ));
+    let gov = AlbVerifier::builder(
+        "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
+    )
+    .client_ids(["c"])
+    .cognito_pool("us-gov-west-1_AbCdEf123")
+    .build()
+    .expect("GovCloud has a known key host");
+    assert_eq!(
+        gov.keys_url(),
+        "https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1/"
+    );
+}
