@@ -247,6 +247,71 @@ fn a_rest_api_stage_needs_the_ignore_stage_setting() {
     }
 }
 
+/// A function has no listening address to name its resource after: it
+/// serves RFC 9728 metadata only when `COGNITO_RESOURCE` names the resource
+/// (then every challenge points to it), never a made-up document.
+#[test]
+fn the_metadata_document_is_served_only_for_a_named_resource() {
+    let issuer = TestIssuer::cognito();
+    let jwks = JwksServer::start(&issuer);
+    let binary = contract::example_binary("lambda-api");
+    let pool = issuer.pool_id().expect("a Cognito-shaped test issuer");
+    let client = issuer.client_id();
+    let jwks_url = jwks.url();
+    let base = [
+        ("COGNITO_USER_POOL_ID", pool.as_str()),
+        ("COGNITO_JWKS_URI", jwks_url.as_str()),
+        ("COGNITO_CLIENT_IDS", client.as_str()),
+    ];
+    let document = "/.well-known/oauth-protected-resource";
+    let no_token: Vec<String> = Vec::new();
+
+    let unnamed = Function::start(&binary, &base);
+    for path in [document, "/.well-known/oauth-protected-resource/orders"] {
+        let response =
+            respond(&unnamed, &Shape::HttpApiV2.event("GET", path, &no_token)).expect("a response");
+        assert_eq!(response["statusCode"], 404, "{path}: {response}");
+    }
+    let challenge = Shape::HttpApiV2
+        .answer(
+            &respond(&unnamed, &Shape::HttpApiV2.event("GET", "/me", &no_token))
+                .expect("a response"),
+        )
+        .expect("an answer");
+    assert_eq!(challenge.www_authenticate.as_deref(), Some("Bearer"));
+    drop(unnamed);
+
+    let resource = "https://api.example.com/orders";
+    let mut named_env = base.to_vec();
+    named_env.push(("COGNITO_RESOURCE", resource));
+    let named = Function::start(&binary, &named_env);
+    let path = "/.well-known/oauth-protected-resource/orders";
+    let answer = Shape::HttpApiV2
+        .answer(
+            &respond(&named, &Shape::HttpApiV2.event("GET", path, &no_token)).expect("a response"),
+        )
+        .expect("an answer");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body: Value = serde_json::from_str(&answer.body).expect("JSON");
+    assert_eq!(body["resource"], resource, "{body}");
+    assert_eq!(
+        body["authorization_servers"],
+        json!([issuer.issuer()]),
+        "{body}"
+    );
+    let challenge = Shape::HttpApiV2
+        .answer(
+            &respond(&named, &Shape::HttpApiV2.event("GET", "/me", &no_token)).expect("a response"),
+        )
+        .expect("an answer");
+    assert_eq!(
+        challenge.www_authenticate.as_deref(),
+        Some(
+            r#"Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/orders""#
+        ),
+    );
+}
+
 /// A missing Lambda or Cognito variable stops the function at once, with
 /// exit code 2 and a message naming it (not the runtime's panic).
 #[test]

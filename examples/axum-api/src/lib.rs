@@ -131,13 +131,14 @@ async fn admin(Authenticated(claims): Authenticated) -> Json<responses::Admin> {
 /// `/metrics` (only with `EXPOSE_METRICS=1`) sits behind the [`CognitoAuth`].
 ///
 /// `metadata` is this API's RFC 9728 document and whether its 401s and 403s
-/// name it (`COGNITO_RESOURCE` set). The same router answers over TCP
+/// name it (`COGNITO_RESOURCE` set); `None`: no document is served. The
+/// same router answers over TCP
 /// (`axum-api`) and as a Lambda function (`lambda-api`).
 pub fn app(
     verifier: Verifier,
     exporter: Option<MetricsExporter>,
     revoker: Revoker,
-    metadata: (ProtectedResourceMetadata, bool),
+    metadata: Option<(ProtectedResourceMetadata, bool)>,
     alb_data: Option<(AlbVerifier, Trust)>,
 ) -> Result<Router, BuildError> {
     // Layered per handler (`Handler::layer`), so that only the routes' own
@@ -146,19 +147,21 @@ pub fn app(
     // `Router::route_layer` would also wrap each path's 405 fallback and
     // answer 401 there first. `MethodRouter::route_layer` answers alike but
     // adds a boxed route per request (BENCHMARKS.md).
-    let (metadata, name_it) = metadata;
     let auth = CognitoAuth::new(verifier.clone());
     // COGNITO_ALB_ARN set: the load balancer's data token, when present.
     let auth = match alb_data {
         Some((alb, trust)) => auth.alb_data(alb, trust),
         None => auth,
     };
-    // The RFC 9728 document is served in any case; with COGNITO_RESOURCE
-    // set, every 401 and 403 also names it.
-    let (auth, metadata) = if name_it {
-        auth.publish(metadata)?
-    } else {
-        (auth, ResourceMetadata::new(metadata))
+    // The RFC 9728 document, when there is one; with COGNITO_RESOURCE set,
+    // every 401 and 403 also names it.
+    let (auth, metadata) = match metadata {
+        Some((metadata, true)) => {
+            let (auth, served) = auth.publish(metadata)?;
+            (auth, Some(served))
+        }
+        Some((metadata, false)) => (auth, Some(ResourceMetadata::new(metadata))),
+        None => (auth, None),
     };
     let router = Router::new()
         .route("/me", get(me.layer(auth.clone())))
@@ -190,20 +193,33 @@ pub fn app(
         Some(exporter) => router.route("/metrics", get(metrics(exporter))),
         None => router,
     };
+    let router = router.layer(Extension(revoker));
     // Outermost: the document answers before any route, without a token.
-    Ok(router.layer(Extension(revoker)).layer(metadata))
+    Ok(match metadata {
+        Some(metadata) => router.layer(metadata),
+        None => router,
+    })
 }
 
 /// [`app`] for `demo`, as configured from the environment: its verifier,
-/// metrics, revocations and RFC 9728 metadata (resource `COGNITO_RESOURCE`,
-/// else `http://{addr}`). `Err` names what the configuration got wrong.
-pub fn demo_app(demo: &Demo, addr: SocketAddr) -> Result<Router, String> {
-    let metadata = demo.resource_metadata(addr).map_err(|e| e.to_string())?;
+/// metrics, revocations and RFC 9728 metadata, whose resource is
+/// `COGNITO_RESOURCE`, else `http://{addr}`. Without a listening address
+/// (`None`: a Lambda function) the document is served only when
+/// `COGNITO_RESOURCE` names the resource, never with a made-up one. `Err`
+/// names what the configuration got wrong.
+pub fn demo_app(demo: &Demo, addr: Option<SocketAddr>) -> Result<Router, String> {
+    let metadata = match addr {
+        Some(addr) => Some(addr),
+        None => demo.names_resource_metadata().then_some(demo.bind_addr),
+    }
+    .map(|addr| demo.resource_metadata(addr).map_err(|e| e.to_string()))
+    .transpose()?
+    .map(|metadata| (metadata, demo.names_resource_metadata()));
     app(
         demo.verifier.clone(),
         demo.metrics.clone(),
         demo.revoker.clone(),
-        (metadata, demo.names_resource_metadata()),
+        metadata,
         demo.alb_data(),
     )
     .map_err(|e| e.to_string())

@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
         Ok(started) => started,
         Err(code) => return code,
     };
-    let app = match demo_app(&demo, addr) {
+    let app = match demo_app(&demo, Some(addr)) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("axum-api: {e}");

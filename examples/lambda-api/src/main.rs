@@ -22,7 +22,9 @@
 //! 4. `lambda_http::run` polls the Runtime API for events.
 //!
 //! `COGNITO_RESOURCE` names this API in its RFC 9728 metadata; set it to the
-//! API's public URL (there is no listening address to derive it from).
+//! API's public URL. Without it no metadata document is served: there is no
+//! listening address to derive the resource from, and a made-up one would
+//! be a wrong public document.
 
 use std::process::ExitCode;
 
@@ -45,7 +47,8 @@ fn check_env(var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
              use axum-api to serve the same routes over TCP"
         ));
     }
-    if var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").is_some_and(|v| v.trim().parse::<i32>().is_err()) {
+    // Untrimmed, as the runtime parses it (" 128" would panic there).
+    if var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").is_some_and(|v| v.parse::<i32>().is_err()) {
         return Err("AWS_LAMBDA_FUNCTION_MEMORY_SIZE is not a number of megabytes".into());
     }
     if !set("COGNITO_USER_POOL_ID") && !set("COGNITO_ISSUER") {
@@ -91,9 +94,9 @@ async fn run() -> Result<(), Stop> {
     // Cold start: the keys are fetched here, once per execution environment,
     // not in the handler.
     demo.prefetch().await;
-    // No listening address here: the metadata's default resource is the
-    // unused `BIND_ADDR`; `COGNITO_RESOURCE` names the real one.
-    let app = axum_api::demo_app(&demo, demo.bind_addr).map_err(Stop::Config)?;
+    // No listening address here to name the resource after: the RFC 9728
+    // document is served only when `COGNITO_RESOURCE` names it.
+    let app = axum_api::demo_app(&demo, None).map_err(Stop::Config)?;
     lambda_http::run(app)
         .await
         .map_err(|e| Stop::Runtime(e.to_string()))
