@@ -39,10 +39,14 @@
 //! `refresh_token`; `/oauth2/authorize`, which signs in a configured test
 //! user without a form; `/oauth2/revoke`; the JWKS; the discovery document)
 //! on `--bind` (default `127.0.0.1`; another address needs
-//! `--allow-non-loopback`) and `--port` (default 8420). Its clients,
+//! `--allow-non-loopback`) and `--port` (default 8420), advertising
+//! `--public-url URL` instead of `http://ADDR:PORT` when given (the name
+//! clients reach it by, in discovery, the printed URLs and, with
+//! `--loopback-issuer`, `iss`). Its clients,
 //! resource servers and users are the testkit's defaults, or those of
 //! `--config FILE` (JSON: `{"clients": [{"id", "secret", "grants",
-//! "scopes", "callback_urls", "refresh_token_rotation"}],
+//! "scopes", "callback_urls", "refresh_token_rotation",
+//! "refresh_token_validity_secs"}],
 //! "resource_servers": [{"identifier", "scopes"}], "users": [{"username",
 //! "sub", "groups", "attributes"}]}`), plus `--resource-server
 //! ID=S,S`, `--machine-client ID:SECRET=S,S`, `--client ID=CALLBACK` and
@@ -94,7 +98,8 @@
 //! - `header`, `claims`: the decoded token, `null` if it cannot be decoded.
 //!
 //! Fields of `serve --json` (one line, once it listens): `command`:
-//! `"serve"`; `issuer`, `jwks_uri`, `discovery`, `token_endpoint`,
+//! `"serve"`; `listen`: the bound address (`127.0.0.1:8420`); `issuer`,
+//! `jwks_uri`, `discovery`, `token_endpoint`,
 //! `authorization_endpoint`, `revocation_endpoint`: URLs; `clients`:
 //! `[{"id", "secret", "grants", "scopes", "callback_urls"}]`; `users`:
 //! `[{"username", "sub", "groups"}]`.

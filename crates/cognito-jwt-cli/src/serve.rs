@@ -28,6 +28,11 @@ pub(crate) struct ServeArgs {
     /// Listen on a non-loopback address although anyone who reaches it gets tokens.
     #[arg(long)]
     allow_non_loopback: bool,
+    /// The base URL to advertise instead of http://ADDR:PORT (discovery, the
+    /// printed URLs, `iss` with --loopback-issuer): the name clients reach
+    /// this server by, e.g. http://cognito:8420 in a compose network.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// The user pool id in `iss`.
     #[arg(long, value_name = "ID", default_value = DEFAULT_POOL_ID)]
     pool: String,
@@ -66,6 +71,7 @@ impl ServeArgs {
 #[derive(Serialize)]
 struct Ready {
     command: &'static str,
+    listen: String,
     issuer: String,
     jwks_uri: String,
     discovery: String,
@@ -164,11 +170,18 @@ pub(crate) fn start(args: &ServeArgs) -> Result<(LocalIssuer, String), String> {
         .map(|(region, _)| region.to_owned())
         .filter(|r| !r.is_empty())
         .ok_or_else(|| format!("--pool {:?} is not REGION_ID", args.pool))?;
-    let local = LocalIssuer::builder()
+    let mut builder = LocalIssuer::builder()
         .issuer(TestIssuer::cognito_pool(region, args.pool.clone()))
         .oauth(config)
         .loopback_issuer(args.loopback_issuer)
-        .bind(SocketAddr::new(args.bind, args.port))
+        .bind(SocketAddr::new(args.bind, args.port));
+    if args.allow_non_loopback {
+        builder = builder.allow_non_loopback();
+    }
+    if let Some(url) = &args.public_url {
+        builder = builder.public_url(url.clone());
+    }
+    let local = builder
         .start()
         .map_err(|e| format!("cannot start on {}:{}: {e}", args.bind, args.port))?;
     let ready = ready(&local);
@@ -190,6 +203,7 @@ fn ready(local: &LocalIssuer) -> Ready {
     let config = local.oauth_config().unwrap_or(&empty);
     Ready {
         command: "serve",
+        listen: local.server().addr().to_string(),
         issuer: local.issuer(),
         jwks_uri: local.jwks_url(),
         discovery: local.discovery_url(),
@@ -221,6 +235,7 @@ fn render(r: &Ready) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "local Cognito issuer (tokens are for tests only)");
+    let _ = writeln!(out, "  listening  {}", r.listen);
     let _ = writeln!(out, "  issuer     {}", r.issuer);
     let _ = writeln!(out, "  jwks       {}", r.jwks_uri);
     let _ = writeln!(out, "  discovery  {}", r.discovery);

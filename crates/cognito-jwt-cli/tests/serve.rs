@@ -46,22 +46,35 @@ fn serve(args: &[&str]) -> Serve {
 
 /// `POST url` with a form body (and HTTP Basic): `(status, body)`.
 fn post(url: &str, basic: Option<(&str, &str)>, form: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = TcpStream::connect(host).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     let auth = basic
         .map(|(id, secret)| {
             let b = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
             format!("Authorization: Basic {b}\r\n")
         })
         .unwrap_or_default();
+    let head = format!(
+        "{auth}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        form.len()
+    );
+    http("POST", url, &head, form)
+}
+
+/// `GET url`: `(status, body)`.
+fn get(url: &str) -> (u16, String) {
+    http("GET", url, "", "")
+}
+
+/// One HTTP/1.1 request over plain TCP, as curl sends it: `(status, body)`.
+fn http(method: &str, url: &str, head: &str, body: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{auth}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
-        form.len()
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{head}\r\n{body}"
     )
     .unwrap();
     let mut raw = String::new();
@@ -69,6 +82,23 @@ fn post(url: &str, basic: Option<(&str, &str)>, form: &str) -> (u16, String) {
     let status = raw[9..12].parse().unwrap();
     let body = raw.split_once("\r\n\r\n").unwrap().1.to_owned();
     (status, body)
+}
+
+/// The claims of the access token in a token endpoint answer.
+fn access_claims(answer: &str) -> Value {
+    let token: Value = serde_json::from_str(answer).unwrap();
+    let payload = token["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 fn verify(ready: &Value, client: &str, token: &str, extra: &[&str]) -> (i32, Value) {
@@ -162,21 +192,51 @@ fn a_config_file_and_flags_configure_clients_users_and_scopes() {
         "grant_type=client_credentials",
     );
     assert_eq!(status, 200, "{body}");
-    let token: Value = serde_json::from_str(&body).unwrap();
-    let payload = token["access_token"]
-        .as_str()
-        .unwrap()
-        .split('.')
-        .nth(1)
-        .unwrap();
-    let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap();
+    let claims = access_claims(&body);
     assert_eq!(claims["scope"], "reports/read");
     assert_eq!(claims["iss"], issuer);
+}
+
+#[test]
+fn a_public_url_is_what_serve_advertises() {
+    let public = "http://cognito.test:8420";
+    let s = serve(&["--public-url", public, "--loopback-issuer"]);
+    let issuer = format!("{public}/us-east-1_TestPool1");
+    assert_eq!(s.ready["issuer"], issuer.as_str());
+    assert_eq!(
+        s.ready["token_endpoint"],
+        format!("{public}/oauth2/token").as_str()
+    );
+    assert_eq!(
+        s.ready["jwks_uri"],
+        format!("{public}/.well-known/jwks.json").as_str()
+    );
+    // Reached where it listens, it still names itself by the public URL.
+    let listen = s.ready["listen"].as_str().unwrap();
+    assert!(listen.starts_with("127.0.0.1:"), "{listen}");
+    let (status, body) = get(&format!(
+        "http://{listen}/us-east-1_TestPool1/.well-known/openid-configuration"
+    ));
+    assert_eq!(status, 200, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["issuer"], issuer.as_str());
+    assert_eq!(
+        doc["jwks_uri"],
+        format!("{issuer}/.well-known/jwks.json").as_str()
+    );
+    assert_eq!(doc["token_endpoint"], s.ready["token_endpoint"]);
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{public}/oauth2/authorize").as_str()
+    );
+    let (status, body) = post(
+        &format!("http://{listen}/oauth2/token"),
+        Some((MACHINE, SECRET)),
+        "grant_type=client_credentials",
+    );
+    assert_eq!(status, 200, "{body}");
+    let claims = access_claims(&body);
+    assert_eq!(claims["iss"], issuer.as_str());
 }
 
 #[test]
@@ -198,6 +258,16 @@ fn refused_configurations_exit_2_with_a_json_error() {
             "/nonexistent/cognito.json",
         ),
         ("bad pool", vec!["--pool", "nopool"], "is not REGION_ID"),
+        (
+            "public URL with a path",
+            vec!["--public-url", "http://cognito.test:8420/pool"],
+            "without a path, query or fragment",
+        ),
+        (
+            "custom-scheme callback with a fragment",
+            vec!["--client", "app0123456789=myapp://cb#frag"],
+            "without a fragment",
+        ),
     ] {
         let output = Command::cargo_bin("cognito-jwt")
             .unwrap()

@@ -15,11 +15,14 @@
 //!   `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`).
 //! - "Authorize endpoint" (`authorization-endpoint.html`): `response_type=code`,
 //!   `client_id`, `redirect_uri` (one of the client's callback URLs, exact
-//!   match), `state`, `scope`, `code_challenge_method` (`S256` only) and
+//!   match; `https://`, `http://localhost` or an app's own scheme),
+//!   `state`, `scope`, `code_challenge_method` (`S256` only) and
 //!   `code_challenge`, `nonce`, `login_hint`, `resource`. An unknown client
 //!   or callback URL is an error page (HTTP 400, `redirect_mismatch`), never
 //!   a redirect; other errors redirect with `error` and `state`. Codes are
-//!   single use and live 5 minutes.
+//!   single use (any exchange attempt spends one) and live 5 minutes; a
+//!   `resource` or `code_verifier` sent with the exchange must match what
+//!   the code was requested with (RFC 8707 §2.2, RFC 9700 §2.1.1).
 //! - "Revoke endpoint" (`revocation-endpoint.html`): `token` (a refresh
 //!   token) and the client's authentication; 200 with an empty body, also for
 //!   a token it does not know; 400 `invalid_request` without `token`, 400
@@ -27,7 +30,9 @@
 //!   `invalid_client`. A revoked refresh token then gets `invalid_grant`.
 //! - "Refresh tokens": a refresh returns new ID and access tokens with the
 //!   same `origin_jti` and a new `jti`, and no refresh token unless the
-//!   client rotates refresh tokens.
+//!   client rotates refresh tokens; a refresh token works for the client's
+//!   refresh token validity (30 days by default) from the sign-in, also
+//!   once rotated.
 //! - "Understanding the access token" / "the ID token": the claim sets of
 //!   [`Minted`], in Cognito's order.
 //! - "Resource binding" (authorize endpoint, `resource`; token endpoint for
@@ -56,7 +61,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::issuer::{DEFAULT_LIFETIME_SECS, TestIssuer};
-use crate::oauth::{AppClient, BUILT_IN_SCOPES, Grant, OAuthConfig, TestUser};
+use crate::oauth::{AppClient, BUILT_IN_SCOPES, Grant, OAuthConfig, TestUser, url_acceptable};
 use crate::token::TokenBuilder;
 use crate::util::{b64, now, uuid_v4};
 
@@ -72,9 +77,10 @@ pub(crate) const MAX_BODY: usize = 16 * 1024;
 pub(crate) const MAX_PARAMS: usize = 32;
 /// How long an authorization code can be exchanged (Cognito: 5 minutes).
 pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(300);
-/// Most codes waiting and refresh sessions held; beyond, requests get
-/// `temporarily_unavailable` rather than memory growing without bound.
-const MAX_SESSIONS: usize = 10_000;
+/// Most codes waiting, and most live refresh sessions (neither expired,
+/// revoked nor rotated away); beyond, requests get `temporarily_unavailable`
+/// rather than memory growing without bound.
+pub(crate) const MAX_SESSIONS: usize = 10_000;
 /// Longest `state`, `nonce`, `login_hint` or `resource` accepted.
 const MAX_PARAM_LEN: usize = 2048;
 /// Claims an attribute may not replace: Cognito computes them.
@@ -124,7 +130,7 @@ impl OAuthError {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
             error: "temporarily_unavailable",
-            description: "too many codes or sessions held; restart the issuer".into(),
+            description: "too many codes or live refresh sessions held; retry once some expire or are revoked".into(),
         }
     }
     fn server(d: impl Into<String>) -> Self {
@@ -174,17 +180,56 @@ struct Session {
     auth_time: i64,
 }
 
+/// A live refresh token: revoking or rotating it away removes it, so an
+/// unknown token and a retired one both get `invalid_grant`.
 #[derive(Debug)]
 struct RefreshSession {
     client_id: String,
     session: Session,
-    revoked: bool,
+    expires: Instant,
 }
 
 #[derive(Debug, Default)]
 struct Sessions {
     codes: HashMap<String, PendingCode>,
     refresh: HashMap<String, RefreshSession>,
+}
+
+impl Sessions {
+    /// Stores a refresh session, after dropping the expired ones, and only
+    /// then retires `replacing` (the token it rotates away): a refusal
+    /// leaves the caller's token working. A rotation never grows the map,
+    /// so only a new sign-in can find it full.
+    fn store_refresh(
+        &mut self,
+        token: String,
+        held: RefreshSession,
+        replacing: Option<&str>,
+        max: usize,
+    ) -> Result<(), OAuthError> {
+        let at = Instant::now();
+        self.refresh.retain(|_, s| s.expires > at);
+        let replaced = replacing.is_some_and(|old| self.refresh.contains_key(old));
+        if self.refresh.len().saturating_sub(usize::from(replaced)) >= max {
+            return Err(OAuthError::unavailable());
+        }
+        self.refresh.insert(token, held);
+        if let Some(old) = replacing {
+            self.refresh.remove(old);
+        }
+        Ok(())
+    }
+}
+
+/// How the endpoints are set up: the configuration and the limits.
+#[derive(Clone, Debug)]
+pub(crate) struct OAuthSettings {
+    /// Validated, users' `sub` fixed.
+    pub(crate) config: OAuthConfig,
+    /// How long a code can be exchanged.
+    pub(crate) code_lifetime: Duration,
+    /// Most codes waiting, and most live refresh sessions.
+    pub(crate) max_sessions: usize,
 }
 
 /// The tokens of one grant, before they are put in the JSON answer.
@@ -202,24 +247,21 @@ pub(crate) struct AuthorizationServer {
     issuer: TestIssuer,
     base_url: String,
     code_lifetime: Duration,
+    max_sessions: usize,
     sessions: Mutex<Sessions>,
 }
 
 type Form = HashMap<String, String>;
 
 impl AuthorizationServer {
-    /// `config` must be validated and its users' `sub` fixed.
-    pub(crate) fn new(
-        config: OAuthConfig,
-        issuer: TestIssuer,
-        base_url: String,
-        code_lifetime: Duration,
-    ) -> Self {
+    /// `base_url` is the one advertised in the discovery document.
+    pub(crate) fn new(settings: OAuthSettings, issuer: TestIssuer, base_url: String) -> Self {
         Self {
-            config,
+            config: settings.config,
             issuer,
             base_url,
-            code_lifetime,
+            code_lifetime: settings.code_lifetime,
+            max_sessions: settings.max_sessions,
             sessions: Mutex::new(Sessions::default()),
         }
     }
@@ -247,7 +289,7 @@ impl AuthorizationServer {
             "scopes_supported": scopes,
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
         });
         match fields {
@@ -314,7 +356,7 @@ impl AuthorizationServer {
                 let mut sessions = self.sessions();
                 let at = Instant::now();
                 sessions.codes.retain(|_, c| c.expires > at);
-                if sessions.codes.len() >= MAX_SESSIONS {
+                if sessions.codes.len() >= self.max_sessions {
                     return Err(OAuthError::unavailable());
                 }
                 sessions.codes.insert(
@@ -510,9 +552,8 @@ impl AuthorizationServer {
 
     fn exchange_code(&self, client: &AppClient, form: &Form) -> Result<Minted, OAuthError> {
         let code = required(form, "code")?;
-        let redirect_uri = required(form, "redirect_uri")?;
-        let verifier = optional_param(form, "code_verifier")?;
-        // The code is spent by any attempt, right or wrong (single use).
+        // Any attempt spends a known code, right or wrong (single use): it is
+        // taken before anything else in the request is looked at.
         let pending = self
             .sessions()
             .codes
@@ -526,28 +567,58 @@ impl AuthorizationServer {
                 "the code was issued to another app client",
             ));
         }
-        if pending.redirect_uri != redirect_uri {
+        if required(form, "redirect_uri")? != pending.redirect_uri {
             return Err(OAuthError::grant(
                 "redirect_uri is not the one the code was requested with",
             ));
         }
-        if let Some(challenge) = &pending.challenge {
-            let verifier = verifier.ok_or_else(|| {
-                OAuthError::grant("code_verifier is missing (the code was requested with PKCE)")
-            })?;
-            if !(43..=128).contains(&verifier.len()) || !verifier.bytes().all(is_unreserved) {
-                return Err(OAuthError::request(
-                    "code_verifier is not 43 to 128 unreserved characters (RFC 7636)",
+        // Absent, the authorize request's resource stands; sent, it must be
+        // that one (RFC 8707 §2.2: no token for a resource not authorized).
+        if let Some(resource) = optional_param(form, "resource")?
+            && pending.session.resource.as_deref() != Some(resource.as_str())
+        {
+            return Err(OAuthError::grant(
+                "resource is not the one the code was requested with",
+            ));
+        }
+        let verifier = optional_param(form, "code_verifier")?;
+        match (&pending.challenge, verifier) {
+            (None, None) => {}
+            // RFC 9700 §2.1.1: a verifier for a code requested without a
+            // challenge is a downgrade attempt.
+            (None, Some(_)) => {
+                return Err(OAuthError::grant(
+                    "code_verifier was sent but the code was requested without code_challenge",
                 ));
             }
-            if !constant_time_eq(s256(&verifier).as_bytes(), challenge.as_bytes()) {
+            (Some(_), None) => {
                 return Err(OAuthError::grant(
-                    "code_verifier does not match code_challenge",
+                    "code_verifier is missing (the code was requested with PKCE)",
                 ));
+            }
+            (Some(challenge), Some(verifier)) => {
+                if !(43..=128).contains(&verifier.len()) || !verifier.bytes().all(is_unreserved) {
+                    return Err(OAuthError::request(
+                        "code_verifier is not 43 to 128 unreserved characters (RFC 7636)",
+                    ));
+                }
+                if !constant_time_eq(s256(&verifier).as_bytes(), challenge.as_bytes()) {
+                    return Err(OAuthError::grant(
+                        "code_verifier does not match code_challenge",
+                    ));
+                }
             }
         }
         let refresh = if client.allows(Grant::RefreshToken) {
-            Some(self.new_refresh_session(client.id(), pending.session.clone())?)
+            let token = random_token()?;
+            let held = RefreshSession {
+                client_id: client.id().to_owned(),
+                session: pending.session.clone(),
+                expires: Instant::now() + client.refresh_validity(),
+            };
+            self.sessions()
+                .store_refresh(token.clone(), held, None, self.max_sessions)?;
+            Some(token)
         } else {
             None
         };
@@ -561,54 +632,48 @@ impl AuthorizationServer {
 
     fn refresh(&self, client: &AppClient, form: &Form) -> Result<Minted, OAuthError> {
         let token = required(form, "refresh_token")?;
-        let rotates = client.rotates_refresh_tokens();
-        // Checked and, with rotation, retired under one lock: two refreshes
-        // racing with one token cannot both succeed.
+        let new_token = if client.rotates_refresh_tokens() {
+            Some(random_token()?)
+        } else {
+            None
+        };
+        // Checked and, with rotation, replaced under one lock: two refreshes
+        // racing with one token cannot both succeed, and the old token is
+        // retired only once the new one is stored.
         let session = {
             let mut sessions = self.sessions();
             let held = sessions
                 .refresh
-                .get_mut(token)
+                .get(token)
                 .ok_or_else(|| OAuthError::grant("the refresh token is not valid"))?;
-            if held.revoked {
-                return Err(OAuthError::grant("the refresh token has been revoked"));
-            }
             if held.client_id != client.id() {
                 return Err(OAuthError::grant(
                     "the refresh token was issued to another app client",
                 ));
             }
-            held.revoked = rotates;
-            held.session.clone()
-        };
-        let refresh = if rotates {
-            Some(self.new_refresh_session(client.id(), session.clone())?)
-        } else {
-            None
+            if held.expires <= Instant::now() {
+                sessions.refresh.remove(token);
+                return Err(OAuthError::grant("the refresh token has expired"));
+            }
+            let session = held.session.clone();
+            if let Some(new_token) = &new_token {
+                let next = RefreshSession {
+                    client_id: held.client_id.clone(),
+                    session: session.clone(),
+                    // Counted from the sign-in, as Cognito does: rotation
+                    // does not extend it.
+                    expires: held.expires,
+                };
+                sessions.store_refresh(new_token.clone(), next, Some(token), self.max_sessions)?;
+            }
+            session
         };
         let (access, id) = self.user_tokens(client.id(), &session);
         Ok(Minted {
             access,
             id,
-            refresh,
+            refresh: new_token,
         })
-    }
-
-    fn new_refresh_session(&self, client_id: &str, session: Session) -> Result<String, OAuthError> {
-        let token = random_token()?;
-        let mut sessions = self.sessions();
-        if sessions.refresh.len() >= MAX_SESSIONS {
-            return Err(OAuthError::unavailable());
-        }
-        sessions.refresh.insert(
-            token.clone(),
-            RefreshSession {
-                client_id: client_id.to_owned(),
-                session,
-                revoked: false,
-            },
-        );
-        Ok(token)
     }
 
     // ----- /oauth2/revoke ----------------------------------------------------
@@ -626,8 +691,10 @@ impl AuthorizationServer {
             }
         })?;
         let mut sessions = self.sessions();
-        match sessions.refresh.get_mut(token) {
-            Some(held) if held.client_id == client.id() => held.revoked = true,
+        match sessions.refresh.get(token) {
+            Some(held) if held.client_id == client.id() => {
+                sessions.refresh.remove(token);
+            }
             Some(_) => {}
             None if token.split('.').count() == 3 => {
                 return Err(OAuthError::new(
@@ -898,25 +965,15 @@ fn parse_basic(value: &HeaderValue) -> Result<(String, String), OAuthError> {
     Ok((unescape(id), unescape(secret)))
 }
 
-/// Cognito's rule for `resource`: `https://`, `http://localhost`, or a
-/// custom scheme such as `myapp://`; no fragment.
+/// Cognito's rule for `resource`, the one for callback URLs: `https://`,
+/// `http://localhost`, or a custom scheme such as `myapp://`; no fragment.
 fn check_resource(resource: &str) -> Result<String, OAuthError> {
-    let bad = || {
-        OAuthError::request(
-            "resource must be an absolute URL: https://, http://localhost or a custom scheme, no fragment",
-        )
-    };
-    let url = url::Url::parse(resource).map_err(|_| bad())?;
-    let ok = url.fragment().is_none()
-        && match url.scheme() {
-            "https" => true,
-            "http" => url.host_str() == Some("localhost"),
-            _ => true,
-        };
-    if ok {
+    if url_acceptable(resource) {
         Ok(resource.to_owned())
     } else {
-        Err(bad())
+        Err(OAuthError::request(
+            "resource must be an absolute URL: https://, http://localhost or a custom scheme, no fragment",
+        ))
     }
 }
 

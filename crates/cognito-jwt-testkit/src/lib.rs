@@ -128,7 +128,8 @@ pub use key::{Alg, JwkOptions, SigningKey};
 pub use local::{LocalIssuer, LocalIssuerBuilder};
 pub use oauth::{
     AppClient, BUILT_IN_SCOPES, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_SECRET,
-    DEFAULT_MACHINE_CLIENT_ID, Grant, OAuthConfig, OAuthConfigError, ResourceServer, TestUser,
+    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_REFRESH_TOKEN_VALIDITY, Grant, OAuthConfig,
+    OAuthConfigError, ResourceServer, TestUser,
 };
 pub use server::{JwksServer, Mode};
 pub use token::TokenBuilder;

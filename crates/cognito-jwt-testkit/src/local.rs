@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::authorization_server::{AUTHORIZE_PATH, CODE_LIFETIME, REVOKE_PATH, TOKEN_PATH};
+use crate::authorization_server::{
+    AUTHORIZE_PATH, CODE_LIFETIME, MAX_SESSIONS, OAuthSettings, REVOKE_PATH, TOKEN_PATH,
+};
 use crate::issuer::{DEFAULT_POOL_ID, DEFAULT_USERNAME, TestIssuer};
 use crate::oauth::{AppClient, OAuthConfig, ResourceServer, TestUser};
 use crate::server::JwksServer;
@@ -77,7 +79,10 @@ impl LocalIssuer {
             oauth: OAuthConfig::cognito_default(),
             loopback: false,
             bind: None,
+            allow_non_loopback: false,
+            public_url: None,
             code_lifetime: CODE_LIFETIME,
+            max_sessions: MAX_SESSIONS,
         }
     }
 
@@ -97,7 +102,8 @@ impl LocalIssuer {
         local
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash): the server's base URL.
+    /// `http://127.0.0.1:PORT` (no trailing slash): the server's base URL,
+    /// or the [`public_url`](LocalIssuerBuilder::public_url) it advertises.
     #[must_use]
     pub fn base_url(&self) -> &str {
         self.server.base_url()
@@ -212,7 +218,10 @@ pub struct LocalIssuerBuilder {
     oauth: OAuthConfig,
     loopback: bool,
     bind: Option<SocketAddr>,
+    allow_non_loopback: bool,
+    public_url: Option<String>,
     code_lifetime: Duration,
+    max_sessions: usize,
 }
 
 impl LocalIssuerBuilder {
@@ -220,6 +229,16 @@ impl LocalIssuerBuilder {
     /// Cognito, unless a test wants to see one expire.
     pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
         self.code_lifetime = lifetime;
+        self
+    }
+
+    /// Most authorization codes waiting, and most live refresh sessions
+    /// (not expired, revoked or rotated away): 10,000 each unless a test
+    /// wants to reach the limit. Beyond, a sign-in is answered
+    /// `temporarily_unavailable` (503); a rotating refresh never is, since
+    /// it replaces its session. Zero is refused by [`start`](Self::start).
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
         self
     }
 
@@ -261,22 +280,79 @@ impl LocalIssuerBuilder {
         self
     }
 
-    /// Listens here instead of `127.0.0.1:0`.
+    /// Listens here instead of `127.0.0.1:0`. A loopback address only,
+    /// unless [`allow_non_loopback`](Self::allow_non_loopback): whoever
+    /// reaches the issuer gets tokens the APIs under test accept.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = Some(addr);
+        self
+    }
+
+    /// Lets [`bind`](Self::bind) take an address that is not loopback
+    /// (`0.0.0.0` in a container, say).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use cognito_jwt_testkit::LocalIssuer;
+    ///
+    /// let anywhere = SocketAddr::from(([0, 0, 0, 0], 8420));
+    /// let refused = LocalIssuer::builder().bind(anywhere).start().unwrap_err();
+    /// assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+    /// // In a container: LocalIssuer::builder().bind(anywhere).allow_non_loopback()
+    /// //     .public_url("http://cognito:8420").start()
+    ///
+    /// // Reached by another name: the URLs it hands out use that name.
+    /// let local = LocalIssuer::builder()
+    ///     .public_url("http://cognito.test:8420")
+    ///     .start()
+    ///     .unwrap();
+    /// assert_eq!(local.token_url().unwrap(), "http://cognito.test:8420/oauth2/token");
+    /// ```
+    pub fn allow_non_loopback(mut self) -> Self {
+        self.allow_non_loopback = true;
+        self
+    }
+
+    /// The base URL the issuer advertises instead of `http://ADDR`: in the
+    /// discovery document, in `iss` with
+    /// [`loopback_issuer`](Self::loopback_issuer), and in
+    /// [`LocalIssuer`]'s URLs. For an issuer reached by another name (a
+    /// container's host name, a port mapping, a proxy). `http` or `https`,
+    /// a host, no path, query or fragment; [`start`](Self::start) refuses
+    /// anything else.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
         self
     }
 
     /// Validates the configuration, binds and starts serving.
     ///
     /// # Errors
-    /// `InvalidInput` for a configuration [`OAuthConfig::validate`] refuses;
-    /// the bind error if the address cannot be bound.
+    /// `InvalidInput` for a configuration [`OAuthConfig::validate`] refuses,
+    /// a non-loopback [`bind`](Self::bind) address without
+    /// [`allow_non_loopback`](Self::allow_non_loopback), a
+    /// [`public_url`](Self::public_url) that is not a base URL, or a zero
+    /// [`max_sessions`](Self::max_sessions); the bind error if the address
+    /// cannot be bound.
     pub fn start(self) -> std::io::Result<LocalIssuer> {
+        let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
         let mut oauth = self.oauth;
-        oauth
-            .validate()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        oauth.validate().map_err(|e| invalid(e.to_string()))?;
+        if let Some(addr) = self.bind
+            && !addr.ip().is_loopback()
+            && !self.allow_non_loopback
+        {
+            return Err(invalid(format!(
+                "{addr} is not a loopback address: anyone who reaches it can get tokens; call allow_non_loopback() to mean it"
+            )));
+        }
+        let public_url = match &self.public_url {
+            Some(url) => Some(base_url(url).map_err(invalid)?),
+            None => None,
+        };
+        if self.max_sessions == 0 {
+            return Err(invalid("max_sessions must be at least 1".into()));
+        }
         let issuer = self.issuer.unwrap_or_else(TestIssuer::cognito);
         let default_sub = issuer.user_sub();
         for user in oauth.users_mut() {
@@ -293,22 +369,74 @@ impl LocalIssuerBuilder {
             self.bind
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
         )?;
-        let served = oauth.clone();
         let loopback = self.loopback;
-        let code_lifetime = self.code_lifetime;
-        let server = JwksServer::serve(&issuer, listener, |base| {
+        let settings = OAuthSettings {
+            config: oauth.clone(),
+            code_lifetime: self.code_lifetime,
+            max_sessions: self.max_sessions,
+        };
+        let server = JwksServer::serve(&issuer, listener, public_url, |base| {
             if loopback {
                 let pool = issuer
                     .pool_id()
                     .unwrap_or_else(|| DEFAULT_POOL_ID.to_owned());
                 issuer.set_issuer_url(format!("{base}/{pool}"));
             }
-            Some((served, code_lifetime))
+            Some(settings)
         })?;
         Ok(LocalIssuer {
             issuer,
             server,
             oauth: Some(oauth),
         })
+    }
+}
+
+/// A public base URL, checked and without its trailing slash.
+fn base_url(url: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "public URL {:?} is not http(s)://HOST[:PORT] without a path, query or fragment",
+            url.escape_debug().to_string()
+        )
+    };
+    let parsed = url::Url::parse(url).map_err(|_| bad())?;
+    let ok = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host_str().is_some_and(|h| !h.is_empty())
+        && parsed.path() == "/"
+        && parsed.query().is_none()
+        && parsed.fragment().is_none()
+        && parsed.username().is_empty()
+        && parsed.password().is_none();
+    if ok {
+        Ok(parsed.as_str().trim_end_matches('/').to_owned())
+    } else {
+        Err(bad())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_url;
+
+    #[test]
+    fn public_urls_are_base_urls() {
+        for (url, expected) in [
+            ("http://issuer.test:8420", Some("http://issuer.test:8420")),
+            (
+                "https://cognito.example.com/",
+                Some("https://cognito.example.com"),
+            ),
+            ("http://10.0.0.5:8420", Some("http://10.0.0.5:8420")),
+            ("http://issuer.test/pool", None),
+            ("http://issuer.test/?x=1", None),
+            ("http://issuer.test/#top", None),
+            ("ftp://issuer.test", None),
+            ("http://user:pw@issuer.test", None),
+            ("issuer.test:8420", None),
+            ("", None),
+        ] {
+            assert_eq!(base_url(url).ok().as_deref(), expected, "{url}");
+        }
     }
 }

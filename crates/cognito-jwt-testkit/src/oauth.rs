@@ -12,8 +12,9 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::issuer::{DEFAULT_CLIENT_ID, DEFAULT_USERNAME};
@@ -24,6 +25,9 @@ pub const DEFAULT_MACHINE_CLIENT_ID: &str = "testmachine1234567890abcde";
 pub const DEFAULT_CLIENT_SECRET: &str = "testsecret0123456789abcdefghijklmnopqrstuvwxyz";
 /// The callback URL of the default app client.
 pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:8080/callback";
+/// How long a refresh token works after the sign-in, unless the app client
+/// says otherwise: 30 days, Cognito's default.
+pub const DEFAULT_REFRESH_TOKEN_VALIDITY: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The scopes Cognito defines itself; every other scope is a resource server's.
 pub const BUILT_IN_SCOPES: [&str; 5] = [
@@ -68,6 +72,15 @@ fn code_grants() -> Vec<Grant> {
     vec![Grant::AuthorizationCode, Grant::RefreshToken]
 }
 
+const fn default_refresh_validity() -> Duration {
+    DEFAULT_REFRESH_TOKEN_VALIDITY
+}
+
+/// `refresh_token_validity_secs` in the JSON configuration.
+fn validity_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_secs)
+}
+
 /// An app client: its id, optional secret, grants, scopes and callback URLs.
 ///
 /// ```
@@ -97,6 +110,12 @@ pub struct AppClient {
     callback_urls: Vec<String>,
     #[serde(default)]
     refresh_token_rotation: bool,
+    #[serde(
+        default = "default_refresh_validity",
+        rename = "refresh_token_validity_secs",
+        deserialize_with = "validity_secs"
+    )]
+    refresh_token_validity: Duration,
 }
 
 impl AppClient {
@@ -111,6 +130,7 @@ impl AppClient {
             scopes: Vec::new(),
             callback_urls: Vec::new(),
             refresh_token_rotation: false,
+            refresh_token_validity: DEFAULT_REFRESH_TOKEN_VALIDITY,
         }
     }
 
@@ -139,7 +159,9 @@ impl AppClient {
         self
     }
 
-    /// The allowed `redirect_uri` values, compared exactly (replaces the list).
+    /// The allowed `redirect_uri` values, compared exactly (replaces the
+    /// list): `https://`, `http://localhost`, or an app's own scheme such as
+    /// `myapp://callback`; no fragment.
     #[must_use]
     pub fn callback_urls<S: Into<String>>(mut self, urls: impl IntoIterator<Item = S>) -> Self {
         self.callback_urls = urls.into_iter().map(Into::into).collect();
@@ -153,6 +175,32 @@ impl AppClient {
     pub fn refresh_token_rotation(mut self, on: bool) -> Self {
         self.refresh_token_rotation = on;
         self
+    }
+
+    /// How long a refresh token works, counted from the sign-in (a rotated
+    /// refresh token keeps its predecessor's expiry, as in Cognito): 30 days
+    /// by default ([`DEFAULT_REFRESH_TOKEN_VALIDITY`]). Cognito allows 60
+    /// minutes to 10 years; shorter is accepted here so that a test can see
+    /// one expire. Zero is refused.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cognito_jwt_testkit::AppClient;
+    ///
+    /// let spa = AppClient::public("spa0123456789abcdefghijklm")
+    ///     .refresh_token_validity(Duration::from_secs(3600));
+    /// assert_eq!(spa.refresh_validity(), Duration::from_secs(3600));
+    /// ```
+    #[must_use]
+    pub fn refresh_token_validity(mut self, validity: Duration) -> Self {
+        self.refresh_token_validity = validity;
+        self
+    }
+
+    /// How long its refresh tokens work after the sign-in.
+    #[must_use]
+    pub fn refresh_validity(&self) -> Duration {
+        self.refresh_token_validity
     }
 
     /// The client id.
@@ -475,8 +523,9 @@ impl OAuthConfig {
     /// `client_credentials` without a secret, with a built-in scope or with
     /// the code grant, a
     /// scope that is neither built-in nor a resource server's, the code
-    /// grant without a callback URL, a callback URL that is neither HTTPS
-    /// nor `http://localhost`, an empty secret.
+    /// grant without a callback URL, a callback URL that is not an
+    /// absolute URL (HTTPS, `http://localhost` or a custom scheme) or has a
+    /// fragment, an empty secret, a zero refresh token validity.
     pub fn validate(&self) -> Result<(), OAuthConfigError> {
         let err = |m: String| Err(OAuthConfigError(m));
         let custom = self.custom_scopes();
@@ -526,6 +575,12 @@ impl OAuthConfig {
                     ));
                 }
             }
+            if c.refresh_token_validity.is_zero() {
+                return err(format!(
+                    "app client {}: the refresh token validity is zero",
+                    c.id
+                ));
+            }
             if c.allows(Grant::AuthorizationCode) && c.callback_urls.is_empty() {
                 return err(format!(
                     "app client {}: the code grant needs at least one callback URL",
@@ -533,9 +588,9 @@ impl OAuthConfig {
                 ));
             }
             for u in &c.callback_urls {
-                if !callback_url_acceptable(u) {
+                if !url_acceptable(u) {
                     return err(format!(
-                        "app client {}: callback URL {u:?} is neither https:// nor http://localhost",
+                        "app client {}: callback URL {u:?} is not https://, http://localhost or a custom scheme without a fragment",
                         c.id
                     ));
                 }
@@ -554,15 +609,19 @@ impl OAuthConfig {
     }
 }
 
-/// Cognito's rule for callback URLs: HTTPS, or HTTP on `localhost` only
-/// (Developer Guide, "App client settings": "callback URLs must use HTTPS,
-/// except http://localhost for testing").
-fn callback_url_acceptable(url: &str) -> bool {
+/// Cognito's rule for callback URLs and for `resource`: an absolute URL,
+/// no fragment, HTTPS, or HTTP on `localhost` only, or any other scheme, such
+/// as an app's own `myapp://callback` (CreateUserPoolClient, `CallbackURLs`:
+/// "App callback URLs such as myapp://example are also supported").
+pub(crate) fn url_acceptable(url: &str) -> bool {
     match url::Url::parse(url) {
         Ok(u) => {
             u.fragment().is_none()
-                && (u.scheme() == "https"
-                    || (u.scheme() == "http" && u.host_str() == Some("localhost")))
+                && match u.scheme() {
+                    "https" => true,
+                    "http" => u.host_str() == Some("localhost"),
+                    _ => true,
+                }
         }
         Err(_) => false,
     }

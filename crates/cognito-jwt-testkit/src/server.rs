@@ -17,9 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::authorization_server::AuthorizationServer;
+use crate::authorization_server::{AuthorizationServer, OAuthSettings};
 use crate::issuer::TestIssuer;
-use crate::oauth::OAuthConfig;
 
 const JWKS_SUFFIX: &str = "/.well-known/jwks.json";
 const DISCOVERY_SUFFIX: &str = "/.well-known/openid-configuration";
@@ -234,21 +233,24 @@ impl JwksServer {
     pub fn start(issuer: &TestIssuer) -> Self {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("cognito-jwt-testkit: cannot bind 127.0.0.1:0");
-        Self::serve(issuer, std_listener, |_| None)
+        Self::serve(issuer, std_listener, None, |_| None)
             .expect("cognito-jwt-testkit: cannot start the JWKS server")
     }
 
-    /// Serves on `std_listener`; `oauth` gets the base URL and says whether
-    /// (and how) the OAuth endpoints are mounted.
+    /// Serves on `std_listener`, advertising `public_url` (no trailing
+    /// slash) instead of `http://ADDR` when given; `oauth` gets the base URL
+    /// and says whether (and how) the OAuth endpoints are mounted.
     pub(crate) fn serve(
         issuer: &TestIssuer,
         std_listener: std::net::TcpListener,
-        oauth: impl FnOnce(&str) -> Option<(OAuthConfig, Duration)>,
+        public_url: Option<String>,
+        oauth: impl FnOnce(&str) -> Option<OAuthSettings>,
     ) -> std::io::Result<Self> {
         let mut shared = None;
-        let server = Loopback::serve("jwks-server", std_listener, |base_url| {
-            let oauth = oauth(&base_url).map(|(config, code_lifetime)| {
-                AuthorizationServer::new(config, issuer.clone(), base_url.clone(), code_lifetime)
+        let server = Loopback::serve("jwks-server", std_listener, |bound_url| {
+            let base_url = public_url.unwrap_or(bound_url);
+            let oauth = oauth(&base_url).map(|settings| {
+                AuthorizationServer::new(settings, issuer.clone(), base_url.clone())
             });
             let state = Arc::new(Shared {
                 issuer: issuer.clone(),

@@ -5,6 +5,7 @@
 //! naming the OAuth `error` each request gets.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use actix_web::{App as ActixApp, HttpResponse, test as actix_test, web};
 use axum::Router;
@@ -15,8 +16,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cognito_jwt::{Issuer, TokenUse, Verifier};
 use cognito_jwt_testkit::{
     AppClient, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_POOL_ID, Grant, LocalIssuer, OAuthConfig, ResourceServer,
-    TestUser,
+    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_POOL_ID, DEFAULT_REFRESH_TOKEN_VALIDITY, Grant, LocalIssuer,
+    OAuthConfig, ResourceServer, TestUser,
 };
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -473,6 +474,30 @@ async fn resource_binding_sets_aud() {
         assert_eq!(claims(token.secret())["aud"], resource);
         assert!(bound.verify(token.secret()).await.is_ok());
     }
+    // The token request may repeat the authorized resource; absent, it stands.
+    let verifier = "r".repeat(43);
+    let cb = urlencode(DEFAULT_CALLBACK_URL);
+    for repeat in [true, false] {
+        let extra = format!("{}&resource={}", pkce(&verifier), urlencode(resource));
+        let code = code_for(&local, DEFAULT_CLIENT_ID, &extra).await;
+        let again = if repeat {
+            format!("&resource={}", urlencode(resource))
+        } else {
+            String::new()
+        };
+        let (status, body) = post_raw(
+            &local.token_url().unwrap(),
+            format!(
+                "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={code}&redirect_uri={cb}&code_verifier={verifier}{again}"
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            claims(body["access_token"].as_str().unwrap())["aud"],
+            resource
+        );
+    }
     let unbound = machine(&local)
         .exchange_client_credentials()
         .request_async(&send)
@@ -569,6 +594,11 @@ async fn the_discovery_document_the_jwks_and_the_tokens_agree() {
         doc["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
+    // A public client authenticates with its client_id alone.
+    assert_eq!(
+        doc["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+    );
     // The verifier finds the keys from the issuer alone.
     let verifier = Verifier::builder(Issuer::url(local.issuer()))
         .client_ids(local.client_ids())
@@ -642,9 +672,20 @@ type Row<'a> = (
 
 /// A fresh code for the default public client with this PKCE verifier.
 async fn fresh_code(local: &LocalIssuer, verifier: &str) -> String {
+    code_for(local, DEFAULT_CLIENT_ID, &pkce(verifier)).await
+}
+
+/// `&code_challenge_method=S256&code_challenge=…` for this verifier.
+fn pkce(verifier: &str) -> String {
     let challenge = URL_SAFE_NO_PAD.encode(sha256_of(verifier.as_bytes()));
+    format!("&code_challenge_method=S256&code_challenge={challenge}")
+}
+
+/// A fresh code for `client_id` (callback [`DEFAULT_CALLBACK_URL`]), with
+/// `extra` appended to the authorize query.
+async fn code_for(local: &LocalIssuer, client_id: &str, extra: &str) -> String {
     let url = format!(
-        "{}?response_type=code&client_id={DEFAULT_CLIENT_ID}&redirect_uri={}&code_challenge_method=S256&code_challenge={challenge}",
+        "{}?response_type=code&client_id={client_id}&redirect_uri={}{extra}",
         local.authorize_url().unwrap(),
         urlencode(DEFAULT_CALLBACK_URL),
     );
@@ -876,6 +917,66 @@ async fn token_endpoint_errors() {
             "invalid_grant",
         ));
     }
+    let plain = code_for(&local, DEFAULT_CLIENT_ID, "").await;
+    rows.push((
+        "code_verifier for a code requested without PKCE",
+        None,
+        FORM,
+        format!(
+            "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={plain}&redirect_uri={cb}&code_verifier={verifier}"
+        ),
+        400,
+        "invalid_grant",
+    ));
+    let orders = urlencode("https://orders.example.com");
+    let other = urlencode("https://other.example.com");
+    for (name, authorized, sent) in [
+        (
+            "resource other than the authorized one",
+            Some(&orders),
+            &other,
+        ),
+        ("resource where none was authorized", None, &orders),
+    ] {
+        let extra = match authorized {
+            Some(r) => format!("{}&resource={r}", pkce(&verifier)),
+            None => pkce(&verifier),
+        };
+        let code = code_for(&local, DEFAULT_CLIENT_ID, &extra).await;
+        rows.push((
+            name,
+            None,
+            FORM,
+            format!(
+                "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={code}&redirect_uri={cb}&code_verifier={verifier}&resource={sent}"
+            ),
+            400,
+            "invalid_grant",
+        ));
+    }
+    // Any attempt spends the code, also one refused before its checks.
+    let spent = fresh_code(&local, &verifier).await;
+    let spent_ok = format!(
+        "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={spent}&redirect_uri={cb}&code_verifier={verifier}"
+    );
+    rows.push((
+        "no redirect_uri",
+        None,
+        FORM,
+        format!(
+            "grant_type=authorization_code&client_id={DEFAULT_CLIENT_ID}&code={spent}&code_verifier={verifier}"
+        ),
+        400,
+        "invalid_request",
+    ));
+    rows.push((
+        "the code a missing redirect_uri spent",
+        None,
+        FORM,
+        spent_ok,
+        400,
+        "invalid_grant",
+    ));
     let stolen = fresh_code(&local, &verifier).await;
     rows.push((
         "code of another client",
@@ -1166,7 +1267,28 @@ fn configurations_cognito_refuses_are_refused() {
             OAuthConfig::new().client(
                 AppClient::public("p0123456789").callback_urls(["http://app.example.com/cb"]),
             ),
-            "neither https:// nor http://localhost",
+            "is not https://, http://localhost or a custom scheme",
+        ),
+        (
+            "custom-scheme callback with a fragment",
+            OAuthConfig::new()
+                .client(AppClient::public("p0123456789").callback_urls(["myapp://callback#x"])),
+            "without a fragment",
+        ),
+        (
+            "relative callback URL",
+            OAuthConfig::new()
+                .client(AppClient::public("p0123456789").callback_urls(["/callback"])),
+            "is not https://, http://localhost or a custom scheme",
+        ),
+        (
+            "zero refresh token validity",
+            OAuthConfig::new().client(
+                AppClient::public("p0123456789")
+                    .callback_urls([DEFAULT_CALLBACK_URL])
+                    .refresh_token_validity(Duration::ZERO),
+            ),
+            "refresh token validity is zero",
         ),
         (
             "the same client twice",
@@ -1254,4 +1376,253 @@ async fn hostile_token_requests_get_an_oauth_error_never_a_crash() {
         let v: Value = answer.json().await.unwrap();
         assert_eq!(v["error"], "invalid_client", "{name}");
     }
+}
+
+// ----- sessions, callbacks, binding -------------------------------------------
+
+/// The code grant without PKCE for `client_id`, by hand: `(status, body)`.
+async fn login(local: &LocalIssuer, client_id: &str) -> (u16, Value) {
+    let code = code_for(local, client_id, "").await;
+    post_raw(
+        &local.token_url().unwrap(),
+        format!(
+            "grant_type=authorization_code&client_id={client_id}&code={code}&redirect_uri={}",
+            urlencode(DEFAULT_CALLBACK_URL)
+        ),
+    )
+    .await
+}
+
+/// `grant_type=refresh_token` for a public client: `(status, body)`.
+async fn refresh(local: &LocalIssuer, client_id: &str, token: &str) -> (u16, Value) {
+    post_raw(
+        &local.token_url().unwrap(),
+        format!(
+            "grant_type=refresh_token&client_id={client_id}&refresh_token={}",
+            urlencode(token)
+        ),
+    )
+    .await
+}
+
+fn refresh_token_of(answer: &(u16, Value)) -> String {
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    answer.1["refresh_token"].as_str().unwrap().to_owned()
+}
+
+fn code_client(id: &str) -> AppClient {
+    AppClient::public(id)
+        .scopes(["openid"])
+        .callback_urls([DEFAULT_CALLBACK_URL])
+}
+
+const ROTATING: &str = "rotating0123456789abcdefg";
+const KEEPING: &str = "keeping01234567890abcdefg";
+
+#[tokio::test]
+async fn the_session_cap_counts_live_sessions_only() {
+    let local = LocalIssuer::builder()
+        .oauth(
+            OAuthConfig::new()
+                .client(code_client(ROTATING).refresh_token_rotation(true))
+                .user(TestUser::new("alice")),
+        )
+        .max_sessions(2)
+        .start()
+        .unwrap();
+    // Rotations replace their session: many more than the cap all work.
+    let mut token = refresh_token_of(&login(&local, ROTATING).await);
+    for _ in 0..5 {
+        let next = refresh_token_of(&refresh(&local, ROTATING, &token).await);
+        assert_eq!(
+            refresh(&local, ROTATING, &token).await.1["error"],
+            "invalid_grant"
+        );
+        token = next;
+    }
+    let other = refresh_token_of(&login(&local, ROTATING).await);
+    // Two live sessions: a third sign-in waits for one to end.
+    let full = login(&local, ROTATING).await;
+    assert_eq!(
+        (full.0, full.1["error"].as_str()),
+        (503, Some("temporarily_unavailable"))
+    );
+    // At the cap, a rotating refresh still succeeds, and only then retires
+    // the old token.
+    let rotated = refresh_token_of(&refresh(&local, ROTATING, &other).await);
+    assert_eq!(
+        refresh(&local, ROTATING, &other).await.1["error"],
+        "invalid_grant"
+    );
+    // A revoked session frees its place.
+    let answer = no_redirects()
+        .post(local.revoke_url().unwrap())
+        .header("content-type", FORM)
+        .body(format!("token={}&client_id={ROTATING}", urlencode(&token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        refresh(&local, ROTATING, &token).await.1["error"],
+        "invalid_grant"
+    );
+    refresh_token_of(&login(&local, ROTATING).await);
+    refresh_token_of(&refresh(&local, ROTATING, &rotated).await);
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_from_the_sign_in_and_expired_ones_are_dropped() {
+    let validity = Duration::from_secs(2);
+    let local = LocalIssuer::builder()
+        .oauth(
+            OAuthConfig::new()
+                .client(
+                    code_client(ROTATING)
+                        .refresh_token_rotation(true)
+                        .refresh_token_validity(validity),
+                )
+                .client(code_client(KEEPING))
+                .user(TestUser::new("alice")),
+        )
+        .max_sessions(2)
+        .start()
+        .unwrap();
+    let keeping = &local.oauth_config().unwrap().clients()[1];
+    assert_eq!(keeping.refresh_validity(), DEFAULT_REFRESH_TOKEN_VALIDITY);
+    let other = LocalIssuer::builder()
+        .oauth(
+            OAuthConfig::new()
+                .client(code_client(KEEPING).refresh_token_validity(validity))
+                .user(TestUser::new("bob")),
+        )
+        .start()
+        .unwrap();
+    let first = refresh_token_of(&login(&local, ROTATING).await);
+    let kept = refresh_token_of(&login(&local, KEEPING).await);
+    let lapsing = refresh_token_of(&login(&other, KEEPING).await);
+    assert_eq!(login(&local, ROTATING).await.0, 503);
+    let rotated = refresh_token_of(&refresh(&local, ROTATING, &first).await);
+
+    tokio::time::sleep(validity + Duration::from_millis(300)).await;
+    let (status, body) = refresh(&other, KEEPING, &lapsing).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "the refresh token has expired");
+    // The rotated token kept the sign-in's expiry; expired, it no longer
+    // counts against the cap.
+    refresh_token_of(&login(&local, ROTATING).await);
+    assert_eq!(
+        refresh(&local, ROTATING, &rotated).await.1["error"],
+        "invalid_grant"
+    );
+    assert_eq!(refresh(&local, KEEPING, &kept).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_custom_scheme_callback_gets_the_code() {
+    let app = "mobile0123456789abcdefghi";
+    let callback = "myapp://auth/callback";
+    let local = LocalIssuer::builder()
+        .client(
+            AppClient::public(app)
+                .scopes(["openid"])
+                .callback_urls([callback]),
+        )
+        .start()
+        .unwrap();
+    let verifier = "m".repeat(43);
+    let url = format!(
+        "{}?response_type=code&client_id={app}&redirect_uri={}&state=s1{}",
+        local.authorize_url().unwrap(),
+        urlencode(callback),
+        pkce(&verifier)
+    );
+    let answer = sign_in(&url).await;
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("myapp://auth/callback?code="),
+        "{location}"
+    );
+    assert_eq!(query_param(&location, "state").as_deref(), Some("s1"));
+    let code = query_param(&location, "code").unwrap();
+    let (status, body) = post_raw(
+        &local.token_url().unwrap(),
+        format!(
+            "grant_type=authorization_code&client_id={app}&code={code}&redirect_uri={}&code_verifier={verifier}",
+            urlencode(callback)
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(claims(body["id_token"].as_str().unwrap())["aud"], app);
+}
+
+#[tokio::test]
+async fn binding_beyond_loopback_needs_consent_and_a_public_url_is_advertised() {
+    use std::io::ErrorKind;
+    use std::net::SocketAddr;
+    // Refused before anything is bound.
+    for (name, builder) in [
+        (
+            "any address",
+            LocalIssuer::builder().bind(SocketAddr::from(([0, 0, 0, 0], 0))),
+        ),
+        (
+            "a LAN address",
+            LocalIssuer::builder().bind(SocketAddr::from(([192, 0, 2, 1], 8420))),
+        ),
+        (
+            "a public URL with a path",
+            LocalIssuer::builder().public_url("http://issuer.test/pool"),
+        ),
+        (
+            "no room for a session",
+            LocalIssuer::builder().max_sessions(0),
+        ),
+    ] {
+        assert_eq!(
+            builder.start().unwrap_err().kind(),
+            ErrorKind::InvalidInput,
+            "{name}"
+        );
+    }
+    // With consent the guard lets it through: TEST-NET-1 cannot be bound here.
+    let beyond = LocalIssuer::builder()
+        .bind(SocketAddr::from(([192, 0, 2, 1], 8420)))
+        .allow_non_loopback()
+        .start()
+        .unwrap_err();
+    assert_ne!(beyond.kind(), ErrorKind::InvalidInput, "{beyond}");
+
+    let public = "http://cognito.test:8420";
+    let local = LocalIssuer::builder()
+        .public_url(format!("{public}/"))
+        .loopback_issuer(true)
+        .start()
+        .unwrap();
+    let pool_iss = format!("{public}/{DEFAULT_POOL_ID}");
+    assert_eq!(local.issuer(), pool_iss);
+    assert_eq!(local.token_url().unwrap(), format!("{public}/oauth2/token"));
+    assert_eq!(
+        local.discovery_url(),
+        format!("{pool_iss}/.well-known/openid-configuration")
+    );
+    let bound = format!("http://{}", local.server().addr());
+    let doc: Value = reqwest::get(format!(
+        "{bound}/{DEFAULT_POOL_ID}/.well-known/openid-configuration"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(doc["issuer"], pool_iss);
+    assert_eq!(doc["jwks_uri"], format!("{pool_iss}/.well-known/jwks.json"));
+    assert_eq!(doc["token_endpoint"], format!("{public}/oauth2/token"));
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{public}/oauth2/authorize")
+    );
 }

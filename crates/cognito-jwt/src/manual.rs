@@ -443,9 +443,14 @@
 //! authorization server to deploy, and they choose accordingly:
 //!
 //! - **Loopback only, unless you insist.** The testkit binds `127.0.0.1`;
-//!   `serve --bind` refuses any other address without
+//!   `LocalIssuerBuilder::bind` refuses any other address without
+//!   `allow_non_loopback()`, and `serve --bind` without
 //!   `--allow-non-loopback`, since whoever reaches it gets tokens the APIs
-//!   under test accept.
+//!   under test accept. An issuer reached by another name (a container's
+//!   host name, a port mapping) advertises `public_url(URL)` /
+//!   `--public-url URL` instead of the bound address, in the discovery
+//!   document, its URLs and, with the loopback issuer, `iss`: a base URL,
+//!   `http(s)://HOST[:PORT]`, nothing else.
 //! - **No sign-in form.** `/oauth2/authorize` signs in the first configured
 //!   test user, or the one `login_hint` names, and redirects with a code.
 //! - **Cognito's rules, not looser ones.** `client_credentials` needs a
@@ -453,19 +458,37 @@
 //!   (`invalid_scope` otherwise), and cannot share a client with the code
 //!   grant; PKCE is `S256` only; `redirect_uri` must be one of the client's
 //!   callback URLs exactly (an error page, never a redirect, otherwise);
-//!   callback URLs are HTTPS or `http://localhost`; `resource` (RFC 8707)
-//!   is `https://`, `http://localhost` or a custom scheme and becomes `aud`.
-//! - **Codes**: random 256-bit, single use (any attempt spends one, right or
-//!   wrong), bound to the client, the `redirect_uri` and the PKCE challenge,
-//!   valid 5 minutes. Refresh tokens are random 256-bit strings; revoking
-//!   one makes later refreshes `invalid_grant`; with rotation, a refresh
-//!   retires the old one.
+//!   callback URLs and `resource` (RFC 8707) follow one rule: an absolute
+//!   URL without a fragment, `https://`, `http://localhost`, or an app's own
+//!   scheme such as `myapp://callback` (Cognito: "App callback URLs such as
+//!   myapp://example are also supported"); `resource` becomes `aud`.
+//! - **Codes**: random 256-bit, single use (any exchange attempt for a known
+//!   code spends it, right or wrong, even one missing `redirect_uri`), bound
+//!   to the client, the `redirect_uri`, the PKCE challenge and the
+//!   `resource`, valid 5 minutes. A `code_verifier` sent for a code
+//!   requested without a challenge is `invalid_grant` (a PKCE downgrade,
+//!   RFC 9700 §2.1.1). `resource` on the token request may repeat the
+//!   authorize request's; any other value is `invalid_grant`; absent, the
+//!   authorize request's resource stands.
+//! - **Refresh tokens** are random 256-bit strings that work for the app
+//!   client's refresh token validity, 30 days by default as in Cognito
+//!   (`AppClient::refresh_token_validity`, `refresh_token_validity_secs` in
+//!   JSON), counted from the sign-in: a rotated token keeps its
+//!   predecessor's expiry. Revoking one, or rotating it away, removes it, so
+//!   later refreshes with it are `invalid_grant`; a rotation stores the new
+//!   token before it retires the old one, under one lock, so a refused
+//!   refresh leaves the caller's token working.
 //! - **Hostile requests**: bodies and query strings over 16 KiB, more than
 //!   32 parameters, a repeated parameter, a body that is not
 //!   `application/x-www-form-urlencoded`, or two client authentication
 //!   methods at once are `invalid_request`; secrets are compared in constant
-//!   time; at most 10,000 codes and refresh sessions are held
-//!   (`temporarily_unavailable` beyond).
+//!   time; at most 10,000 waiting codes and 10,000 *live* refresh sessions
+//!   (not expired, revoked or rotated away) are held
+//!   (`LocalIssuerBuilder::max_sessions`): beyond, a sign-in is 503
+//!   `temporarily_unavailable` until one ends; expired entries are dropped
+//!   whenever one is added, and a rotating refresh, which replaces its
+//!   session, is never refused for room. A long-running `serve` stays
+//!   usable.
 //! - **Error answers** are Cognito's: HTTP 400 with `invalid_request`,
 //!   `invalid_client`, `invalid_grant`, `unauthorized_client`,
 //!   `unsupported_grant_type` or `invalid_scope` from `/oauth2/token`; 401
