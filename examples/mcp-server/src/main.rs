@@ -156,7 +156,10 @@ fn print_ready(demo: &Demo, addr: std::net::SocketAddr, resource: &str) {
             local.token_url().unwrap_or_default(),
             local.client_ids().join(", ")
         );
-        let metadata = format!("http://{addr}/.well-known/oauth-protected-resource{MCP_PATH}");
+        // Where the challenges say it is (the resource's origin).
+        let metadata = ProtectedResourceMetadata::new(resource)
+            .map(|m| m.url())
+            .unwrap_or_default();
         println!("# no token: 401, naming the metadata document\ncurl -i -X POST {resource}\n");
         println!("# the metadata document\ncurl -i {metadata}\n");
         let grant = |scope: &str| {
