@@ -166,6 +166,40 @@ fn both_adapters_serve_the_document_alike() {
             "/.well-known/oauth-protected-resource/mcpx",
             not_found(),
         ),
+        // The path as sent decides, in the core's one rule: actix's router
+        // re-quotes percent-encoded unreserved characters (`%6D` is `m`),
+        // which must not make its adapter answer a path the other passes on;
+        // nor does either adapter fold doubled slashes.
+        (
+            "GET",
+            "/.well-known/oauth-protected-resource/%6Dcp",
+            not_found(),
+        ),
+        (
+            "GET",
+            "/.well-known/oauth-protected-resource/%6dcp",
+            not_found(),
+        ),
+        (
+            "GET",
+            "/.well-known/%6Fauth-protected-resource/mcp",
+            not_found(),
+        ),
+        (
+            "GET",
+            "/.well-known/oauth-protected-resource//mcp",
+            not_found(),
+        ),
+        (
+            "GET",
+            "//.well-known/oauth-protected-resource/mcp",
+            not_found(),
+        ),
+        (
+            "POST",
+            "/.well-known/oauth-protected-resource/%6Dcp",
+            not_found(),
+        ),
         // The protected route: no token, challenged with the document's URL.
         ("GET", "/mcp", challenged()),
     ];

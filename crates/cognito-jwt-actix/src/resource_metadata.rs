@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::guard;
 use actix_web::http::Method;
 use actix_web::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::web::{self, Bytes};
@@ -114,17 +115,29 @@ impl ResourceMetadata {
 impl HttpServiceFactory for ResourceMetadata {
     fn register(self, config: &mut AppService) {
         let served = self.served;
-        // Every method reaches the one handler, which answers 405 itself
-        // for those the core does not serve.
-        let resource = web::resource(served.metadata.well_known_path()).default_service(web::to(
-            move |request: HttpRequest| {
+        let asked = Arc::clone(&served);
+        // The core decides which paths ask for the document, on the raw
+        // request path, as the tower adapter does: actix's router matches a
+        // path it has re-quoted (`%6Dcp` read as `mcp`), so the resource
+        // matches every path and the guard alone decides; any other path
+        // falls through to the app's other services.
+        let resource = web::resource(ANY_PATH)
+            .guard(guard::fn_guard(move |context| {
+                asked.metadata.is_requested(context.head().uri.path())
+            }))
+            // Every method reaches the one handler, which answers 405
+            // itself for those the core does not serve.
+            .default_service(web::to(move |request: HttpRequest| {
                 let answer = served.answer(request.method());
                 async move { answer }
-            },
-        ));
+            }));
         HttpServiceFactory::register(resource, config);
     }
 }
+
+/// The pattern the document's resource is registered on: any path, for the
+/// guard to decide.
+const ANY_PATH: &str = "/{path:.*}";
 
 impl CognitoAuth {
     /// Publish this resource's RFC 9728 document: the returned middleware

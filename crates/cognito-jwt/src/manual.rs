@@ -268,7 +268,12 @@
 //!   on the document's well-known path without a token (the path-suffix
 //!   form for a resource at a path: `/.well-known/oauth-protected-resource/mcp`
 //!   for `https://host/mcp`). Mount the service outside the middleware. It
-//!   is cached for an hour: it changes only with the deployment.
+//!   is cached for an hour: it changes only with the deployment. Which
+//!   paths ask for it is one rule, [`ProtectedResourceMetadata::is_requested`](crate::ProtectedResourceMetadata::is_requested),
+//!   on the path as sent: both adapters apply it (actix-web's router, which
+//!   reads `%6Dcp` as `mcp`, does not decide), so a percent-encoded, doubled
+//!   or trailing slash variant is the app's other routes' in both.
+//!   `scopes_supported` lists each scope once, in the order first given.
 //!
 //! Per-tool scopes: every tool is called on the same URL, so the scope is
 //! not a route's. `examples/mcp-server` reads the JSON-RPC `tools/call`
@@ -276,7 +281,23 @@
 //! twice or a missing name is 400, so that no second reader can see another
 //! tool) and hands the request to a `Require` for that tool's scope, whose
 //! refusal is the MCP scope challenge: 403 `insufficient_scope` with
-//! `scope="…"` and `resource_metadata="…"`.
+//! `scope="…"` and `resource_metadata="…"`. A body that fails while read
+//! (not over the cap) is 400, not 413.
+//!
+//! Sessions: rmcp's `LocalSessionManager` knows a session by its
+//! `Mcp-Session-Id` alone, so any valid token for the resource could use
+//! another caller's session (its calls, its `GET` event stream). The example
+//! binds each session to the `sub` and `client_id` of the token whose
+//! `initialize` opened it, and answers 404 (as for an unknown session) to
+//! any other token naming it; at most 10,000 sessions are recorded (503 for
+//! a new one beyond), each until its opener's `DELETE`. A server on its own
+//! stack must do the same: a session id is not a credential.
+//!
+//! Local development: Cognito accepts an `http` `resource` only on
+//! `localhost`, so a local resource is `http://localhost:PORT/mcp`, not
+//! `127.0.0.1`. The example's embedded issuer has a loopback `iss` (its own
+//! URL), so `authorization_servers` leads a client to its discovery
+//! document and `/oauth2/token`, as a pool's does.
 //!
 //! ## Errors and HTTP answers
 //!

@@ -90,13 +90,19 @@ impl ProtectedResourceMetadata {
         self
     }
 
-    /// The scopes the resource's routes ask for.
+    /// The scopes the resource's routes ask for, added to those already
+    /// given. Each is listed once, in the order first given: several routes
+    /// (or tools) asking for one scope need not de-duplicate it themselves.
     pub fn scopes_supported<S: Into<String>>(
         mut self,
         scopes: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.scopes_supported
-            .extend(scopes.into_iter().map(Into::into));
+        for scope in scopes {
+            let scope = scope.into();
+            if !self.scopes_supported.contains(&scope) {
+                self.scopes_supported.push(scope);
+            }
+        }
         self
     }
 
@@ -255,6 +261,23 @@ mod tests {
             ProtectedResourceMetadata::for_verifier(&plain),
             Err(BuildError::InvalidUrl { .. })
         ));
+    }
+
+    #[test]
+    fn each_scope_is_listed_once_in_first_seen_order() {
+        let metadata = ProtectedResourceMetadata::new("https://api.example.com/mcp")
+            .unwrap()
+            .scopes_supported(["mcp/read", "mcp/write", "mcp/read"])
+            .scopes_supported(["mcp/admin", "mcp/write"]);
+        assert_eq!(
+            metadata.scopes_supported,
+            ["mcp/read", "mcp/write", "mcp/admin"]
+        );
+        let json: serde_json::Value = serde_json::from_str(&metadata.to_json()).unwrap();
+        assert_eq!(
+            json["scopes_supported"],
+            serde_json::json!(["mcp/read", "mcp/write", "mcp/admin"])
+        );
     }
 
     #[test]

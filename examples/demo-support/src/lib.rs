@@ -13,7 +13,7 @@
 //! | `COGNITO_CLIENT_IDS` | comma-separated app client ids; required with a pool or issuer |
 //! | `BIND_ADDR` | default `127.0.0.1:3000` |
 //! | `EXPOSE_METRICS` | `1` serves `GET /metrics` (Prometheus text); unset or `0`, that path is 404 |
-//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://{bind address}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
+//! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://localhost:{port}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //! | `COGNITO_ALB_ARN` | behind an Application Load Balancer with a Cognito `authenticate` action: its ARN. Requests carrying `x-amzn-oidc-data` are then authenticated from that data token (signed by this load balancer, for an app client of `COGNITO_CLIENT_IDS`, issued by the pool; keys from the ARN's region), the others from their bearer token; both at once is 400. `/me` answers the data token's user as for an access token |
 //! | `COGNITO_ALB_KEYS_URL` | optional, with `COGNITO_ALB_ARN`: where the load balancer's keys are fetched (`{kid}` is appended); default the region's `https://public-keys.auth.elb.{region}.amazonaws.com` |
@@ -66,7 +66,7 @@ use cognito_jwt::{
     AlbVerifier, Claims, Issuer, ProtectedResourceMetadata, TokenUse, Trust, Verifier,
 };
 use cognito_jwt_redis::{RedisOptions, RedisRevocations};
-pub use cognito_jwt_testkit::LocalIssuer;
+pub use cognito_jwt_testkit::{LocalIssuer, LocalIssuerBuilder};
 
 /// The scope `GET /orders` needs.
 pub const ORDERS_READ: &str = "orders/read";
@@ -274,6 +274,24 @@ impl Demo {
 
     /// Like [`Demo::from_env`], reading variables through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Demo, ConfigError> {
+        Demo::from_vars_embedding(var, LocalIssuer::builder())
+    }
+
+    /// Like [`Demo::from_env`], with `embedded` as the embedded issuer when
+    /// no pool or issuer is configured: `mcp-server`'s has its own scopes
+    /// and clients, and a loopback `iss`
+    /// ([`LocalIssuerBuilder::loopback_issuer`]) so that its RFC 9728
+    /// `authorization_servers` names this issuer, whose discovery document
+    /// lists its token endpoint.
+    pub fn from_env_embedding(embedded: LocalIssuerBuilder) -> Result<Demo, ConfigError> {
+        Demo::from_vars_embedding(|name| std::env::var(name).ok(), embedded)
+    }
+
+    /// Like [`Demo::from_env_embedding`], reading variables through `var`.
+    pub fn from_vars_embedding(
+        var: impl Fn(&str) -> Option<String>,
+        embedded: LocalIssuerBuilder,
+    ) -> Result<Demo, ConfigError> {
         let bind = non_empty(var("BIND_ADDR")).unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
         let bind_addr = bind
             .to_socket_addrs()
@@ -320,13 +338,16 @@ impl Demo {
                 }
                 // With Cognito's grants: the printed commands get tokens
                 // from its /oauth2/token as client code gets them from Cognito.
-                let local = LocalIssuer::builder()
+                let local = embedded
                     .start()
                     .map_err(|e| ConfigError(format!("cannot start the local issuer: {e}")))?;
                 authorization_server = local.issuer();
+                // A loopback `iss` is the issuer's own URL, not a pool's
+                // `cognito-idp` form.
+                let loopback = local.issuer().starts_with(local.base_url());
                 let issuer = match local.test_issuer().pool_id() {
-                    Some(pool) => Issuer::cognito(pool).into_any(),
-                    None => Issuer::url(local.issuer()).into_any(),
+                    Some(pool) if !loopback => Issuer::cognito(pool).into_any(),
+                    _ => Issuer::url(local.issuer()).into_any(),
                 }
                 .jwks_url(local.jwks_url());
                 (issuer, local.client_ids(), Some(local))
@@ -488,6 +509,11 @@ impl Demo {
         self.resource
             .clone()
             .unwrap_or_else(|| format!("http://{addr}{path}"))
+    }
+
+    /// `COGNITO_RESOURCE`, when set: this API's resource identifier.
+    pub fn configured_resource(&self) -> Option<&str> {
+        self.resource.as_deref()
     }
 
     /// A verifier for the resource `resource` alone: the configured issuer

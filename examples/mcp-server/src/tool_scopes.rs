@@ -19,6 +19,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use cognito_jwt::BuildError;
 use cognito_jwt_tower::{Require, RequireService};
+use http_body_util::LengthLimitError;
 use serde::Deserialize;
 use tower::{Layer, Service, ServiceExt};
 
@@ -39,15 +40,10 @@ pub const TOOL_SCOPES: [(&str, &str); 3] = [
 /// the same cap. Larger bodies are answered 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// The scopes the tools ask for, each once: RFC 9728 `scopes_supported`.
-pub fn scopes_supported() -> Vec<&'static str> {
-    let mut scopes: Vec<&'static str> = Vec::new();
-    for (_, scope) in TOOL_SCOPES {
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    scopes
+/// The scopes the tools ask for, for RFC 9728 `scopes_supported`, which
+/// lists each once ([`ProtectedResourceMetadata::scopes_supported`](cognito_jwt::ProtectedResourceMetadata::scopes_supported)).
+pub fn scopes_supported() -> impl Iterator<Item = &'static str> {
+    TOOL_SCOPES.into_iter().map(|(_, scope)| scope)
 }
 
 /// The tools among `listed` that have no entry in [`TOOL_SCOPES`].
@@ -104,7 +100,7 @@ pub fn called_tool(body: &[u8]) -> Result<Call, Malformed> {
 }
 
 /// A JSON-RPC error answered with an HTTP status, for bodies refused here.
-fn refused(status: StatusCode, code: i32, message: &str) -> Response<Body> {
+pub(crate) fn refused(status: StatusCode, code: i32, message: &str) -> Response<Body> {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
@@ -117,6 +113,26 @@ fn refused(status: StatusCode, code: i32, message: &str) -> Response<Body> {
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// The answer to a body that could not be read: 413 when it is over
+/// [`MAX_BODY_BYTES`], 400 for any other failure (the client went away,
+/// a malformed chunked encoding), which no smaller body would cure.
+fn unread(error: &axum::Error) -> Response<Body> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<LengthLimitError>() {
+            tracing::debug!(limit = MAX_BODY_BYTES, "MCP request body too large");
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                -32600,
+                "request body too large",
+            );
+        }
+        source = e.source();
+    }
+    tracing::debug!(error = %error, "MCP request body unreadable");
+    refused(StatusCode::BAD_REQUEST, -32600, "request body unreadable")
 }
 
 /// Each `tools/call` goes through a [`Require`] for its tool's scope;
@@ -178,14 +194,7 @@ where
             let (parts, body) = request.into_parts();
             let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
                 Ok(bytes) => bytes,
-                Err(e) => {
-                    tracing::debug!(error = %e, limit = MAX_BODY_BYTES, "MCP request body refused");
-                    return Ok(refused(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        -32600,
-                        "request body too large or unreadable",
-                    ));
-                }
+                Err(e) => return Ok(unread(&e)),
             };
             let call = called_tool(&bytes);
             if let Err(malformed) = &call {
@@ -294,9 +303,69 @@ mod tests {
         }
     }
 
+    /// What `ToolScopes` answers a body: the status and the JSON-RPC
+    /// error message, when it refuses it before the inner service.
+    async fn answer(body: Body) -> (StatusCode, String) {
+        let inner = tower::service_fn(|_: Request<Body>| async {
+            Ok::<_, Infallible>(Response::new(Body::from("inner")))
+        });
+        let request = Request::post("/mcp").body(body).unwrap();
+        let response = ToolScopes::new(inner)
+            .unwrap()
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let message = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(json) => json["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        (status, message)
+    }
+
+    #[tokio::test]
+    async fn a_body_too_large_is_413_and_an_unreadable_one_400() {
+        let ping = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        let broken = futures_util::stream::iter([
+            Ok(bytes::Bytes::from_static(b"{\"jsonrpc\"")),
+            Err(std::io::Error::other("connection reset")),
+        ]);
+        let table = [
+            ("a ping", Body::from(&ping[..]), StatusCode::OK, "inner"),
+            (
+                "one byte over the cap",
+                Body::from(vec![b' '; MAX_BODY_BYTES + 1]),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            ),
+            (
+                "a body that fails while read",
+                Body::from_stream(broken),
+                StatusCode::BAD_REQUEST,
+                "request body unreadable",
+            ),
+        ];
+        for (what, body, status, message) in table {
+            assert_eq!(answer(body).await, (status, message.to_owned()), "{what}");
+        }
+    }
+
     #[test]
     fn scopes_are_listed_once_and_unlisted_tools_are_found() {
-        assert_eq!(scopes_supported(), [MCP_READ, MCP_WRITE]);
+        let metadata = cognito_jwt::ProtectedResourceMetadata::new("https://mcp.example.com/mcp")
+            .unwrap()
+            .scopes_supported(scopes_supported());
+        let json: serde_json::Value = serde_json::from_str(&metadata.to_json()).unwrap();
+        assert_eq!(
+            json["scopes_supported"],
+            serde_json::json!([MCP_READ, MCP_WRITE])
+        );
         assert_eq!(
             missing_from_table(["whoami", "delete_everything"]),
             ["delete_everything"]
