@@ -16,6 +16,7 @@
 //! | `COGNITO_RESOURCE` | this API's resource identifier (RFC 9728; default `http://{bind address}`); when set, every 401 and 403 challenge names the metadata document. `mcp-server`: default `http://localhost:{port}/mcp`, always named, and access tokens must carry it in `aud` ([`Demo::resource_verifier`]) |
 //! | `REDIS_URL` | share revocations with every instance through this Redis (`cognito-jwt-redis`); unset, they are kept in this process |
 //! | `COGNITO_ALB_ARN` | behind an Application Load Balancer with a Cognito `authenticate` action: its ARN. Requests carrying `x-amzn-oidc-data` are then authenticated from that data token (signed by this load balancer, for an app client of `COGNITO_CLIENT_IDS`, issued by the pool; keys from the ARN's region), the others from their bearer token; both at once is 400. `/me` answers the data token's user as for an access token |
+//! | `COGNITO_ALB_CLIENT_IDS` | optional, with `COGNITO_ALB_ARN`: the load balancer's own app clients (comma-separated; the ALB's `authenticate` action uses a confidential client that bearer clients should not share); default `COGNITO_CLIENT_IDS` |
 //! | `COGNITO_ALB_KEYS_URL` | optional, with `COGNITO_ALB_ARN`: where the load balancer's keys are fetched (`{kid}` is appended); default the region's `https://public-keys.auth.elb.{region}.amazonaws.com` |
 //!
 //! With neither a pool nor an issuer, an embedded [`LocalIssuer`] is started
@@ -129,7 +130,7 @@ enum AlbPin {
 }
 
 /// The verifier of `COGNITO_ALB_ARN`'s data tokens: the app clients of
-/// `COGNITO_CLIENT_IDS`, the pool or issuer of the bearer tokens (the
+/// `COGNITO_ALB_CLIENT_IDS` (default `COGNITO_CLIENT_IDS`), the pool or issuer of the bearer tokens (the
 /// embedded issuer's pool without one), keys from `COGNITO_ALB_KEYS_URL` or
 /// the ARN's region.
 fn alb_verifier(
@@ -302,20 +303,32 @@ impl Demo {
         let pool = non_empty(var("COGNITO_USER_POOL_ID"));
         let issuer_url = non_empty(var("COGNITO_ISSUER"));
         let jwks = non_empty(var("COGNITO_JWKS_URI"));
+        let list = |s: String| -> Vec<String> {
+            s.split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect()
+        };
         let clients: Vec<String> = non_empty(var("COGNITO_CLIENT_IDS"))
-            .map(|s| {
-                s.split(',')
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty())
-                    .collect()
-            })
+            .map(list)
             .unwrap_or_default();
+        let alb_clients: Option<Vec<String>> = non_empty(var("COGNITO_ALB_CLIENT_IDS")).map(list);
 
         let alb_arn = non_empty(var("COGNITO_ALB_ARN"));
         let alb_keys = non_empty(var("COGNITO_ALB_KEYS_URL"));
         if alb_keys.is_some() && alb_arn.is_none() {
             return Err(ConfigError(
                 "COGNITO_ALB_KEYS_URL needs COGNITO_ALB_ARN".into(),
+            ));
+        }
+        if alb_clients.is_some() && alb_arn.is_none() {
+            return Err(ConfigError(
+                "COGNITO_ALB_CLIENT_IDS needs COGNITO_ALB_ARN".into(),
+            ));
+        }
+        if alb_clients.as_ref().is_some_and(Vec::is_empty) {
+            return Err(ConfigError(
+                "COGNITO_ALB_CLIENT_IDS names no app client".into(),
             ));
         }
         let alb_issuer = pool
@@ -383,7 +396,7 @@ impl Demo {
             Some(arn) => Some(alb_verifier(
                 arn,
                 alb_keys,
-                &clients,
+                alb_clients.as_deref().unwrap_or(&clients),
                 alb_issuer,
                 local.as_ref(),
             )?),
@@ -953,10 +966,69 @@ mod tests {
                 ("COGNITO_CLIENT_IDS", "a"),
             ],
             &[("BIND_ADDR", "nowhere")],
+            &[("COGNITO_ALB_CLIENT_IDS", "albclient")],
+            &[
+                ("COGNITO_ALB_ARN", ALB_ARN),
+                ("COGNITO_ALB_CLIENT_IDS", " , "),
+            ],
             &[("EXPOSE_METRICS", "maybe")],
         ] {
             assert!(Demo::from_vars(vars(pairs)).is_err(), "{pairs:?}");
         }
+    }
+
+    const ALB_ARN: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+
+    /// The load balancer's app client is its own: with
+    /// `COGNITO_ALB_CLIENT_IDS` its data tokens are accepted and the bearer
+    /// clients' are not (and the other way round for bearer tokens).
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_load_balancer_has_its_own_app_clients() {
+        let alb = cognito_jwt_testkit::AlbIssuer::with_arn(ALB_ARN);
+        let keys = cognito_jwt_testkit::AlbKeyServer::start(&alb);
+        let keys_url = keys.url();
+        let pool = alb.user_pool_id().to_owned();
+        let bearer_client = alb.client_id().to_owned();
+        let env = |alb_clients: Option<&'static str>| {
+            let mut pairs: Vec<(&str, String)> = vec![
+                ("COGNITO_USER_POOL_ID", pool.clone()),
+                ("COGNITO_CLIENT_IDS", bearer_client.clone()),
+                ("COGNITO_ALB_ARN", ALB_ARN.to_owned()),
+                ("COGNITO_ALB_KEYS_URL", keys_url.clone()),
+            ];
+            if let Some(ids) = alb_clients {
+                pairs.push(("COGNITO_ALB_CLIENT_IDS", ids.to_owned()));
+            }
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            }
+        };
+        let token_for = |client: &str| alb.data_token().header("client", client).build();
+
+        // Default: the bearer clients.
+        let demo = Demo::from_vars(env(None)).unwrap();
+        let (verifier, _) = demo.alb_data().unwrap();
+        assert!(verifier.verify(&token_for(&bearer_client)).await.is_ok());
+
+        // Its own: the ALB's client only.
+        let demo = Demo::from_vars(env(Some("albclient1234567890"))).unwrap();
+        let (verifier, _) = demo.alb_data().unwrap();
+        assert!(
+            verifier
+                .verify(&token_for("albclient1234567890"))
+                .await
+                .is_ok()
+        );
+        assert!(matches!(
+            verifier.verify(&token_for(&bearer_client)).await,
+            Err(cognito_jwt::Error::Claim(
+                cognito_jwt::ClaimError::ClientNotAllowed { .. }
+            ))
+        ));
     }
 
     #[test]
