@@ -140,6 +140,8 @@ impl AlbVerifier {
         }
         let key = inner.keys.key(&header.kid).await?;
         key.verify(Algorithm::ES256, parsed.signing_input, &parsed.signature)?;
+        // Only now, with a pinned signer's token verified, is the key cached.
+        inner.keys.verified(&header.kid, &key);
 
         let payload = parsed.payload;
         let mut core = CoreClaims::default();
@@ -260,7 +262,7 @@ impl AlbVerifierBuilder {
         self
     }
 
-    /// How the key cache behaves (cooldown, timeouts, caps).
+    /// How the key cache behaves (negative cache, fetch budget, timeouts, caps).
     pub fn key_options(mut self, options: AlbKeyOptions) -> Self {
         self.options = options;
         self
@@ -320,14 +322,19 @@ impl AlbVerifierBuilder {
         check_leeway(self.leeway)?;
         let options = self.options;
         let zero = [
-            options.unknown_kid_cooldown,
+            options.unknown_kid_ttl,
+            options.fetch_interval,
             options.fetch_timeout,
             options.min_backoff,
             options.max_backoff,
         ]
         .iter()
         .any(Duration::is_zero);
-        if zero || options.max_response_bytes == 0 || options.max_keys == 0 {
+        if zero
+            || options.max_response_bytes == 0
+            || options.max_keys == 0
+            || options.fetch_burst == 0
+        {
             return Err(BuildError::InvalidOption {
                 option: "AlbKeyOptions",
                 reason: "every duration and cap must be more than zero",

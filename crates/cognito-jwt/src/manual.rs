@@ -343,16 +343,35 @@
 //!   default, `https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}`
 //!   in GovCloud, and no default for other partitions (set `keys_url`). A
 //!   `kid` that is not a plain URL path segment (RFC 3986 unreserved
-//!   characters, not `.` or `..`) is refused before any URL is built. Keys
-//!   never change, so a fetched key is kept (64 at most). One fetch runs at
-//!   a time, joined by every request for its `kid`; a 404 starts the
-//!   unknown-`kid` cooldown (10 s) during which other uncached kids are 401
-//!   without a fetch, so a flood costs one fetch per cooldown. An outage
-//!   (any other status, a timeout, more than 4 KiB, not one P-256 PEM key,
-//!   a redirect) is 503 with `Retry-After`, with backoff. The price of the
-//!   cooldown: during a flood of unknown kids, a key the load balancer has
-//!   just rotated to can wait up to one cooldown for its fetch; with the
-//!   network rule kept, nobody but the load balancer can send such a flood.
+//!   characters, not `.` or `..`) is refused before any URL is built. A
+//!   fetch brings back one `kid`'s key, not a key set, so the JWKS cache's
+//!   global cooldown would let a flood of random kids lock a rotated `kid`
+//!   out for as long as the flood lasts; the policy is per `kid` instead
+//!   (`AlbKeyOptions`):
+//!   - a `kid` the key host has no key for (404, and 403 or 410: the hosts
+//!     are S3-backed, and S3 answers 403 for a missing object when listing
+//!     is not granted) is 401 at once for 5 minutes (`unknown_kid_ttl`;
+//!     4096 kids remembered), and holds up no other `kid`;
+//!   - fetches come from a budget of one per second with a burst of 3
+//!     (`fetch_interval`, `fetch_burst`), one at a time, joined by every
+//!     request for its `kid`. When the budget is spent, an uncached `kid` is
+//!     401 at once and its requests are counted (256 kids, the fewest
+//!     requests make room); the next fetch goes to the `kid` with the most
+//!     requests. After a rotation all legitimate traffic names the new
+//!     `kid`, while random kids have one request each, so under a flood a
+//!     rotated `kid` waits about one second, provided it gets a second
+//!     request before 256 other kids arrive; a flood costs at most the
+//!     budget in fetches;
+//!   - a fetched key is cached (64 at most, least recently used out first,
+//!     so a rotated key is always admitted) only after a token naming a
+//!     pinned signer verified with it; until then it is one of 16
+//!     candidates. The regional host also serves other load balancers'
+//!     keys, and whoever holds the ARN and client id can name those kids:
+//!     they cost fetches from the budget but never push a verified key out.
+//!
+//!   An outage (a 5xx, 429 or other status, a timeout, more than 4 KiB, not
+//!   one P-256 PEM key, a redirect) is 503 with `Retry-After`, with
+//!   backoff.
 //! - **Checked before any fetch:** encoding, `alg`, `kid`, `signer`,
 //!   `client`, `iss`, so a token that does not name the pinned load
 //!   balancer and app client costs no request to the key host.
