@@ -293,8 +293,8 @@ impl AlbTokenBuilder {
         self
     }
 
-    /// Encode without padding, as RFC 7515 would (which is not what a load
-    /// balancer sends), signing the unpadded segments.
+    /// Encode without padding, as RFC 7515 would (and as AWS said in 2019
+    /// load balancers would move to), signing the unpadded segments.
     #[must_use]
     pub fn unpadded(mut self) -> Self {
         self.padded = false;

@@ -107,7 +107,7 @@ impl AlbVerifier {
     ///
     /// | check | refused with |
     /// |---|---|
-    /// | base64url with exactly an encoder's `=` padding, three segments | [`MalformedToken::AlbBase64`](crate::MalformedToken::AlbBase64) and the other [`MalformedToken`](crate::MalformedToken)s |
+    /// | base64url with exactly an encoder's `=` padding or none, three segments | [`MalformedToken::AlbBase64`](crate::MalformedToken::AlbBase64) and the other [`MalformedToken`](crate::MalformedToken)s |
     /// | `alg` is `ES256` | [`HeaderError::AlgorithmNotAllowed`](crate::HeaderError::AlgorithmNotAllowed) |
     /// | `kid` is a safe URL path segment | [`HeaderError::KeyIdNotPathSegment`](crate::HeaderError::KeyIdNotPathSegment) |
     /// | `signer` is a pinned load balancer ARN | [`Error::UntrustedSigner`] |

@@ -332,10 +332,12 @@
 //!   Revocation rules and the verified-token cache apply to bearer tokens
 //!   only (data tokens live for minutes and are re-signed).
 //! - **The encoding.** Load balancers encode each segment as base64url with
-//!   `=` padding and sign the padded text. A parser of its own accepts
-//!   exactly that (the padding an encoder writes, canonical bits, the URL
-//!   alphabet) and nothing looser; the Cognito parser still refuses every
-//!   padded token. ES256 only; `signer`, `client`, `iss` and `exp` must be
+//!   `=` padding and sign the padded text; AWS said in 2019 it would drop
+//!   the padding. A parser of its own accepts either, per segment: exactly
+//!   the padding an encoder writes, or none, with canonical bits and the URL
+//!   alphabet, and nothing looser. The signature covers the segments as
+//!   sent, so accepting both lets nothing new through. The Cognito parser
+//!   still refuses every padded token. ES256 only; `signer`, `client`, `iss` and `exp` must be
 //!   in the header; `iss` and `exp` in the payload, when present, must
 //!   agree (the earlier `exp` counts).
 //! - **Keys.** One PEM key per `kid` at `{keys URL}/{kid}`: the ARN's
