@@ -337,9 +337,15 @@
 //!   the padding an encoder writes, or none, with canonical bits and the URL
 //!   alphabet, and nothing looser. The signature covers the segments as
 //!   sent, so accepting both lets nothing new through. The Cognito parser
-//!   still refuses every padded token. ES256 only; `signer`, `client`, `iss` and `exp` must be
-//!   in the header; `iss` and `exp` in the payload, when present, must
-//!   agree (the earlier `exp` counts).
+//!   still refuses every padded token. ES256 only; `signer`, `client`,
+//!   `iss` and `exp` must be in the header. A payload `iss`, when present,
+//!   must equal the header's, and `Claims::issuer()` is the header's when
+//!   the payload has none. A payload `exp`, when present, does not have to
+//!   equal the header's: the earlier of the two is the token's expiry
+//!   (`Claims::expires_at`, and what `ClaimError::Expired` names). `crit`
+//!   and `b64` are refused; `cty`, `typ` and every other header member are
+//!   read and ignored (a load balancer's payload is always the JSON claims,
+//!   never a nested token).
 //! - **Keys.** One PEM key per `kid` at `{keys URL}/{kid}`: the ARN's
 //!   region's `https://public-keys.auth.elb.{region}.amazonaws.com` by
 //!   default, `https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}`

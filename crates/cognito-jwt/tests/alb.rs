@@ -284,6 +284,13 @@ async fn the_claims_are_an_access_token_of_the_user_with_no_scopes() {
     // token's claims.
     assert!(claims.access_token().is_none());
     assert!(claims.id_token().is_none());
+    // A payload without `iss`: the issuer is the verified header's.
+    let no_payload_iss = alb.data_token().remove_claim("iss").build();
+    let claims = verifier(&alb, &server, AlbKeyOptions::default())
+        .verify(&no_payload_iss)
+        .await
+        .expect("a valid data token without a payload iss");
+    assert_eq!(claims.issuer(), alb.issuer());
 }
 
 #[tokio::test]
@@ -621,8 +628,40 @@ fn the_builder_refuses_what_it_cannot_pin() {
                 .client_ids(["c"])
                 .cognito_pool(pool)
         ),
-        cognito_jwt::BuildError::InvalidOption { option: "keys_url", .. }
+        cognito_jwt::BuildError::InvalidOption { option: "also_signer", .. }
     ));
+    // Even with keys_url set: such a signer could never verify.
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .also_signer("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188")
+                .client_ids(["c"])
+                .cognito_pool(pool)
+                .keys_url("https://keys.example.com/")
+        ),
+        cognito_jwt::BuildError::InvalidOption { option: "also_signer", .. }
+    ));
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .client_ids(["c"])
+                .cognito_pool(pool)
+                .max_token_bytes(0)
+        ),
+        cognito_jwt::BuildError::InvalidOption {
+            option: "max_token_bytes",
+            ..
+        }
+    ));
+    // A second signer in the same region shares the key host.
+    assert!(
+        AlbVerifier::builder(arn)
+            .also_signer("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/api/0123456789abcdef")
+            .client_ids(["c"])
+            .cognito_pool(pool)
+            .build()
+            .is_ok()
+    );
     let gov = AlbVerifier::builder(
         "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
     )
