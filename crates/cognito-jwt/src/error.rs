@@ -435,6 +435,9 @@ impl Error {
     pub fn client_description(&self) -> &'static str {
         match self {
             Error::MissingToken => "authentication required",
+            Error::MalformedCredentials(crate::token_source::ALB_DATA_MALFORMED) => {
+                "malformed x-amzn-oidc-data header"
+            }
             Error::MalformedCredentials(_) => "malformed Authorization header",
             Error::MultipleCredentials => "more than one credential in the request",
             Error::TokenTooLarge { .. } => "the token is too large",
