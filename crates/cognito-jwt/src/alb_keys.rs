@@ -23,14 +23,16 @@
 //!   [`AlbKeyOptions::fetch_interval`] (1 s) on average, with a burst of
 //!   [`AlbKeyOptions::fetch_burst`] (3), one at a time. A request for an
 //!   uncached `kid` that finds the budget spent is [`Error::UnknownKey`] at
-//!   once, and is counted for its `kid` (up to 256 kids). When the budget
-//!   allows the next fetch, it goes to the counted `kid` with the most
-//!   requests, not to the request that happens to arrive: after a rotation,
-//!   every legitimate request names the new `kid` and it wins over random
-//!   kids that have one request each, and a repeated fake `kid` is
-//!   negatively cached after one fetch. So under a flood a new `kid` waits
-//!   about one `fetch_interval` for its fetch, as long as it gets a second
-//!   request before 256 other kids arrive.
+//!   once, and is counted for its `kid`, in fixed memory (a count-min
+//!   sketch of 4 × 4096 counters, and the 16 most requested kids by name;
+//!   counts halve at each fetch). When the budget allows the next fetch, it
+//!   goes to the counted `kid` with the most requests, not to the request
+//!   that happens to arrive: after a rotation, every legitimate request
+//!   names the new `kid` and it wins over random kids that have one request
+//!   each, and a repeated fake `kid` is negatively cached after one fetch.
+//!   So under a flood a new `kid` waits about one `fetch_interval` for its
+//!   fetch, unless the flood sends some 4096 times more requests than
+//!   legitimate clients do.
 //! - **Single flight.** Every request for the `kid` being fetched joins that
 //!   fetch. A request for another `kid`, while the budget allows, waits for
 //!   it to end and then decides again.
@@ -112,8 +114,6 @@ impl Default for AlbKeyOptions {
 
 /// Most kids remembered as unknown to the key host.
 const MAX_UNKNOWN_KIDS: usize = 4096;
-/// Most uncached kids whose requests are counted while the budget is spent.
-const MAX_PENDING_KIDS: usize = 256;
 /// Most fetched keys kept before any token verified with them.
 const MAX_CANDIDATES: usize = 16;
 
@@ -168,48 +168,112 @@ impl UnknownKids {
     }
 }
 
-/// Requests per uncached `kid` refused while the fetch budget was spent.
-#[derive(Default)]
+/// Requests per uncached `kid` refused while the fetch budget was spent,
+/// in fixed memory: a count-min sketch estimates each kid's requests, and
+/// the few kids with the highest estimates are kept by name. A flood of
+/// random kids only raises the sketch's noise (about its request rate
+/// divided by [`SKETCH_WIDTH`]), so a kid that every legitimate request
+/// names stands out unless the flood outnumbers it that many times over.
 struct Pending {
-    /// `kid` → (requests, arrival sequence).
-    kids: HashMap<String, (u64, u64), foldhash::fast::RandomState>,
-    seq: u64,
+    /// `SKETCH_DEPTH` rows of `SKETCH_WIDTH` counters.
+    sketch: Vec<u32>,
+    /// One independently seeded hasher per row: rows must not collide
+    /// together.
+    hashers: [foldhash::quality::RandomState; SKETCH_DEPTH],
+    /// The most requested kids seen, by name (at most [`TOP_KIDS`]).
+    top: Vec<String>,
+}
+
+/// Counters per sketch row.
+const SKETCH_WIDTH: usize = 4096;
+/// A column from a hash's top 12 bits (`SKETCH_WIDTH` is 2¹²).
+const SKETCH_SHIFT: u32 = 52;
+/// Sketch rows, each with its own hash.
+const SKETCH_DEPTH: usize = 4;
+/// Most wanted kids kept by name.
+const TOP_KIDS: usize = 16;
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            sketch: vec![0; SKETCH_WIDTH.saturating_mul(SKETCH_DEPTH)],
+            hashers: std::array::from_fn(|_| foldhash::quality::RandomState::default()),
+            top: Vec::with_capacity(TOP_KIDS),
+        }
+    }
 }
 
 impl Pending {
-    /// Count one request for `kid`. When full, the kid with the fewest
-    /// requests (the oldest of them) makes room.
-    fn count(&mut self, kid: &str) {
-        if let Some((n, _)) = self.kids.get_mut(kid) {
-            *n = n.saturating_add(1);
-            return;
+    /// The sketch cells of `kid`, one per row.
+    fn cells(&self, kid: &str) -> [usize; SKETCH_DEPTH] {
+        use std::hash::BuildHasher as _;
+        let mut cells = [0; SKETCH_DEPTH];
+        for (row, (cell, hasher)) in cells.iter_mut().zip(&self.hashers).enumerate() {
+            // The high bits, the best mixed.
+            let hash = hasher.hash_one(kid);
+            let column = usize::try_from(hash >> SKETCH_SHIFT).unwrap_or(0);
+            *cell = row.saturating_mul(SKETCH_WIDTH).saturating_add(column);
         }
-        if self.kids.len() >= MAX_PENDING_KIDS
-            && let Some(victim) = self
-                .kids
-                .iter()
-                .min_by_key(|(_, (n, seq))| (*n, *seq))
-                .map(|(k, _)| k.clone())
-        {
-            self.kids.remove(&victim);
-        }
-        self.seq = self.seq.wrapping_add(1);
-        self.kids.insert(kid.to_owned(), (1, self.seq));
+        cells
     }
 
-    /// The kid with the most requests, removed: `asking` (the kid of the
-    /// request that found the budget available) when none has more, else
-    /// the oldest of those with the most.
-    fn take_most_wanted(&mut self, asking: &str) -> String {
-        let asking_count = self.kids.get(asking).map_or(0, |(n, _)| *n);
-        let kid = self
-            .kids
+    /// The estimated requests for `kid` (never fewer than counted).
+    fn estimate(&self, kid: &str) -> u32 {
+        self.cells(kid)
             .iter()
-            .max_by_key(|(_, (n, seq))| (*n, std::cmp::Reverse(*seq)))
-            .filter(|(_, (n, _))| *n > asking_count)
+            .map(|&i| self.sketch.get(i).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Count one request for `kid`.
+    fn count(&mut self, kid: &str) {
+        for i in self.cells(kid) {
+            if let Some(counter) = self.sketch.get_mut(i) {
+                *counter = counter.saturating_add(1);
+            }
+        }
+        if self.top.iter().any(|k| k == kid) {
+            return;
+        }
+        if self.top.len() < TOP_KIDS {
+            self.top.push(kid.to_owned());
+            return;
+        }
+        let estimate = self.estimate(kid);
+        if let Some((slot, least)) = self
+            .top
+            .iter()
+            .map(|k| self.estimate(k))
+            .enumerate()
+            .min_by_key(|(_, n)| *n)
+            && estimate > least
+            && let Some(entry) = self.top.get_mut(slot)
+        {
+            kid.clone_into(entry);
+        }
+    }
+
+    /// The kid with the most requests, which gets the next fetch: `asking`
+    /// (the kid of the request that found the budget available) unless
+    /// another has more. Then every count is halved, so old requests fade.
+    fn take_most_wanted(&mut self, asking: &str) -> String {
+        let asking_count = self.estimate(asking);
+        let best = self
+            .top
+            .iter()
+            .map(|k| (k, self.estimate(k)))
+            .fold(None, |best: Option<(&String, u32)>, (k, n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((k, n)),
+            })
+            .filter(|(_, n)| *n > asking_count)
             .map_or_else(|| asking.to_owned(), |(k, _)| k.clone());
-        self.kids.remove(&kid);
-        kid
+        self.top.retain(|k| *k != best);
+        for counter in &mut self.sketch {
+            *counter = counter.checked_div(2).unwrap_or(0);
+        }
+        best
     }
 }
 
@@ -570,22 +634,23 @@ mod tests {
     #[test]
     fn the_most_wanted_pending_kid_gets_the_fetch() {
         let mut pending = super::Pending::default();
-        for i in 0..1000 {
+        // A flood of 100,000 random kids, one request each, and a rotated
+        // kid with one request per 1,000 of them.
+        for i in 0..100_000 {
             pending.count(&format!("random-{i}"));
-            if i % 50 == 0 {
+            if i % 1000 == 0 {
                 pending.count("rotated");
             }
         }
-        assert!(pending.kids.len() <= super::MAX_PENDING_KIDS);
-        assert_eq!(pending.take_most_wanted("random-999"), "rotated");
-        // Ties: the asking kid, else the oldest.
+        assert!(pending.top.len() <= super::TOP_KIDS);
+        assert_eq!(pending.take_most_wanted("random-99999"), "rotated");
+        // No kid with more requests than the asking one: the asking one.
         let mut pending = super::Pending::default();
-        for kid in ["a", "b", "c", "c"] {
+        for kid in ["a", "b", "c", "c", "c"] {
             pending.count(kid);
         }
         assert_eq!(pending.take_most_wanted("b"), "c");
         assert_eq!(pending.take_most_wanted("b"), "b");
-        assert_eq!(pending.take_most_wanted("z"), "a");
     }
 
     #[test]

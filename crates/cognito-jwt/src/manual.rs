@@ -363,13 +363,14 @@
 //!   - fetches come from a budget of one per second with a burst of 3
 //!     (`fetch_interval`, `fetch_burst`), one at a time, joined by every
 //!     request for its `kid`. When the budget is spent, an uncached `kid` is
-//!     401 at once and its requests are counted (256 kids, the fewest
-//!     requests make room); the next fetch goes to the `kid` with the most
-//!     requests. After a rotation all legitimate traffic names the new
-//!     `kid`, while random kids have one request each, so under a flood a
-//!     rotated `kid` waits about one second, provided it gets a second
-//!     request before 256 other kids arrive; a flood costs at most the
-//!     budget in fetches;
+//!     401 at once and its requests are counted in fixed memory (a
+//!     count-min sketch of 4 × 4096 counters and the 16 most requested kids
+//!     by name, halved at each fetch); the next fetch goes to the `kid` with
+//!     the most requests. After a rotation all legitimate traffic names the
+//!     new `kid`, while random kids have one request each, so under a flood
+//!     a rotated `kid` waits about one second, unless the flood outnumbers
+//!     legitimate requests some 4096 to 1 (the sketch's noise); a flood
+//!     costs at most the budget in fetches;
 //!   - a fetched key is cached (64 at most, least recently used out first,
 //!     so a rotated key is always admitted) only after a token naming a
 //!     pinned signer verified with it; until then it is one of 16
