@@ -293,8 +293,8 @@ impl AlbTokenBuilder {
         self
     }
 
-    /// Encode without padding, as RFC 7515 would (which is not what a load
-    /// balancer sends), signing the unpadded segments.
+    /// Encode without padding, as RFC 7515 would (and as AWS said in 2019
+    /// load balancers would move to), signing the unpadded segments.
     #[must_use]
     pub fn unpadded(mut self) -> Self {
         self.padded = false;
@@ -324,11 +324,13 @@ struct Shared {
     alb: AlbIssuer,
     base_url: String,
     control: Control,
+    /// The status answered for a `kid` with no key.
+    missing_status: std::sync::atomic::AtomicU16,
 }
 
 /// The load balancer key endpoint on `127.0.0.1:<random port>`: `GET
 /// {url}{kid}` answers with the PEM key for `kid` (404 for a `kid` it
-/// never had), in the [`Mode`]s of [`JwksServer`](crate::JwksServer), and
+/// never had, or [`set_missing_status`](AlbKeyServer::set_missing_status)), in the [`Mode`]s of [`JwksServer`](crate::JwksServer), and
 /// counts every key request.
 ///
 /// ```
@@ -363,6 +365,7 @@ impl AlbKeyServer {
                 alb: alb.clone(),
                 base_url,
                 control: Control::default(),
+                missing_status: std::sync::atomic::AtomicU16::new(404),
             });
             shared = Some(Arc::clone(&state));
             Router::new().fallback(handle).with_state(state)
@@ -399,6 +402,32 @@ impl AlbKeyServer {
         self.shared.control.set_mode(mode);
     }
 
+    /// The status answered (in [`Mode::Normal`]) for a `kid` with no key:
+    /// 404 by default; 403 is what an S3-backed key host (GovCloud's) answers
+    /// when listing is not granted. Invalid codes become 500.
+    ///
+    /// ```
+    /// use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer};
+    ///
+    /// let server = AlbKeyServer::start(&AlbIssuer::new());
+    /// server.set_missing_status(403);
+    /// assert_eq!(server.missing_status(), 403);
+    /// ```
+    pub fn set_missing_status(&self, status: u16) {
+        self.shared
+            .missing_status
+            .store(status, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The status answered for a `kid` with no key (see
+    /// [`set_missing_status`](Self::set_missing_status)).
+    #[must_use]
+    pub fn missing_status(&self) -> u16 {
+        self.shared
+            .missing_status
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Blocks (polling) until at least `n` key requests were counted or
     /// `timeout` passes; returns whether the count was reached.
     #[must_use]
@@ -425,7 +454,12 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> 
         // Whatever the mode, an unknown kid is what the key host says it is,
         // unless the host is failing.
         if matches!(mode, Mode::Normal) {
-            return StatusCode::NOT_FOUND.into_response();
+            let status = shared
+                .missing_status
+                .load(std::sync::atomic::Ordering::Relaxed);
+            return StatusCode::from_u16(status)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response();
         }
         return answer(mode, &shared.base_url, path, no_key()).await;
     };

@@ -107,7 +107,7 @@ impl AlbVerifier {
     ///
     /// | check | refused with |
     /// |---|---|
-    /// | base64url with exactly an encoder's `=` padding, three segments | [`MalformedToken::AlbBase64`](crate::MalformedToken::AlbBase64) and the other [`MalformedToken`](crate::MalformedToken)s |
+    /// | base64url with exactly an encoder's `=` padding or none, three segments | [`MalformedToken::AlbBase64`](crate::MalformedToken::AlbBase64) and the other [`MalformedToken`](crate::MalformedToken)s |
     /// | `alg` is `ES256` | [`HeaderError::AlgorithmNotAllowed`](crate::HeaderError::AlgorithmNotAllowed) |
     /// | `kid` is a safe URL path segment | [`HeaderError::KeyIdNotPathSegment`](crate::HeaderError::KeyIdNotPathSegment) |
     /// | `signer` is a pinned load balancer ARN | [`Error::UntrustedSigner`] |
@@ -140,6 +140,8 @@ impl AlbVerifier {
         }
         let key = inner.keys.key(&header.kid).await?;
         key.verify(Algorithm::ES256, parsed.signing_input, &parsed.signature)?;
+        // Only now, with a pinned signer's token verified, is the key cached.
+        inner.keys.verified(&header.kid, &key);
 
         let payload = parsed.payload;
         let mut core = CoreClaims::default();
@@ -176,6 +178,7 @@ impl AlbVerifier {
             payload,
             header.signer,
             header.client,
+            header.iss,
         ))
     }
 }
@@ -223,8 +226,9 @@ enum IssuerChoice {
 }
 
 impl AlbVerifierBuilder {
-    /// Also trust tokens signed by this load balancer (in the same region,
-    /// unless [`keys_url`](Self::keys_url) is set).
+    /// Also trust tokens signed by this load balancer, which must be in the
+    /// same region and partition (each region has its own key host): another
+    /// region's is refused by `build()`, [`keys_url`](Self::keys_url) or not.
     pub fn also_signer(mut self, load_balancer_arn: impl Into<String>) -> Self {
         self.arns.push(load_balancer_arn.into());
         self
@@ -260,7 +264,7 @@ impl AlbVerifierBuilder {
         self
     }
 
-    /// How the key cache behaves (cooldown, timeouts, caps).
+    /// How the key cache behaves (negative cache, fetch budget, timeouts, caps).
     pub fn key_options(mut self, options: AlbKeyOptions) -> Self {
         self.options = options;
         self
@@ -286,7 +290,8 @@ impl AlbVerifierBuilder {
         self
     }
 
-    /// Longest token accepted, in bytes, checked before any parsing. Default 16 KiB.
+    /// Longest token accepted, in bytes, checked before any parsing. Default
+    /// 16 KiB; 0 is refused by `build()`.
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
         self.max_token_bytes = bytes;
         self
@@ -299,6 +304,20 @@ impl AlbVerifierBuilder {
             .iter()
             .map(|arn| parse_arn(arn).ok_or_else(|| BuildError::InvalidAlbArn(arn.clone())))
             .collect::<Result<Vec<_>, _>>()?;
+        // One key host per verifier: a signer of another region (or
+        // partition) could never verify, keys_url or not.
+        if arns.windows(2).any(|pair| pair.first() != pair.last()) {
+            return Err(BuildError::InvalidOption {
+                option: "also_signer",
+                reason: "load balancers in different regions publish keys at different hosts: build one verifier per region",
+            });
+        }
+        if self.max_token_bytes == 0 {
+            return Err(BuildError::InvalidOption {
+                option: "max_token_bytes",
+                reason: "must be more than zero",
+            });
+        }
         let client_ids = self.client_ids.unwrap_or_default();
         if client_ids.is_empty() || client_ids.iter().any(String::is_empty) {
             return Err(BuildError::NoClientIds);
@@ -320,14 +339,19 @@ impl AlbVerifierBuilder {
         check_leeway(self.leeway)?;
         let options = self.options;
         let zero = [
-            options.unknown_kid_cooldown,
+            options.unknown_kid_ttl,
+            options.fetch_interval,
             options.fetch_timeout,
             options.min_backoff,
             options.max_backoff,
         ]
         .iter()
         .any(Duration::is_zero);
-        if zero || options.max_response_bytes == 0 || options.max_keys == 0 {
+        if zero
+            || options.max_response_bytes == 0
+            || options.max_keys == 0
+            || options.fetch_burst == 0
+        {
             return Err(BuildError::InvalidOption {
                 option: "AlbKeyOptions",
                 reason: "every duration and cap must be more than zero",
@@ -424,8 +448,8 @@ fn parse_arn(arn: &str) -> Option<Arn<'_>> {
         .then_some(Arn { partition, region })
 }
 
-/// The key host of the ARNs' one region (as aws-jwt-verify and the ALB
-/// documentation give them).
+/// The key host of the ARNs' one region (checked by `build()`), as
+/// aws-jwt-verify and the ALB documentation give them.
 fn default_keys_url(arns: &[Arn<'_>]) -> Result<String, BuildError> {
     let Some(first) = arns.first() else {
         return Err(BuildError::InvalidOption {
@@ -433,12 +457,6 @@ fn default_keys_url(arns: &[Arn<'_>]) -> Result<String, BuildError> {
             reason: "no load balancer ARN",
         });
     };
-    if arns.iter().any(|a| a != first) {
-        return Err(BuildError::InvalidOption {
-            option: "keys_url",
-            reason: "load balancers in different regions publish keys at different hosts: build one verifier per region",
-        });
-    }
     let region = first.region;
     match first.partition {
         "aws" => Ok(format!(

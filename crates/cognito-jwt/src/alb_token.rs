@@ -4,12 +4,14 @@
 //! A load balancer does not encode its token as RFC 7515 asks: each of the
 //! three segments is base64url **with** `=` padding to a multiple of four
 //! characters, and the signature (ES256, 64 bytes `R || S`) covers the
-//! segments exactly as sent, padding included. This parser accepts that
-//! encoding and nothing looser: every segment is padded exactly as an
-//! encoder pads it (no padding when none is needed, never a third `=`, no
-//! `=` inside), uses the base64url alphabet only, and has canonical trailing
-//! bits. It is a parser of its own: [`crate::token`]'s strict parser for
-//! Cognito tokens still refuses every padded token.
+//! segments exactly as sent, padding included. AWS said in 2019 it would
+//! drop the padding, so a segment without any padding is accepted too (as
+//! aws-jwt-verify does); since the signature covers the text as sent, this
+//! lets no other token through. Nothing looser: a padded segment is padded
+//! exactly as an encoder pads it (no padding when none is needed, never a
+//! third `=`, no `=` inside), the base64url alphabet only, canonical
+//! trailing bits. It is a parser of its own: [`crate::token`]'s strict
+//! parser for Cognito tokens still refuses every padded token.
 //!
 //! The header holds what the load balancer vouches for: `alg` (`ES256`),
 //! `kid` (the key's id, a UUID), `signer` (the load balancer's ARN),
@@ -91,15 +93,17 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<AlbToken<'_>, Error> 
 }
 
 /// Decode one segment encoded as a load balancer encodes it: base64url
-/// whose `=` padding brings it to a multiple of four characters, exactly.
+/// whose `=` padding brings it to a multiple of four characters, exactly,
+/// or base64url without any padding.
 fn decode_padded(segment: Segment, text: &str) -> Result<Vec<u8>, Error> {
     let bad = || Error::from(MalformedToken::AlbBase64(segment));
     let body = text.trim_end_matches('=');
     let padding = text.len().saturating_sub(body.len());
     // A multiple of four with at most two `=` is exactly the padding an
     // encoder writes: a body of 4n+2 characters gets `==`, 4n+3 gets `=`,
-    // 4n none; 4n+1 characters would need three and encode nothing.
-    if body.is_empty() || padding > 2 || !text.len().is_multiple_of(4) {
+    // 4n none; 4n+1 characters would need three and encode nothing. No
+    // padding at all is the unpadded encoding (the decoder refuses 4n+1).
+    if body.is_empty() || padding > 2 || (padding > 0 && !text.len().is_multiple_of(4)) {
         return Err(bad());
     }
     // Strict: the URL-safe alphabet only (no `=` inside, no `+` or `/`),
@@ -216,12 +220,18 @@ mod tests {
                 );
             }
             let unpadded = URL_SAFE_NO_PAD.encode(&bytes);
-            if unpadded != padded && !unpadded.is_empty() {
-                // Missing padding: not what a load balancer sends.
-                assert!(
-                    decode_padded(Segment::Payload, &unpadded).is_err(),
+            if len > 0 {
+                // No padding at all: what AWS said it would move to.
+                assert_eq!(
+                    decode_padded(Segment::Payload, &unpadded).ok(),
+                    Some(bytes.clone()),
                     "{unpadded}"
                 );
+            }
+            if padded.ends_with("==") {
+                // Some of the padding, not all of it.
+                let short = padded.trim_end_matches('=').to_owned() + "=";
+                assert!(decode_padded(Segment::Payload, &short).is_err(), "{short}");
             }
             // One `=` too many, or padding where none is needed.
             assert!(decode_padded(Segment::Payload, &format!("{padded}=")).is_err());
@@ -233,6 +243,9 @@ mod tests {
         assert!(decode_padded(Segment::Payload, "YQ==YWJj").is_err());
         assert!(decode_padded(Segment::Payload, "+/8=").is_err());
         assert!(decode_padded(Segment::Payload, "YR==").is_err());
+        assert!(decode_padded(Segment::Payload, "YR").is_err());
+        assert!(decode_padded(Segment::Payload, "YWJjZ").is_err(), "4n+1");
+        assert!(decode_padded(Segment::Payload, "YQ=YWJj").is_err());
     }
 
     #[test]

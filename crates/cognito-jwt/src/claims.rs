@@ -151,10 +151,16 @@ impl Claims {
         payload: String,
         signer: String,
         client: String,
+        header_iss: String,
     ) -> Claims {
         let mut core = core;
         // Scopes say what a client may do; the load balancer grants none.
         core.scope = None;
+        // The payload's `iss` is optional; the header's is verified (equal
+        // to the payload's when both are present).
+        if core.iss.is_none() {
+            core.iss = Some(ClaimText::Owned(header_iss.into_boxed_str()));
+        }
         Claims(Arc::new(ClaimsInner {
             core,
             token_use: TokenUse::Access,

@@ -106,9 +106,9 @@ pub enum MalformedToken {
     #[error("the {0} segment is not unpadded base64url")]
     Base64(Segment),
     /// A segment of an ALB data token (`x-amzn-oidc-data`) is not base64url
-    /// padded with `=` to a multiple of four characters, exactly as a load
-    /// balancer encodes it.
-    #[error("the {0} segment is not base64url padded as a load balancer pads it")]
+    /// as a load balancer encodes it: padded with `=` to a multiple of four
+    /// characters exactly as an encoder pads it, or not padded at all.
+    #[error("the {0} segment is not base64url as a load balancer encodes it")]
     AlbBase64(Segment),
     /// A segment is not valid JSON.
     #[error("the {0} segment is not valid JSON")]
@@ -289,9 +289,11 @@ pub enum Error {
     /// The JOSE header is not acceptable.
     #[error("unacceptable header: {0}")]
     Header(#[from] HeaderError),
-    /// No key with the token's `kid` in its issuer's key set, even after a refetch
-    /// (or during the unknown-`kid` cooldown).
-    #[error("no key with kid {kid:?} in the issuer's key set")]
+    /// No key with the token's `kid`: not in its issuer's key set even after
+    /// a refetch (or during the unknown-`kid` cooldown), or, for an ALB data
+    /// token, not published by the load balancer key host (or not fetched:
+    /// negatively cached, or the fetch budget was spent).
+    #[error("no key with kid {kid:?} from the token's issuer or load balancer")]
     UnknownKey {
         /// The `kid` (capped).
         kid: String,
@@ -433,6 +435,9 @@ impl Error {
     pub fn client_description(&self) -> &'static str {
         match self {
             Error::MissingToken => "authentication required",
+            Error::MalformedCredentials(crate::token_source::ALB_DATA_MALFORMED) => {
+                "malformed x-amzn-oidc-data header"
+            }
             Error::MalformedCredentials(_) => "malformed Authorization header",
             Error::MultipleCredentials => "more than one credential in the request",
             Error::TokenTooLarge { .. } => "the token is too large",

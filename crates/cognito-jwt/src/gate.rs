@@ -164,9 +164,10 @@ impl Refusal {
         realm: Option<&str>,
         resource_metadata: Option<&str>,
         claims: Option<&Claims>,
+        credential: Credential,
     ) -> Refusal {
         let challenge = Challenge::for_resource(&error, realm, resource_metadata);
-        log_refusal(&error, challenge.status(), claims);
+        log_refusal(&error, challenge.status(), claims, credential);
         metrics::refusal(error.kind());
         Refusal(Box::new(Refused { error, challenge }))
     }
@@ -214,8 +215,9 @@ impl Refusal {
 /// (403), `rejected` otherwise. Attacker-controlled values are quoted and
 /// escaped by the subscriber (they are `&str` fields or `Debug` in the
 /// error's text), never the token.
-fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>) {
+fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>, credential: Credential) {
     let kind = error.kind();
+    let credential = credential.name();
     let kid = claims.map(Claims::key_id);
     let issuer = claims.map(Claims::issuer);
     match error.class() {
@@ -223,13 +225,15 @@ fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>) {
             outcome = "rejected",
             kind,
             status,
+            credential,
             error = %error,
-            "bearer token could not be verified: keys unavailable"
+            "token could not be verified: keys unavailable"
         ),
         ErrorClass::Misconfigured => tracing::error!(
             outcome = "rejected",
             kind,
             status,
+            credential,
             error = %error,
             "request refused: the server is misconfigured"
         ),
@@ -239,8 +243,9 @@ fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>) {
             status,
             kid,
             issuer,
+            credential,
             error = %error,
-            "bearer token refused by the route's requirement"
+            "token refused by the route's requirement"
         ),
         _ => tracing::debug!(
             outcome = "rejected",
@@ -248,9 +253,35 @@ fn log_refusal(error: &Error, status: u16, claims: Option<&Claims>) {
             status,
             kid,
             issuer,
+            credential,
             error = %error,
-            "bearer token rejected"
+            "token rejected"
         ),
+    }
+}
+
+/// Which credential a log line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    /// The bearer token (`Authorization`, or the configured source).
+    Bearer,
+    /// The ALB data token (`x-amzn-oidc-data`).
+    AlbData,
+}
+
+impl Credential {
+    fn of(claims: Option<&Claims>) -> Credential {
+        match claims.and_then(Claims::alb_signer) {
+            Some(_) => Credential::AlbData,
+            None => Credential::Bearer,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Credential::Bearer => "bearer",
+            Credential::AlbData => "alb_data",
+        }
     }
 }
 
@@ -449,7 +480,10 @@ impl Gate {
         let config = &*self.0;
         if config.alb.is_some() && config.trust != Trust::Bearer {
             match alb_data_token(headers) {
-                Err(e) => return Decision::Now(Verdict::Refuse(self.refusal(e, None))),
+                Err(e) => {
+                    let refusal = self.refusal_of(e, None, Credential::AlbData);
+                    return Decision::Now(Verdict::Refuse(refusal));
+                }
                 Ok(Some(token)) => {
                     // Two credentials for one request: which user is it?
                     if config.trust == Trust::Either
@@ -467,7 +501,9 @@ impl Gate {
             }
         }
         match config.verifier.authenticate(&config.source, headers) {
-            Authentication::Answered(outcome) => Decision::Now(self.settle(outcome)),
+            Authentication::Answered(outcome) => {
+                Decision::Now(self.settle(outcome, Credential::Bearer))
+            }
             Authentication::Verify(token) => Decision::Verify(token),
             Authentication::Anonymous => Decision::Now(self.anonymous()),
         }
@@ -487,20 +523,20 @@ impl Gate {
             Some(alb) => alb.verify(token).await,
             None => Err(Error::Misconfigured("no ALB verifier on this gate")),
         };
-        self.settle(outcome)
+        self.settle(outcome, Credential::AlbData)
     }
 
     /// Verify a token [`Gate::decide`] could not answer for, and decide.
     pub async fn verify(&self, token: &str) -> Verdict {
         let outcome = self.0.verifier.verify_uncached(token).await;
-        self.settle(outcome)
+        self.settle(outcome, Credential::Bearer)
     }
 
     /// A verification outcome against the gate's requirement.
-    fn settle(&self, outcome: Result<Claims, Error>) -> Verdict {
+    fn settle(&self, outcome: Result<Claims, Error>, credential: Credential) -> Verdict {
         let claims = match outcome {
             Ok(claims) => claims,
-            Err(e) => return Verdict::Refuse(self.refusal(e, None)),
+            Err(e) => return Verdict::Refuse(self.refusal_of(e, None, credential)),
         };
         match self.0.requirement.verify(&claims) {
             Ok(()) => {
@@ -509,7 +545,8 @@ impl Gate {
                     token_use = claims.token_use().as_str(),
                     kid = claims.key_id(),
                     issuer = claims.issuer(),
-                    "bearer token accepted"
+                    credential = credential.name(),
+                    "token accepted"
                 );
                 Verdict::Proceed(claims)
             }
@@ -577,12 +614,19 @@ impl Gate {
         }
     }
 
+    /// A refusal about the credential `claims` came from (the bearer token
+    /// when there are none).
     fn refusal(&self, error: Error, claims: Option<&Claims>) -> Refusal {
+        self.refusal_of(error, claims, Credential::of(claims))
+    }
+
+    fn refusal_of(&self, error: Error, claims: Option<&Claims>, credential: Credential) -> Refusal {
         Refusal::new(
             error,
             self.0.realm.as_deref(),
             self.0.resource_metadata.as_deref(),
             claims,
+            credential,
         )
     }
 }

@@ -353,27 +353,55 @@
 //!   Revocation rules and the verified-token cache apply to bearer tokens
 //!   only (data tokens live for minutes and are re-signed).
 //! - **The encoding.** Load balancers encode each segment as base64url with
-//!   `=` padding and sign the padded text. A parser of its own accepts
-//!   exactly that (the padding an encoder writes, canonical bits, the URL
-//!   alphabet) and nothing looser; the Cognito parser still refuses every
-//!   padded token. ES256 only; `signer`, `client`, `iss` and `exp` must be
-//!   in the header; `iss` and `exp` in the payload, when present, must
-//!   agree (the earlier `exp` counts).
+//!   `=` padding and sign the padded text; AWS said in 2019 it would drop
+//!   the padding. A parser of its own accepts either, per segment: exactly
+//!   the padding an encoder writes, or none, with canonical bits and the URL
+//!   alphabet, and nothing looser. The signature covers the segments as
+//!   sent, so accepting both lets nothing new through. The Cognito parser
+//!   still refuses every padded token. ES256 only; `signer`, `client`,
+//!   `iss` and `exp` must be in the header. A payload `iss`, when present,
+//!   must equal the header's, and `Claims::issuer()` is the header's when
+//!   the payload has none. A payload `exp`, when present, does not have to
+//!   equal the header's: the earlier of the two is the token's expiry
+//!   (`Claims::expires_at`, and what `ClaimError::Expired` names). `crit`
+//!   and `b64` are refused; `cty`, `typ` and every other header member are
+//!   read and ignored (a load balancer's payload is always the JSON claims,
+//!   never a nested token).
 //! - **Keys.** One PEM key per `kid` at `{keys URL}/{kid}`: the ARN's
 //!   region's `https://public-keys.auth.elb.{region}.amazonaws.com` by
 //!   default, `https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}`
 //!   in GovCloud, and no default for other partitions (set `keys_url`). A
 //!   `kid` that is not a plain URL path segment (RFC 3986 unreserved
-//!   characters, not `.` or `..`) is refused before any URL is built. Keys
-//!   never change, so a fetched key is kept (64 at most). One fetch runs at
-//!   a time, joined by every request for its `kid`; a 404 starts the
-//!   unknown-`kid` cooldown (10 s) during which other uncached kids are 401
-//!   without a fetch, so a flood costs one fetch per cooldown. An outage
-//!   (any other status, a timeout, more than 4 KiB, not one P-256 PEM key,
-//!   a redirect) is 503 with `Retry-After`, with backoff. The price of the
-//!   cooldown: during a flood of unknown kids, a key the load balancer has
-//!   just rotated to can wait up to one cooldown for its fetch; with the
-//!   network rule kept, nobody but the load balancer can send such a flood.
+//!   characters, not `.` or `..`) is refused before any URL is built. A
+//!   fetch brings back one `kid`'s key, not a key set, so the JWKS cache's
+//!   global cooldown would let a flood of random kids lock a rotated `kid`
+//!   out for as long as the flood lasts; the policy is per `kid` instead
+//!   (`AlbKeyOptions`):
+//!   - a `kid` the key host has no key for (404, and 403 or 410: the hosts
+//!     are S3-backed, and S3 answers 403 for a missing object when listing
+//!     is not granted) is 401 at once for 5 minutes (`unknown_kid_ttl`;
+//!     4096 kids remembered), and holds up no other `kid`;
+//!   - fetches come from a budget of one per second with a burst of 3
+//!     (`fetch_interval`, `fetch_burst`), one at a time, joined by every
+//!     request for its `kid`. When the budget is spent, an uncached `kid` is
+//!     401 at once and its requests are counted in fixed memory (a
+//!     count-min sketch of 4 × 4096 counters and the 16 most requested kids
+//!     by name, halved at each fetch); the next fetch goes to the `kid` with
+//!     the most requests. After a rotation all legitimate traffic names the
+//!     new `kid`, while random kids have one request each, so under a flood
+//!     a rotated `kid` waits about one second, unless the flood outnumbers
+//!     legitimate requests some 4096 to 1 (the sketch's noise); a flood
+//!     costs at most the budget in fetches;
+//!   - a fetched key is cached (64 at most, least recently used out first,
+//!     so a rotated key is always admitted) only after a token naming a
+//!     pinned signer verified with it; until then it is one of 16
+//!     candidates. The regional host also serves other load balancers'
+//!     keys, and whoever holds the ARN and client id can name those kids:
+//!     they cost fetches from the budget but never push a verified key out.
+//!
+//!   An outage (a 5xx, 429 or other status, a timeout, more than 4 KiB, not
+//!   one P-256 PEM key, a redirect) is 503 with `Retry-After`, with
+//!   backoff.
 //! - **Checked before any fetch:** encoding, `alg`, `kid`, `signer`,
 //!   `client`, `iss`, so a token that does not name the pinned load
 //!   balancer and app client costs no request to the key host.

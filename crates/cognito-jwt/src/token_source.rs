@@ -119,6 +119,10 @@ impl TokenSource {
 /// The request header an Application Load Balancer puts its data token in.
 pub const ALB_DATA_HEADER: &str = "x-amzn-oidc-data";
 
+/// The [`Error::MalformedCredentials`] detail of an `x-amzn-oidc-data`
+/// header that is not a token.
+pub(crate) const ALB_DATA_MALFORMED: &str = "the x-amzn-oidc-data header is not a token";
+
 /// Which credentials a [`Gate`](crate::adapter::Gate) trusts: the bearer
 /// token, the data token an Application Load Balancer forwards in
 /// `x-amzn-oidc-data` (verified by an [`AlbVerifier`](crate::AlbVerifier)),
@@ -167,9 +171,7 @@ pub(crate) fn alb_data_token<'h>(headers: &'h dyn HeaderSource) -> Result<Option
         Some(bytes) if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_graphic) => {
             Ok(Some(ascii_str(bytes)))
         }
-        Some(_) => Err(Error::MalformedCredentials(
-            "the x-amzn-oidc-data header is not a token",
-        )),
+        Some(_) => Err(Error::MalformedCredentials(ALB_DATA_MALFORMED)),
     }
 }
 

@@ -46,11 +46,29 @@ async fn hostile_data_tokens_get_their_exact_error() {
         valid_payload_of(&alb.data_token().claim("username", "admin").build()),
     );
     let rfc7515 = alb.data_token().unpadded().build();
-    let first_unpadded = rfc7515
-        .split('.')
-        .position(|s| s.len() % 4 != 0)
-        .expect("a 64-byte signature always needs padding");
-    let segment_named = [Segment::Header, Segment::Payload, Segment::Signature];
+    // A 64-byte signature needs `==`: one `=` is neither encoding.
+    let signature = valid.split('.').nth(2).unwrap_or_default();
+    assert!(signature.ends_with("=="));
+    // Signed segments of our own making, for what the builder cannot write.
+    let signed = |header: &str, payload: &str| {
+        let input = format!("{}.{}", URL_SAFE.encode(header), URL_SAFE.encode(payload));
+        let signature = URL_SAFE.encode(alb.current_key().sign(input.as_bytes()));
+        format!("{input}.{signature}")
+    };
+    let header_json = format!(
+        r#"{{"alg":"ES256","kid":"{}","signer":"{}","client":"{}","iss":"{}","exp":{}}}"#,
+        new_key.kid(),
+        alb.arn(),
+        alb.client_id(),
+        alb.issuer(),
+        i64::MAX / 2,
+    );
+    let duplicate_alg = header_json.replacen('{', r#"{"alg":"ES256","#, 1);
+    let nbf = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        + 3600;
+    let half_padded = with_segment(&valid, 2, signature.trim_end_matches('=')) + "=";
 
     let rows: Vec<(&str, String, Error)> = vec![
         (
@@ -144,12 +162,93 @@ async fn hostile_data_tokens_get_their_exact_error() {
         (
             "header valid, payload expired",
             alb.data_token().claim("exp", 1_000_000_000).build(),
-            ClaimError::Expired { exp: 0, now: 0 }.into(),
+            // The earlier exp, the payload's, is the one named.
+            ClaimError::Expired {
+                exp: 1_000_000_000,
+                now: 0,
+            }
+            .into(),
         ),
         (
-            "unpadded, as RFC 7515 encodes",
-            rfc7515,
-            MalformedToken::AlbBase64(segment_named[first_unpadded]).into(),
+            "nbf an hour ahead",
+            alb.data_token().claim("nbf", nbf).build(),
+            ClaimError::NotYetValid { nbf, now: 0 }.into(),
+        ),
+        (
+            "a duplicate header member",
+            with_segment(&valid, 0, &URL_SAFE.encode(&duplicate_alg)),
+            MalformedToken::DuplicateMember {
+                segment: Segment::Header,
+                name: "alg".into(),
+            }
+            .into(),
+        ),
+        (
+            "crit in the header",
+            alb.data_token().header("crit", vec!["exp"]).build(),
+            HeaderError::CriticalExtension.into(),
+        ),
+        (
+            "kid over 256 bytes",
+            alb.data_token().header("kid", "a".repeat(257)).build(),
+            HeaderError::KeyIdNotPathSegment.into(),
+        ),
+        (
+            "kid `...` (not a dot segment: fetched, and unknown)",
+            alb.data_token().header("kid", "...").build(),
+            Error::UnknownKey { kid: "...".into() },
+        ),
+        (
+            "longer than max_token_bytes",
+            "a".repeat(16 * 1024 + 1),
+            Error::TokenTooLarge {
+                size: 16 * 1024 + 1,
+                max: 16 * 1024,
+            },
+        ),
+        (
+            "an empty payload segment",
+            with_segment(&valid, 1, ""),
+            MalformedToken::EmptySegment(Segment::Payload).into(),
+        ),
+        (
+            "four segments",
+            format!("{valid}.AAAA"),
+            MalformedToken::SegmentCount { found: 4 }.into(),
+        ),
+        (
+            "no client",
+            alb.data_token().remove_header("client").build(),
+            HeaderError::MissingAlbField("client").into(),
+        ),
+        (
+            "no iss in the header",
+            alb.data_token().remove_header("iss").build(),
+            HeaderError::MissingAlbField("iss").into(),
+        ),
+        (
+            "a float exp",
+            alb.data_token().header("exp", 1.9e9).build(),
+            HeaderError::MissingAlbField("exp").into(),
+        ),
+        (
+            "a payload that is not an object",
+            signed(&header_json, "[1]"),
+            MalformedToken::NotAnObject(Segment::Payload).into(),
+        ),
+        (
+            "half the padding on the signature",
+            half_padded,
+            MalformedToken::AlbBase64(Segment::Signature).into(),
+        ),
+        (
+            "unpadded, with `=` inside",
+            with_segment(
+                &rfc7515,
+                2,
+                &format!("A={}", &rfc7515.split('.').nth(2).unwrap_or_default()[2..]),
+            ),
+            MalformedToken::AlbBase64(Segment::Signature).into(),
         ),
         (
             "a third `=` on the signature",
@@ -209,22 +308,37 @@ async fn hostile_data_tokens_get_their_exact_error() {
 
     let verifier = verifier(&alb, &server, AlbKeyOptions::default());
     assert!(verifier.verify(&valid).await.is_ok(), "the valid token");
+    // Unpadded, as RFC 7515 encodes and as AWS said it would move to.
+    assert!(rfc7515.split('.').any(|s| s.len() % 4 != 0));
+    assert!(verifier.verify(&rfc7515).await.is_ok(), "unpadded segments");
     for (name, token, expected) in rows {
         let got = verifier.verify(&token).await.expect_err(name);
         match (&got, &expected) {
             (
                 Error::Claim(ClaimError::Expired { exp, now }),
-                Error::Claim(ClaimError::Expired { .. }),
-            ) => assert!(exp < now, "{name}: {got}"),
+                Error::Claim(ClaimError::Expired { exp: expected, .. }),
+            ) => {
+                assert!(exp < now, "{name}: {got}");
+                if *expected != 0 {
+                    assert_eq!(exp, expected, "{name}");
+                }
+            }
+            (
+                Error::Claim(ClaimError::NotYetValid { nbf, now }),
+                Error::Claim(ClaimError::NotYetValid { nbf: expected, .. }),
+            ) => {
+                assert_eq!(nbf, expected, "{name}");
+                assert!(now < nbf, "{name}: {got}");
+            }
             _ => assert_eq!(got, expected, "{name}"),
         }
         assert_eq!(got.class(), ErrorClass::InvalidToken, "{name}");
         assert_eq!(got.class().status(), 401, "{name}");
     }
-    // Each kid's key fetched once: the new one, and the old one (for the
-    // token naming it). Tokens refused before the key is needed (signer,
+    // Each kid's key fetched once: the new one, the old one (for the token
+    // naming it) and `...`. Tokens refused before the key is needed (signer,
     // client, issuer, alg, kid, encoding) cost no fetch.
-    assert_eq!(server.fetch_count(), 2, "two kids, two fetches");
+    assert_eq!(server.fetch_count(), 3, "three kids, three fetches");
 }
 
 fn valid_payload_of(token: &str) -> &str {
@@ -273,6 +387,13 @@ async fn the_claims_are_an_access_token_of_the_user_with_no_scopes() {
     // token's claims.
     assert!(claims.access_token().is_none());
     assert!(claims.id_token().is_none());
+    // A payload without `iss`: the issuer is the verified header's.
+    let no_payload_iss = alb.data_token().remove_claim("iss").build();
+    let claims = verifier(&alb, &server, AlbKeyOptions::default())
+        .verify(&no_payload_iss)
+        .await
+        .expect("a valid data token without a payload iss");
+    assert_eq!(claims.issuer(), alb.issuer());
 }
 
 #[tokio::test]
@@ -315,20 +436,24 @@ async fn the_cognito_parser_still_refuses_padding() {
     );
 }
 
+/// Most fetches a budget allows in `elapsed`: the burst, one per interval,
+/// and the one in flight.
+fn fetch_bound(options: &AlbKeyOptions, elapsed: Duration) -> u64 {
+    let per_interval = elapsed.as_nanos() / options.fetch_interval.as_nanos();
+    u64::from(options.fetch_burst) + u64::try_from(per_interval).unwrap_or(u64::MAX) + 1
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_unknown_kids_costs_one_fetch_per_cooldown() {
+async fn a_flood_of_unknown_kids_costs_the_fetch_budget_only() {
     let alb = AlbIssuer::new();
     let server = AlbKeyServer::start(&alb);
-    let options = AlbKeyOptions {
-        // Long enough for the whole flood on a loaded machine.
-        unknown_kid_cooldown: Duration::from_secs(3),
-        ..AlbKeyOptions::default()
-    };
-    let verifier = verifier(&alb, &server, options);
+    let options = AlbKeyOptions::default();
+    let verifier = verifier(&alb, &server, options.clone());
     let valid = alb.data_token().build();
     assert!(verifier.verify(&valid).await.is_ok());
     server.reset_fetch_count();
 
+    let started = std::time::Instant::now();
     let mut flood = tokio::task::JoinSet::new();
     for i in 0..300 {
         let token = alb
@@ -346,19 +471,161 @@ async fn a_flood_of_unknown_kids_costs_one_fetch_per_cooldown() {
         }
     }
     assert_eq!(unknown, 300);
-    assert_eq!(server.fetch_count(), 1, "one fetch for 300 unknown kids");
-    // The known kid is never held up by the cooldown.
+    let fetches = server.fetch_count();
+    assert!(
+        fetches >= 1 && fetches <= fetch_bound(&options, started.elapsed()),
+        "{fetches} fetches for 300 unknown kids in {:?}",
+        started.elapsed()
+    );
+    // The known kid is never held up by the flood.
     assert!(verifier.verify(&valid).await.is_ok());
-    assert_eq!(server.fetch_count(), 1);
+    assert_eq!(server.fetch_count(), fetches);
 
-    // After the cooldown, the next unknown kid is fetched once more.
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    let late = alb.data_token().header("kid", "late-kid").build();
-    assert!(matches!(
-        verifier.verify(&late).await,
-        Err(Error::UnknownKey { .. })
-    ));
-    assert_eq!(server.fetch_count(), 2);
+    // A kid the key host has no key for is negatively cached: repeating it
+    // costs no fetch once it was fetched (a verifier of its own, so that no
+    // flood kid competes for the fetch).
+    let verifier = self::verifier(&alb, &server, options);
+    server.reset_fetch_count();
+    let fake = alb.data_token().header("kid", "repeated-fake-kid").build();
+    for _ in 0..20 {
+        assert!(matches!(
+            verifier.verify(&fake).await,
+            Err(Error::UnknownKey { .. })
+        ));
+    }
+    assert_eq!(server.fetch_count(), 1, "one fetch for a repeated fake kid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_kid_verifies_during_a_flood_of_random_kids() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions::default();
+    let verifier = verifier(&alb, &server, options.clone());
+    assert!(verifier.verify(&alb.data_token().build()).await.is_ok());
+
+    // A background flood of random kids, as fast as the machine allows.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut flood = tokio::task::JoinSet::new();
+    for worker in 0..4 {
+        let (alb, verifier, stop) = (alb.clone(), verifier.clone(), stop.clone());
+        flood.spawn(async move {
+            let mut sent = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let token = alb
+                    .data_token()
+                    .header("kid", format!("flood-{worker}-{sent}"))
+                    .build();
+                let refused = verifier.verify(&token).await;
+                assert!(
+                    matches!(refused, Err(Error::UnknownKey { .. })),
+                    "{refused:?}"
+                );
+                sent += 1;
+                tokio::task::yield_now().await;
+            }
+            sent
+        });
+    }
+    // Let the flood spend the budget and fill the pending table first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.reset_fetch_count();
+    let started = std::time::Instant::now();
+
+    // The load balancer rotates: legitimate traffic now names the new kid.
+    let _ = alb.rotate();
+    let rotated = alb.data_token().build();
+    // The next budget fetch goes to it: about one interval, with room for a
+    // loaded machine.
+    let bound = options.fetch_interval * 5;
+    let verified_after = loop {
+        match verifier.verify(&rotated).await {
+            Ok(claims) => {
+                assert_eq!(claims.sub(), alb.sub());
+                break started.elapsed();
+            }
+            Err(Error::UnknownKey { .. }) => {}
+            Err(other) => panic!("the rotated kid got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < bound,
+            "the rotated kid was still refused after {bound:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut sent = 0;
+    while let Some(n) = flood.join_next().await {
+        sent += n.expect("a flood worker ran");
+    }
+    assert!(sent > 100, "the flood ran ({sent} requests)");
+    let fetches = server.fetch_count();
+    assert!(
+        fetches <= fetch_bound(&options, elapsed),
+        "{fetches} fetches in {elapsed:?} during a flood of {sent}"
+    );
+    // Once verified, the new key is cached: no fetch, whatever the flood did.
+    let before = server.fetch_count();
+    assert!(verifier.verify(&alb.data_token().build()).await.is_ok());
+    assert_eq!(server.fetch_count(), before);
+    eprintln!("rotated kid verified after {verified_after:?}; {fetches} fetches; flood of {sent}");
+}
+
+#[tokio::test]
+async fn a_missing_key_is_an_unknown_kid_whatever_status_the_host_uses() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    for status in [404, 403, 410] {
+        server.set_missing_status(status);
+        server.reset_fetch_count();
+        let verifier = verifier(&alb, &server, AlbKeyOptions::default());
+        let token = alb.data_token().header("kid", "no-such-kid").build();
+        let refused = verifier.verify(&token).await.expect_err("no key");
+        assert_eq!(
+            refused,
+            Error::UnknownKey {
+                kid: "no-such-kid".into()
+            },
+            "{status}"
+        );
+        assert_eq!(refused.class().status(), 401, "{status}");
+        // The host is up: a known kid is fetched at once, no backoff.
+        assert!(
+            verifier.verify(&alb.data_token().build()).await.is_ok(),
+            "{status}"
+        );
+        assert_eq!(server.fetch_count(), 2, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn only_keys_that_verified_a_token_are_cached() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        max_keys: 2,
+        fetch_burst: 20,
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options);
+    let first = alb.current_key();
+    let legitimate = alb.data_token().build();
+    assert!(verifier.verify(&legitimate).await.is_ok());
+    // Real kids the key host serves (another load balancer's, in the same
+    // region), named by tokens their keys did not sign.
+    for _ in 0..8 {
+        let _ = alb.rotate();
+        let forged = alb.data_token().sign_with(&first).build();
+        assert_eq!(
+            verifier.verify(&forged).await.err(),
+            Some(Error::InvalidSignature)
+        );
+    }
+    server.reset_fetch_count();
+    // The pinned signer's key is still cached.
+    assert!(verifier.verify(&legitimate).await.is_ok());
+    assert_eq!(server.fetch_count(), 0, "no refetch of the verified key");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,15 +650,17 @@ async fn concurrent_requests_for_a_new_kid_share_one_fetch() {
 async fn a_key_server_outage_is_503_and_backs_off() {
     let alb = AlbIssuer::new();
     let server = AlbKeyServer::start(&alb);
+    // A backoff long enough that a stalled machine cannot end it between
+    // the first refusal and the second.
     let options = AlbKeyOptions {
-        min_backoff: Duration::from_secs(1),
+        min_backoff: Duration::from_secs(2),
         fetch_timeout: Duration::from_millis(300),
         ..AlbKeyOptions::default()
     };
     let token = alb.data_token().build();
     for (mode, reason) in [
         (Mode::Status(503), "HTTP status 503"),
-        (Mode::Status(403), "HTTP status 403"),
+        (Mode::Status(429), "HTTP status 429"),
         (Mode::Garbage, "not one PEM PUBLIC KEY block"),
         (Mode::EmptyBody, "not one PEM PUBLIC KEY block"),
         (Mode::EmptyKeys, "not a P-256 public key"),
@@ -419,7 +688,7 @@ async fn a_key_server_outage_is_503_and_backs_off() {
         assert_eq!(server.fetch_count(), 1, "{mode:?}");
         // The server recovers: after the backoff, the key is fetched.
         server.set_mode(Mode::Normal);
-        tokio::time::sleep(Duration::from_millis(1050)).await;
+        tokio::time::sleep(options.min_backoff + Duration::from_millis(50)).await;
         assert!(verifier.verify(&token).await.is_ok(), "{mode:?} recovered");
     }
 }
@@ -465,8 +734,40 @@ fn the_builder_refuses_what_it_cannot_pin() {
                 .client_ids(["c"])
                 .cognito_pool(pool)
         ),
-        cognito_jwt::BuildError::InvalidOption { option: "keys_url", .. }
+        cognito_jwt::BuildError::InvalidOption { option: "also_signer", .. }
     ));
+    // Even with keys_url set: such a signer could never verify.
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .also_signer("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188")
+                .client_ids(["c"])
+                .cognito_pool(pool)
+                .keys_url("https://keys.example.com/")
+        ),
+        cognito_jwt::BuildError::InvalidOption { option: "also_signer", .. }
+    ));
+    assert!(matches!(
+        refused(
+            AlbVerifier::builder(arn)
+                .client_ids(["c"])
+                .cognito_pool(pool)
+                .max_token_bytes(0)
+        ),
+        cognito_jwt::BuildError::InvalidOption {
+            option: "max_token_bytes",
+            ..
+        }
+    ));
+    // A second signer in the same region shares the key host.
+    assert!(
+        AlbVerifier::builder(arn)
+            .also_signer("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/api/0123456789abcdef")
+            .client_ids(["c"])
+            .cognito_pool(pool)
+            .build()
+            .is_ok()
+    );
     let gov = AlbVerifier::builder(
         "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
     )
@@ -478,4 +779,31 @@ fn the_builder_refuses_what_it_cannot_pin() {
         gov.keys_url(),
         "https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1/"
     );
+}
+
+#[tokio::test]
+async fn a_rotated_kid_is_cached_even_when_the_cache_is_full_of_hot_keys() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        max_keys: 2,
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options.clone());
+    let a = alb.data_token().build();
+    let _ = alb.rotate();
+    let b = alb.data_token().build();
+    // Two hot keys fill the cache.
+    for _ in 0..50 {
+        assert!(verifier.verify(&a).await.is_ok());
+        assert!(verifier.verify(&b).await.is_ok());
+    }
+    tokio::time::sleep(options.fetch_interval).await;
+    let _ = alb.rotate();
+    let c = alb.data_token().build();
+    server.reset_fetch_count();
+    for _ in 0..5 {
+        assert!(verifier.verify(&c).await.is_ok());
+    }
+    assert_eq!(server.fetch_count(), 1, "the new key was admitted (LRU)");
 }

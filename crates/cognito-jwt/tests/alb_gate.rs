@@ -208,3 +208,23 @@ async fn alb_claims_meet_access_token_routes_and_no_scope_route() {
         ("insufficient_scope", 403)
     );
 }
+
+#[tokio::test]
+async fn a_malformed_data_header_is_named_to_the_client() {
+    let w = world();
+    let gate = Gate::new(w.verifier.clone()).alb_data(w.alb_verifier.clone(), Trust::Either);
+    let refused = |headers: Headers| match gate.decide(&headers) {
+        Decision::Now(Verdict::Refuse(r)) => {
+            (r.error().client_description(), r.challenge().status())
+        }
+        _ => panic!("refused at once"),
+    };
+    assert_eq!(
+        refused(Headers(vec![("x-amzn-oidc-data", "a b".to_owned())])),
+        ("malformed x-amzn-oidc-data header", 400)
+    );
+    assert_eq!(
+        refused(Headers(vec![("authorization", "Bearer a b".to_owned())])),
+        ("malformed Authorization header", 400)
+    );
+}
