@@ -120,7 +120,17 @@ impl AlbVerifier {
     ///
     /// `signer`, `client` and `iss` are checked before any key is fetched, so
     /// a token that does not name the pinned load balancer costs no fetch.
+    ///
+    /// Each call is one verification decision in
+    /// `cognito_jwt_verifications_total` (feature `metrics`), as for
+    /// [`Verifier::verify`](crate::Verifier::verify).
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
+        let answer = self.decide(token).await;
+        crate::metrics::verification(answer.as_ref().err().map(Error::kind));
+        answer
+    }
+
+    async fn decide(&self, token: &str) -> Result<Claims, Error> {
         let inner = &*self.0;
         let parsed = alb_token::parse(token, inner.max_token_bytes)?;
         let header = parsed.header;

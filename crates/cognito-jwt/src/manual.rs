@@ -119,7 +119,7 @@
 //!
 //! | metric | type | labels | what it counts |
 //! |---|---|---|---|
-//! | `cognito_jwt_verifications_total` | counter | `outcome="accepted"`; or `outcome="rejected"`, `reason` | every token verification decision, once, whoever asked (`Verifier::verify`, the adapters' `Gate`), the verified-token cache's answers included |
+//! | `cognito_jwt_verifications_total` | counter | `outcome="accepted"`; or `outcome="rejected"`, `reason` | every token verification decision, once, whoever asked (`Verifier::verify`, `AlbVerifier::verify`, the adapters' `Gate`), the verified-token cache's answers included |
 //! | `cognito_jwt_refusals_total` | counter | `reason` | every request an adapter (its `Gate`) refused: no token, a malformed header, a rejected token, a route's scope, group, token-use or policy rule, no middleware in front |
 //! | `cognito_jwt_token_cache_total` | counter | `tier="near"` or `"shared"`, `result="hit"`; `tier="shared"`, `result="miss"` | each token the verified-token cache answered for (by the tier that did), or sent on to verification |
 //! | `cognito_jwt_jwks_fetches_total` | counter | `issuer`, `result="ok"`, `"http_<status>"`, `"timeout"`, `"too_large"`, `"parse_error"` (not a usable JWKS), `"error"` (connection, redirect, content type) | each JWKS fetch: first use, refresh, unknown `kid`, prefetch, probe |
@@ -407,7 +407,8 @@
 //!   balancer and app client costs no request to the key host.
 //! - **Metrics.** Key fetches count in `cognito_jwt_jwks_fetches_total`
 //!   and `cognito_jwt_unknown_kid_total` with `issuer` set to the keys URL
-//!   (configured, never taken from a token).
+//!   (configured, never taken from a token); each `AlbVerifier::verify` is
+//!   one decision in `cognito_jwt_verifications_total`.
 //!
 //! ## One decision in every adapter
 //!

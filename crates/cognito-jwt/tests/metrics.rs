@@ -429,6 +429,51 @@ fn a_recorder_installed_after_the_first_request_counts() {
     assert_eq!(moved(&snapshotter, "").get(ACCEPTED), Some(&3));
 }
 
+/// ALB data tokens are verification decisions too: accepted, and rejected
+/// under their reason, each once; their key fetches are counted like JWKS
+/// fetches, under the key host's URL.
+#[test]
+fn alb_data_tokens_count_as_verifications() {
+    let alb = cognito_jwt_testkit::AlbIssuer::new();
+    let keys = cognito_jwt_testkit::AlbKeyServer::start(&alb);
+    let verifier = cognito_jwt::AlbVerifier::builder(alb.arn())
+        .client_ids([alb.client_id()])
+        .cognito_pool(alb.user_pool_id())
+        .keys_url(keys.url())
+        .build()
+        .unwrap();
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    with_recorder(&recorder, async {
+        assert!(verifier.verify(&alb.data_token().build()).await.is_ok());
+        assert!(verifier.verify(&alb.data_token().build()).await.is_ok());
+        assert!(
+            verifier
+                .verify(&alb.data_token().header("signer", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/0123456789abcdef").build())
+                .await
+                .is_err()
+        );
+        assert!(
+            verifier
+                .verify(&alb.data_token().expires_in(-3600).build())
+                .await
+                .is_err()
+        );
+    });
+    // The key fetch is counted as a JWKS fetch is, labelled by the key host:
+    // one unknown kid looked up, one fetch, then the cached key.
+    assert_eq!(
+        moved(&snapshotter, &keys.url()),
+        expected(&[
+            (ACCEPTED, 2),
+            (&rejected("untrusted_signer"), 1),
+            (&rejected("expired"), 1),
+            (FETCH_OK, 1),
+            (&unknown_kid("refetch"), 1),
+        ])
+    );
+}
+
 /// Revocation: each token refused as revoked counts once under its rule
 /// (and as a rejection with reason `revoked`), the rules gauge follows each
 /// change, and a store's sync sets the synced timestamp.
