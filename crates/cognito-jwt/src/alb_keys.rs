@@ -57,7 +57,7 @@ use tokio::sync::watch;
 
 use crate::error::{Error, capped};
 use crate::jwk::VerifyingKey;
-use crate::jwks_cache::{Download, backoff, download, later, unavailable, wait};
+use crate::jwks_cache::{Download, FetchHealth, download, later, unavailable, wait};
 use crate::metrics::{self, FetchResult, UnknownKid};
 
 /// How the load balancer key cache behaves. Every field has a documented
@@ -318,10 +318,8 @@ struct State {
     budget: Budget,
     /// Fetched keys no token has verified with yet, oldest first.
     candidates: VecDeque<(String, Arc<VerifyingKey>)>,
-    /// No fetch before this (backoff after failures).
-    retry_at: Option<Instant>,
-    failures: u32,
-    last_error: Option<String>,
+    /// Failed fetches in a row, and the backoff they set.
+    health: FetchHealth,
 }
 
 /// What a request for an uncached `kid` does.
@@ -371,9 +369,7 @@ impl AlbKeys {
                 pending: Pending::default(),
                 budget,
                 candidates: VecDeque::new(),
-                retry_at: None,
-                failures: 0,
-                last_error: None,
+                health: FetchHealth::default(),
             }),
         }
     }
@@ -448,7 +444,7 @@ impl AlbKeys {
             metrics::unknown_kid(self.base(), UnknownKid::Joined);
             return Ok(Decision::Own(fetch.clone()));
         }
-        if let Some(at) = state.retry_at.filter(|t| now < *t) {
+        if let Some(at) = state.health.retry_at.filter(|t| now < *t) {
             drop(state);
             tracing::debug!(keys = ?self.base(), kid = ?capped(kid), "uncached kid while the key server is failing");
             return Err(self.unavailable(at.saturating_duration_since(now)));
@@ -497,9 +493,9 @@ impl AlbKeys {
     }
 
     fn retry_wait(&self) -> Duration {
-        self.lock().retry_at.map_or(self.options.min_backoff, |t| {
-            t.saturating_duration_since(Instant::now())
-        })
+        self.lock()
+            .health
+            .retry_wait(self.options.min_backoff, Instant::now())
     }
 
     fn unknown(&self, kid: &str) -> Error {
@@ -507,7 +503,7 @@ impl AlbKeys {
     }
 
     fn unavailable(&self, retry_after: Duration) -> Error {
-        let reason = self.lock().last_error.clone();
+        let reason = self.lock().health.last_error.clone();
         unavailable(self.base(), reason, "the key fetch failed", retry_after)
     }
 
@@ -545,17 +541,14 @@ impl AlbKeys {
                 state
                     .candidates
                     .push_back((kid.to_owned(), Arc::clone(&key)));
-                state.failures = 0;
-                state.retry_at = None;
-                state.last_error = None;
+                state.health.succeeded();
                 metrics::jwks_fetch(self.base(), FetchResult::Ok);
                 tracing::info!(keys = ?self.base(), kid = ?capped(kid), "load balancer key fetched");
                 Ok(Some(key))
             }
             Ok(Err(status)) => {
                 // The server answered: it is up, and has no such key.
-                state.failures = 0;
-                state.retry_at = None;
+                state.health.answered();
                 let until = later(now, self.options.unknown_kid_ttl);
                 state.unknown.insert(kid, until, now);
                 metrics::jwks_fetch(self.base(), FetchResult::Status(status));
@@ -563,15 +556,12 @@ impl AlbKeys {
                 Ok(None)
             }
             Err((result, reason)) => {
-                state.failures = state.failures.saturating_add(1);
-                let delay = backoff(
-                    self.options.min_backoff,
-                    self.options.max_backoff,
-                    state.failures,
-                );
-                state.retry_at = Some(later(now, delay));
-                tracing::warn!(keys = ?self.base(), reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "load balancer key fetch failed");
-                state.last_error = Some(reason.clone());
+                let options = &self.options;
+                let delay =
+                    state
+                        .health
+                        .failed(now, options.min_backoff, options.max_backoff, &reason);
+                tracing::warn!(keys = ?self.base(), reason = ?capped(&reason), failures = state.health.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "load balancer key fetch failed");
                 metrics::jwks_fetch(self.base(), result);
                 Err(reason)
             }

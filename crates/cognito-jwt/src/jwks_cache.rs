@@ -109,10 +109,8 @@ struct State {
     keys: Option<Arc<KeySet>>,
     /// When `keys` were fetched.
     fetched_at: Option<Instant>,
-    /// No fetch before this (backoff after failures).
-    retry_at: Option<Instant>,
-    failures: u32,
-    last_error: Option<String>,
+    /// Failed fetches in a row, and the backoff they set.
+    health: FetchHealth,
     /// Unknown kids fail at once until this instant.
     cooldown_until: Option<Instant>,
     /// A background refresh is running.
@@ -276,7 +274,7 @@ impl JwksCache {
     fn fetch_due(&self, state: &State, now: Instant) -> bool {
         matches!(self.source, Source::Remote { .. })
             && !state.refreshing
-            && state.retry_at.is_none_or(|t| now >= t)
+            && state.health.retry_at.is_none_or(|t| now >= t)
             && state
                 .fetched_at
                 .is_none_or(|at| now.saturating_duration_since(at) >= self.options.refresh_interval)
@@ -346,8 +344,8 @@ impl JwksCache {
                 keys,
                 needs_refresh,
                 cooling,
-                state.failures > 0,
-                state.retry_at,
+                state.health.failures > 0,
+                state.health.retry_at,
             )
         };
 
@@ -410,9 +408,9 @@ impl JwksCache {
 
     /// How long until the next fetch may be tried (after a failed one).
     fn retry_wait(&self) -> Duration {
-        self.read().retry_at.map_or(self.options.min_backoff, |t| {
-            t.saturating_duration_since(Instant::now())
-        })
+        self.read()
+            .health
+            .retry_wait(self.options.min_backoff, Instant::now())
     }
 
     /// Fetch now (joining a fetch in flight): the fetch starts at this
@@ -458,8 +456,8 @@ impl JwksCache {
             age,
             refresh_interval: self.options.refresh_interval,
             max_stale: self.options.max_stale,
-            last_error: state.last_error.clone(),
-            failures: state.failures,
+            last_error: state.health.last_error.clone(),
+            failures: state.health.failures,
         };
         drop(state);
         if let Some(age) = age {
@@ -473,7 +471,7 @@ impl JwksCache {
     }
 
     fn unavailable(&self, retry_after: Duration) -> Error {
-        let reason = self.read().last_error.clone();
+        let reason = self.read().health.last_error.clone();
         unavailable(&self.issuer, reason, "no key set fetched yet", retry_after)
     }
 
@@ -566,24 +564,19 @@ impl JwksCache {
                 }
                 let due = later(now, self.options.refresh_interval);
                 self.fresh_until.store(self.nanos(due), Ordering::Release);
-                state.failures = 0;
-                state.retry_at = None;
-                state.last_error = None;
+                state.health.succeeded();
                 metrics::jwks_fetch(&self.issuer, FetchResult::Ok);
                 metrics::jwks_keys(&self.issuer, set.len());
                 metrics::jwks_age(&self.issuer, Duration::ZERO);
                 Ok(set)
             }
             Err((result, reason)) => {
-                state.failures = state.failures.saturating_add(1);
-                let delay = backoff(
-                    self.options.min_backoff,
-                    self.options.max_backoff,
-                    state.failures,
-                );
-                state.retry_at = Some(later(now, delay));
-                tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
-                state.last_error = Some(reason.clone());
+                let options = &self.options;
+                let delay =
+                    state
+                        .health
+                        .failed(now, options.min_backoff, options.max_backoff, &reason);
+                tracing::warn!(issuer = ?self.issuer, reason = ?capped(&reason), failures = state.health.failures, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "JWKS fetch failed");
                 metrics::jwks_fetch(&self.issuer, result);
                 if let Some(at) = state.fetched_at {
                     metrics::jwks_age(&self.issuer, now.saturating_duration_since(at));
@@ -609,6 +602,55 @@ impl JwksCache {
             },
         )
         .await
+    }
+}
+
+/// Whether a key host is failing: the backoff bookkeeping of the JWKS cache
+/// and of the ALB key cache, in one place.
+#[derive(Debug, Default)]
+pub(crate) struct FetchHealth {
+    /// No fetch before this (backoff after failures).
+    pub(crate) retry_at: Option<Instant>,
+    /// Failed fetches in a row.
+    pub(crate) failures: u32,
+    /// Why the last fetch failed, for the 503's reason.
+    pub(crate) last_error: Option<String>,
+}
+
+impl FetchHealth {
+    /// The host answered (a key set, or "no such key"): no backoff.
+    pub(crate) fn answered(&mut self) {
+        self.failures = 0;
+        self.retry_at = None;
+    }
+
+    /// A fetch succeeded: no backoff, and no failure left to report.
+    pub(crate) fn succeeded(&mut self) {
+        self.answered();
+        self.last_error = None;
+    }
+
+    /// A fetch failed at `now` for `reason`: one more failure, and the
+    /// backoff it sets (returned).
+    pub(crate) fn failed(
+        &mut self,
+        now: Instant,
+        min: Duration,
+        max: Duration,
+        reason: &str,
+    ) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let delay = backoff(min, max, self.failures);
+        self.retry_at = Some(later(now, delay));
+        self.last_error = Some(reason.to_owned());
+        delay
+    }
+
+    /// How long until the next fetch may be tried: the backoff left, or
+    /// `min` when there is none.
+    pub(crate) fn retry_wait(&self, min: Duration, now: Instant) -> Duration {
+        self.retry_at
+            .map_or(min, |t| t.saturating_duration_since(now))
     }
 }
 
