@@ -63,6 +63,17 @@ fn verify(issuer: &TestIssuer, token: &str, extra: &[&str], json: bool) -> Run {
     run(&args, None)
 }
 
+/// The `detail` of step `step` in `verify --json` output.
+fn step_detail(v: &Value, step: &str) -> String {
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == step)
+        .map(|s| s["detail"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no step {step} in {v}"))
+}
+
 /// The one step line marked FAILED in the human output, if any.
 fn failed_steps(stdout: &str) -> Vec<String> {
     stdout
@@ -360,13 +371,8 @@ fn verify_fetches_keys_from_a_jwks_url_and_exits_3_when_they_are_unavailable() {
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
     let v = ok.json();
     assert_eq!(v["verdict"], "accepted");
-    let key = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == "key")
-        .unwrap();
-    assert!(key["detail"].as_str().unwrap().contains(&url), "{key}");
+    let key = step_detail(&v, "key");
+    assert!(key.contains(&url), "{key}");
 
     server.set_mode(Mode::Status(503));
     let down = run(&args, None);
@@ -653,16 +659,8 @@ fn any_client_skips_the_client_check_and_says_so() {
     let out = run(&any, None);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v = out.json();
-    let client = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == "client")
-        .unwrap();
-    assert!(
-        client["detail"].as_str().unwrap().contains("any client"),
-        "{client}"
-    );
+    let client = step_detail(&v, "client");
+    assert!(client.contains("any client"), "{client}");
 
     let own = pool.client_id();
     let mut pinned = base.to_vec();
@@ -703,17 +701,8 @@ fn issuer_takes_a_cognito_url_as_its_pool_and_any_other_url_exactly() {
     ];
     let out = run(&args, None);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let detail = |v: &Value, step: &str| {
-        v["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["step"] == step)
-            .map(|s| s["detail"].as_str().unwrap().to_owned())
-            .unwrap()
-    };
     assert!(
-        detail(&out.json(), "issuer").contains("the pool us-east-1_TestPool1"),
+        step_detail(&out.json(), "issuer").contains("the pool us-east-1_TestPool1"),
         "{}",
         out.stdout
     );
@@ -738,11 +727,11 @@ fn issuer_takes_a_cognito_url_as_its_pool_and_any_other_url_exactly() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v = out.json();
     assert!(
-        detail(&v, "issuer").contains("the issuer http://127.0.0.1:"),
+        step_detail(&v, "issuer").contains("the issuer http://127.0.0.1:"),
         "{v}"
     );
     assert!(
-        detail(&v, "key").contains(&format!("{iss}/.well-known/jwks.json")),
+        step_detail(&v, "key").contains(&format!("{iss}/.well-known/jwks.json")),
         "{v}"
     );
     assert_eq!(server.fetch_count(), 1);
