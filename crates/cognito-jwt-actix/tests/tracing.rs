@@ -4,9 +4,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, test, web};
-use cognito_jwt::{Issuer, Verifier};
+use cognito_jwt::{AlbVerifier, Issuer, Trust, Verifier};
 use cognito_jwt_actix::{AccessToken, CognitoAuth, Require};
-use cognito_jwt_testkit::{JwksServer, TestIssuer};
+use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer, JwksServer, TestIssuer};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -155,4 +155,106 @@ async fn a_kid_holding_a_newline_cannot_forge_a_log_line() {
         assert!(!line.contains('\r'), "raw CR in {line:?}");
     }
     assert!(!logs.contains(&token), "{logs}");
+}
+
+/// Behind a load balancer an operator must tell which credential a log
+/// line is about: each outcome names `credential`, `alb_data` for the
+/// data token (accepted or refused, with or without claims to go on),
+/// `bearer` for the bearer token, and neither token is logged.
+#[actix_web::test]
+async fn each_outcome_names_its_credential() {
+    let (buffer, _guard) = capture();
+
+    let (issuer, _server, verifier) = pool();
+    let alb = AlbIssuer::new();
+    let keys = AlbKeyServer::start(&alb);
+    let alb_verifier = AlbVerifier::builder(alb.arn())
+        .client_ids([alb.client_id()])
+        .cognito_pool(alb.user_pool_id())
+        .keys_url(keys.url())
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new()
+            .wrap(CognitoAuth::new(verifier).alb_data(alb_verifier, Trust::Either))
+            .route(
+                "/me",
+                web::get().to(|_: AccessToken| async { HttpResponse::Ok().finish() }),
+            ),
+    )
+    .await;
+    let call = |header: &'static str, value: String| {
+        test::TestRequest::get()
+            .uri("/me")
+            .insert_header((header, value))
+            .to_request()
+    };
+
+    let data = alb.data_token().build();
+    let other_signer = alb
+        .data_token()
+        .header(
+            "signer",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/1234567890abcdef",
+        )
+        .build();
+    let bearer = issuer.access_token().build();
+    let expired = issuer.access_token().expires_in(-3600).build();
+    let rows = [
+        (
+            "x-amzn-oidc-data",
+            data.clone(),
+            200,
+            "accepted",
+            "alb_data",
+        ),
+        (
+            "x-amzn-oidc-data",
+            other_signer.clone(),
+            401,
+            "untrusted_signer",
+            "alb_data",
+        ),
+        (
+            "x-amzn-oidc-data",
+            "hostile value".to_owned(),
+            400,
+            "malformed_credentials",
+            "alb_data",
+        ),
+        (
+            "authorization",
+            format!("Bearer {bearer}"),
+            200,
+            "accepted",
+            "bearer",
+        ),
+        (
+            "authorization",
+            format!("Bearer {expired}"),
+            401,
+            "expired",
+            "bearer",
+        ),
+    ];
+    for (header, value, status, what, credential) in rows {
+        let got = test::call_service(&app, call(header, value.clone())).await;
+        assert_eq!(got.status(), status, "{header}: {what}");
+        let logs = buffer.take();
+        let wanted = if what == "accepted" {
+            "outcome=\"accepted\"".to_owned()
+        } else {
+            format!("kind=\"{what}\"")
+        };
+        assert!(logs.contains(&wanted), "{what}: {logs}");
+        assert!(
+            logs.contains(&format!("credential=\"{credential}\"")),
+            "{what} names {credential}: {logs}"
+        );
+        let token = value.trim_start_matches("Bearer ");
+        assert!(
+            !logs.contains(token),
+            "{what}: the token is not logged: {logs}"
+        );
+    }
 }
