@@ -975,3 +975,74 @@ async fn a_kid_not_fetched_yet_is_503_with_the_refill_time() {
     // It went to the kid that waited longer, which now verifies.
     assert!(verifier.verify(&valid).await.is_ok());
 }
+
+fn with_revocations(
+    alb: &AlbIssuer,
+    server: &AlbKeyServer,
+    revocations: &cognito_jwt::revocation::Revocations,
+) -> AlbVerifier {
+    AlbVerifier::builder(alb.arn())
+        .client_ids([alb.client_id()])
+        .cognito_pool(alb.user_pool_id())
+        .keys_url(server.url())
+        .revocations(revocations.clone())
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Revocation rules apply to data tokens: a load balancer keeps re-signing
+/// them for its whole session, whatever happened in the user pool.
+#[tokio::test]
+async fn revocation_rules_refuse_data_tokens() {
+    use cognito_jwt::revocation::{Revocation, Revocations};
+
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let revocations = Revocations::new();
+    let verifier = with_revocations(&alb, &server, &revocations);
+    let user = alb.data_token().build();
+    let other_user = alb.data_token().claim("sub", "another-user").build();
+    assert!(verifier.verify(&user).await.is_ok());
+
+    // GlobalSignOut for the user, cut off at a second long past: a data
+    // token has no iat, so it counts as issued at the epoch.
+    revocations.revoke(Revocation::subject_until(alb.sub(), 1_000_000_000));
+    let refused = verifier.verify(&user).await.expect_err("revoked");
+    assert_eq!(refused, Error::Revoked { rule: "subject" });
+    assert_eq!(refused.class().status(), 401);
+    // A fresh data token of the same session: refused too.
+    assert_eq!(
+        verifier.verify(&alb.data_token().build()).await.err(),
+        Some(Error::Revoked { rule: "subject" })
+    );
+    let other = verifier.verify(&other_user).await.expect("another user");
+    assert_eq!(other.sub(), "another-user");
+
+    // The load balancer's app client is cut off: every data token of it.
+    revocations.revoke(Revocation::client_until(alb.client_id(), 1_000_000_000));
+    assert_eq!(
+        verifier.verify(&other_user).await.err(),
+        Some(Error::Revoked { rule: "client" })
+    );
+}
+
+/// A set that fails closed and is out of date is 503 on load balancer
+/// routes too, until its store syncs it.
+#[tokio::test]
+async fn stale_fail_closed_revocations_are_503_for_data_tokens() {
+    use cognito_jwt::revocation::Revocations;
+
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let revocations = Revocations::builder()
+        .fail_closed_after(Duration::from_secs(30))
+        .build();
+    let verifier = with_revocations(&alb, &server, &revocations);
+    let token = alb.data_token().build();
+    let refused = verifier.verify(&token).await.expect_err("never synced");
+    assert_eq!(refused.kind(), "revocations_unavailable", "{refused:?}");
+    assert_eq!(refused.class().status(), 503);
+    assert!(refused.retry_after().is_some());
+    revocations.mark_synced();
+    assert!(verifier.verify(&token).await.is_ok());
+}
