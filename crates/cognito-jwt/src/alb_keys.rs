@@ -39,8 +39,8 @@
 //!   and the longest-waiting turn over a flood that names a fresh `kid` at
 //!   a time (each fresh one is younger), however many requests each of
 //!   those has. A repeated fake `kid` is negatively cached after one fetch.
-//!   So under a flood a new `kid` waits about two `fetch_interval`s for its
-//!   fetch. An attacker who keeps kids of its own asked for from before the
+//!   So under a flood a new `kid` is fetched within three fetches of its
+//!   first request (about three `fetch_interval`s). An attacker who keeps kids of its own asked for from before the
 //!   rotation delays it by two intervals for each (at most 15 of them: 30 s
 //!   at the defaults), and one who keeps all 16 tracked places filled with
 //!   kids asked for more often than the new one (some 16 times the
@@ -49,7 +49,8 @@
 //!   fetch. A request for another `kid`, while the budget allows, waits for
 //!   it to end and then decides again.
 //! - **Outage is 503.** A fetch the host did not answer for the `kid`
-//!   (connection, timeout, 5xx, 429, a redirect or another status) is
+//!   (connection, timeout, 5xx, 429, a redirect, any status but 200 that is
+//!   not a 4xx) is
 //!   [`Error::KeysUnavailable`], and no fetch is tried again before a backoff
 //!   (1 s, 2 s, 4 s… capped), during which uncached kids are 503 at once.
 //! - **Hard limits.** A total timeout per fetch, a body size cap, the
@@ -673,7 +674,7 @@ enum Answer {
     /// 4xx other than 429. The host is up; this `kid` is the problem.
     Unusable(FetchResult, String),
     /// The host is failing: no answer (connection, timeout), a 5xx, 429,
-    /// a redirect or another status. Every uncached `kid` waits out the
+    /// a redirect, any status but 200 that is not a 4xx. Every uncached `kid` waits out the
     /// backoff.
     Failed(FetchResult, String),
 }
