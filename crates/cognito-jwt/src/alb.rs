@@ -16,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{check_leeway, pool_region};
 use crate::core_claims::CoreClaims;
 use crate::error::{BuildError, ClaimError, Error, capped};
+use crate::revocation::Revocations;
 use crate::secure_url::is_secure;
 
 /// Verifies ALB data tokens for pinned load balancers. Cheap to clone (one `Arc`).
@@ -66,6 +67,7 @@ struct Inner {
     leeway: i64,
     clock: Arc<dyn Clock>,
     max_token_bytes: usize,
+    revocations: Option<Revocations>,
 }
 
 impl std::fmt::Debug for AlbVerifier {
@@ -93,6 +95,7 @@ impl AlbVerifier {
             clock: Arc::new(SystemClock),
             http_client: None,
             max_token_bytes: 16 * 1024,
+            revocations: None,
         }
     }
 
@@ -107,16 +110,24 @@ impl AlbVerifier {
     ///
     /// | check | refused with |
     /// |---|---|
+    /// | at most [`max_token_bytes`](AlbVerifierBuilder::max_token_bytes) | [`Error::TokenTooLarge`] |
     /// | base64url with exactly an encoder's `=` padding or none, three segments | [`MalformedToken::AlbBase64`](crate::MalformedToken::AlbBase64) and the other [`MalformedToken`](crate::MalformedToken)s |
-    /// | `alg` is `ES256` | [`HeaderError::AlgorithmNotAllowed`](crate::HeaderError::AlgorithmNotAllowed) |
-    /// | `kid` is a safe URL path segment | [`HeaderError::KeyIdNotPathSegment`](crate::HeaderError::KeyIdNotPathSegment) |
+    /// | no `crit`, no `b64` in the header | [`HeaderError::CriticalExtension`](crate::HeaderError::CriticalExtension), [`HeaderError::UnencodedPayload`](crate::HeaderError::UnencodedPayload) |
+    /// | `alg` is `ES256` | [`HeaderError::AlgorithmNotAllowed`](crate::HeaderError::AlgorithmNotAllowed) ([`HeaderError::MissingAlgorithm`](crate::HeaderError::MissingAlgorithm) without one) |
+    /// | `kid` is a safe URL path segment | [`HeaderError::KeyIdNotPathSegment`](crate::HeaderError::KeyIdNotPathSegment) ([`HeaderError::MissingKeyId`](crate::HeaderError::MissingKeyId) without one) |
+    /// | the header has `signer`, `client`, `iss` (strings) and `exp` (an integer) | [`HeaderError::MissingAlbField`](crate::HeaderError::MissingAlbField) |
     /// | `signer` is a pinned load balancer ARN | [`Error::UntrustedSigner`] |
     /// | `client` is an allowed app client | [`ClaimError::ClientNotAllowed`] |
-    /// | `iss` (header and payload) is the configured issuer | [`ClaimError::UntrustedIssuer`] |
-    /// | the key for `kid` can be had | [`Error::UnknownKey`], or [`Error::KeysUnavailable`] (503) |
+    /// | the header's `iss` is the configured issuer | [`ClaimError::UntrustedIssuer`] |
+    /// | the key for `kid` is known: fetched, or not negatively cached | [`Error::UnknownKey`] (401: the key host has no such key, or answered for it with something that is not its key) |
+    /// | the key for `kid` can be had now | [`Error::KeysUnavailable`] (503, `Retry-After`): the key host is failing or backing off, or no fetch was free for this `kid` yet (the fetch budget is spent or went to another `kid`; `Retry-After` is the budget's refill time) |
     /// | the signature verifies with it | [`Error::InvalidSignature`] |
-    /// | `exp` (header and payload) has not passed | [`ClaimError::Expired`] |
+    /// | the payload is a JSON object whose registered claims have their types | [`MalformedToken`](crate::MalformedToken), [`ClaimError::Invalid`] |
+    /// | the payload's `iss`, when present, is the configured issuer | [`ClaimError::UntrustedIssuer`] |
+    /// | `exp` (header and payload: the earlier) has not passed, give or take the [leeway](AlbVerifierBuilder::leeway) | [`ClaimError::Expired`] |
+    /// | the payload's `nbf`, when present, has passed, give or take the leeway | [`ClaimError::NotYetValid`] |
     /// | the payload names a `sub` | [`ClaimError::Missing`] |
+    /// | no [revocation rule](AlbVerifierBuilder::revocations) matches, when a set is given | [`Error::Revoked`], or [`Error::RevocationsUnavailable`] (503) for a set that fails closed and is out of date |
     ///
     /// `signer`, `client` and `iss` are checked before any key is fetched, so
     /// a token that does not name the pinned load balancer costs no fetch.
@@ -181,7 +192,7 @@ impl AlbVerifier {
             return Err(ClaimError::Missing("sub").into());
         }
         let detached = core.detach(&payload);
-        Ok(Claims::from_alb(
+        let claims = Claims::from_alb(
             detached,
             exp,
             key,
@@ -189,7 +200,14 @@ impl AlbVerifier {
             header.signer,
             header.client,
             header.iss,
-        ))
+        );
+        // The same check the bearer verifier runs: subject and client rules
+        // match by `sub` and the header's `client`; a data token has no
+        // `iat`, so a cut-off refuses it (fail closed).
+        if let Some(revocations) = &inner.revocations {
+            revocations.check_at(&claims, now)?;
+        }
+        Ok(claims)
     }
 }
 
@@ -227,6 +245,7 @@ pub struct AlbVerifierBuilder {
     clock: Arc<dyn Clock>,
     http_client: Option<reqwest::Client>,
     max_token_bytes: usize,
+    revocations: Option<Revocations>,
 }
 
 #[derive(Debug)]
@@ -280,8 +299,8 @@ impl AlbVerifierBuilder {
         self
     }
 
-    /// Clock skew tolerated on `exp`, in whole seconds. Default 30 s; more
-    /// than 5 minutes is refused by `build()`.
+    /// Clock skew tolerated on `exp` and on the payload's `nbf`, in whole
+    /// seconds. Default 30 s; more than 5 minutes is refused by `build()`.
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -304,6 +323,71 @@ impl AlbVerifierBuilder {
     /// 16 KiB; 0 is refused by `build()`.
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
         self.max_token_bytes = bytes;
+        self
+    }
+
+    /// Check every verified data token against these revocation rules: the
+    /// same [`Revocations`] type (and the same check) as
+    /// [`VerifierBuilder::revocations`](crate::VerifierBuilder::revocations);
+    /// give both verifiers clones of one set to have one set of rules for
+    /// bearer and data tokens. Default: none. A revoked token is
+    /// [`Error::Revoked`] (401); a set that
+    /// [fails closed](crate::revocation::RevocationsBuilder::fail_closed_after)
+    /// and is out of date is [`Error::RevocationsUnavailable`] (503), on
+    /// load balancer routes too.
+    ///
+    /// Subject rules match the payload's `sub`, client rules the header's
+    /// `client` ([`Claims::client_id`]). A load balancer's data token has
+    /// **no `iat`** (a payload that carries one is judged by it), and a
+    /// token without `iat` counts as issued at the epoch (fail closed), so a
+    /// rule's cut-off does not matter here: a
+    /// [`Revocation::subject_until`](crate::revocation::Revocation::subject_until)
+    /// rule refuses **every** data token of that user while the rule lives,
+    /// those of a new load balancer session (after the user signs in again)
+    /// included, and a `client_until` rule every data token of that client.
+    /// That is what a sign-out needs: the load balancer re-signs a data
+    /// token on every request for as long as its session cookie lasts (the
+    /// listener rule's `SessionTimeout`, 7 days by default), whatever
+    /// happened in the user pool. [`Revocations`] has no way to remove a
+    /// rule: the user is let back in on these routes when the rule expires,
+    /// the set's [maximum token lifetime](crate::revocation::RevocationsBuilder::max_token_lifetime)
+    /// (a day by default) after its cut-off, or at the expiry given with
+    /// [`Revocation::expires_at`](crate::revocation::Revocation::expires_at)
+    /// when it was added. A session the load balancer keeps longer than
+    /// that is admitted again afterwards: to shut it out for good, give the
+    /// rule an expiry of the cut-off plus the `SessionTimeout`
+    /// (`Revocation::subject_until(sub, t).expires_at(t + session_timeout)`),
+    /// which also keeps the user out of these routes that long.
+    /// Token and family rules match only a payload that carries `jti` or
+    /// `origin_jti`, which a load balancer's does not.
+    ///
+    /// ```
+    /// use cognito_jwt::revocation::{Revocation, Revocations};
+    /// use cognito_jwt::{AlbVerifier, Error};
+    /// use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let alb = AlbIssuer::new();
+    /// let keys = AlbKeyServer::start(&alb);
+    /// let revocations = Revocations::new();
+    /// let verifier = AlbVerifier::builder(alb.arn())
+    ///     .client_ids([alb.client_id()])
+    ///     .cognito_pool(alb.user_pool_id())
+    ///     .keys_url(keys.url())
+    ///     .revocations(revocations.clone())
+    ///     .build()?;
+    /// verifier.verify(&alb.data_token().build()).await?;
+    ///
+    /// // GlobalSignOut for the user: the load balancer's session still
+    /// // forwards fresh data tokens, and each is refused.
+    /// revocations.revoke(Revocation::subject_until(alb.sub(), 1_700_000_000));
+    /// let refused = verifier.verify(&alb.data_token().build()).await.unwrap_err();
+    /// assert!(matches!(refused, Error::Revoked { rule: "subject" }));
+    /// # Ok(()) }
+    /// ```
+    pub fn revocations(mut self, revocations: Revocations) -> Self {
+        self.revocations = Some(revocations);
         self
     }
 
@@ -409,6 +493,7 @@ impl AlbVerifierBuilder {
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX),
             clock: self.clock,
             max_token_bytes: self.max_token_bytes,
+            revocations: self.revocations,
         })))
     }
 }

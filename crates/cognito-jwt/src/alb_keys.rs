@@ -15,29 +15,42 @@
 //!   balancers in the region, which the key host also serves, cannot push
 //!   the pinned signers' keys out.
 //! - **Negative cache per `kid`.** A `kid` the key host has no key for
-//!   (404, 403 or 410: S3-backed hosts answer 403 for a missing object) is
-//!   [`Error::UnknownKey`] at once for [`AlbKeyOptions::unknown_kid_ttl`]
+//!   (404, 403 or 410: S3-backed hosts answer 403 for a missing object), or
+//!   answers for with something that is not its key (a 200 whose body is
+//!   not one P-256 PEM key, a body over the size cap, another 4xx but 429),
+//!   is [`Error::UnknownKey`] at once for [`AlbKeyOptions::unknown_kid_ttl`]
 //!   (5 minutes), without a fetch; up to 4096 such kids are remembered.
-//!   Other kids are not held up by it.
+//!   Other kids are not held up by it: the host answered, so it is up.
 //! - **A fetch budget.** Fetches start at most once per
 //!   [`AlbKeyOptions::fetch_interval`] (1 s) on average, with a burst of
 //!   [`AlbKeyOptions::fetch_burst`] (3), one at a time. A request for an
-//!   uncached `kid` that finds the budget spent is [`Error::UnknownKey`] at
-//!   once, and is counted for its `kid`, in fixed memory (a count-min
-//!   sketch of 4 × 4096 counters, and the 16 most requested kids by name;
+//!   uncached `kid` that finds the budget spent (or whose fetch went to
+//!   another `kid`) is [`Error::KeysUnavailable`] (503) at once, with a
+//!   `Retry-After` of the budget's refill time: its `kid` is not known to
+//!   be missing, only not fetched yet. It is counted for its `kid`, in fixed
+//!   memory (a count-min sketch of 4 × 4096 counters, and the 16 most
+//!   requested kids by name, each with the fetch it was first counted at;
 //!   counts halve at each fetch). When the budget allows the next fetch, it
-//!   goes to the counted `kid` with the most requests, not to the request
-//!   that happens to arrive: after a rotation, every legitimate request
-//!   names the new `kid` and it wins over random kids that have one request
-//!   each, and a repeated fake `kid` is negatively cached after one fetch.
-//!   So under a flood a new `kid` waits about one `fetch_interval` for its
-//!   fetch, unless the flood sends some 4096 times more requests than
-//!   legitimate clients do.
+//!   goes, turn about, to the counted `kid` with the most requests, and to
+//!   the tracked `kid` that has waited longest among those asked for since
+//!   the fetch before last, not to the request that happens to arrive.
+//!   After a rotation every legitimate request names the new `kid`: it wins
+//!   the most-requests turn over random kids that have one request each,
+//!   and the longest-waiting turn over a flood that names a fresh `kid` at
+//!   a time (each fresh one is younger), however many requests each of
+//!   those has. A repeated fake `kid` is negatively cached after one fetch.
+//!   So under a flood a new `kid` is fetched within three fetches of its
+//!   first request (about three `fetch_interval`s). An attacker who keeps kids of its own asked for from before the
+//!   rotation delays it by two intervals for each (at most 15 of them: 30 s
+//!   at the defaults), and one who keeps all 16 tracked places filled with
+//!   kids asked for more often than the new one (some 16 times the
+//!   legitimate rate, sustained) can hold it off for as long as that lasts.
 //! - **Single flight.** Every request for the `kid` being fetched joins that
 //!   fetch. A request for another `kid`, while the budget allows, waits for
 //!   it to end and then decides again.
-//! - **Outage is 503.** A failed fetch (connection, timeout, 5xx, 429 or
-//!   another status, a body that is not one P-256 PEM key, too large) is
+//! - **Outage is 503.** A fetch the host did not answer for the `kid`
+//!   (connection, timeout, 5xx, 429, a redirect, any status but 200 that is
+//!   not a 4xx) is
 //!   [`Error::KeysUnavailable`], and no fetch is tried again before a backoff
 //!   (1 s, 2 s, 4 s… capped), during which uncached kids are 503 at once.
 //! - **Hard limits.** A total timeout per fetch, a body size cap, the
@@ -77,7 +90,9 @@ use crate::metrics::{self, FetchResult, UnknownKid};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlbKeyOptions {
     /// After the key host answered that it has no key for a `kid` (404, 403
-    /// or 410), how long that `kid` fails at once without a fetch.
+    /// or 410), or answered for it with something that is not its key (not
+    /// one P-256 PEM key, over `max_response_bytes`, another 4xx but 429),
+    /// how long that `kid` fails at once without a fetch.
     /// Default: 5 minutes.
     pub unknown_kid_ttl: Duration,
     /// The fetch budget refills one fetch per this interval. Default: 1 second.
@@ -170,10 +185,13 @@ impl UnknownKids {
 
 /// Requests per uncached `kid` refused while the fetch budget was spent,
 /// in fixed memory: a count-min sketch estimates each kid's requests, and
-/// the few kids with the highest estimates are kept by name. A flood of
-/// random kids only raises the sketch's noise (about its request rate
-/// divided by [`SKETCH_WIDTH`]), so a kid that every legitimate request
-/// names stands out unless the flood outnumbers it that many times over.
+/// the few kids with the highest estimates are kept by name, each with the
+/// fetch it was first counted at. A flood of random kids only raises the
+/// sketch's noise (about its request rate divided by [`SKETCH_WIDTH`]).
+/// The fetches alternate between the kid with the most requests and the
+/// kid that has waited longest among those still asked for, so a flood
+/// that names one fresh kid at a time, each with more requests than the
+/// legitimate clients' kid, wins every other fetch only.
 struct Pending {
     /// `SKETCH_DEPTH` rows of `SKETCH_WIDTH` counters.
     sketch: Vec<u32>,
@@ -181,7 +199,21 @@ struct Pending {
     /// together.
     hashers: [foldhash::quality::RandomState; SKETCH_DEPTH],
     /// The most requested kids seen, by name (at most [`TOP_KIDS`]).
-    top: Vec<String>,
+    top: Vec<Tracked>,
+    /// Fetches given out so far: the clock of [`Tracked::last`].
+    fetches: u64,
+    /// Kids that entered `top` so far: the order of [`Tracked::first`].
+    entered: u64,
+}
+
+/// A kid kept by name in [`Pending`].
+struct Tracked {
+    kid: String,
+    /// When it entered `top` (the `entered` count then): a smaller one has
+    /// waited longer.
+    first: u64,
+    /// The fetch number when it was last counted.
+    last: u64,
 }
 
 /// Counters per sketch row.
@@ -199,6 +231,8 @@ impl Default for Pending {
             sketch: vec![0; SKETCH_WIDTH.saturating_mul(SKETCH_DEPTH)],
             hashers: std::array::from_fn(|_| foldhash::quality::RandomState::default()),
             top: Vec::with_capacity(TOP_KIDS),
+            fetches: 0,
+            entered: 0,
         }
     }
 }
@@ -233,47 +267,76 @@ impl Pending {
                 *counter = counter.saturating_add(1);
             }
         }
-        if self.top.iter().any(|k| k == kid) {
+        let now = self.fetches;
+        if let Some(tracked) = self.top.iter_mut().find(|t| t.kid == kid) {
+            tracked.last = now;
             return;
         }
+        let entry = Tracked {
+            kid: kid.to_owned(),
+            first: self.entered,
+            last: now,
+        };
         if self.top.len() < TOP_KIDS {
-            self.top.push(kid.to_owned());
+            self.top.push(entry);
+            self.entered = self.entered.saturating_add(1);
             return;
         }
         let estimate = self.estimate(kid);
         if let Some((slot, least)) = self
             .top
             .iter()
-            .map(|k| self.estimate(k))
+            .map(|t| self.estimate(&t.kid))
             .enumerate()
             .min_by_key(|(_, n)| *n)
             && estimate > least
-            && let Some(entry) = self.top.get_mut(slot)
+            && let Some(replaced) = self.top.get_mut(slot)
         {
-            kid.clone_into(entry);
+            *replaced = entry;
+            self.entered = self.entered.saturating_add(1);
         }
     }
 
-    /// The kid with the most requests, which gets the next fetch: `asking`
-    /// (the kid of the request that found the budget available) unless
-    /// another has more. Then every count is halved, so old requests fade.
+    /// The kid that gets the next fetch. Turn about: the kid with the most
+    /// requests (`asking`, the kid of the request that found the budget
+    /// available, unless another has more), then the tracked kid first
+    /// counted longest ago among those asked for since the fetch before
+    /// last (a kid nobody asks for any more waits for no fetch), or the
+    /// most requested when none is. Then every count is halved, so old
+    /// requests fade.
     fn take_most_wanted(&mut self, asking: &str) -> String {
+        let longest_waiting = if self.fetches % 2 == 1 {
+            let since = self.fetches.saturating_sub(1);
+            self.top
+                .iter()
+                .filter(|t| t.last >= since)
+                .min_by_key(|t| t.first)
+                .map(|t| t.kid.clone())
+        } else {
+            None
+        };
+        let chosen = longest_waiting.unwrap_or_else(|| self.most_counted(asking));
+        self.top.retain(|t| t.kid != chosen);
+        for counter in &mut self.sketch {
+            *counter = counter.checked_div(2).unwrap_or(0);
+        }
+        self.fetches = self.fetches.saturating_add(1);
+        chosen
+    }
+
+    /// The tracked kid with the most requests, or `asking` unless one has
+    /// more.
+    fn most_counted(&self, asking: &str) -> String {
         let asking_count = self.estimate(asking);
-        let best = self
-            .top
+        self.top
             .iter()
-            .map(|k| (k, self.estimate(k)))
+            .map(|t| (&t.kid, self.estimate(&t.kid)))
             .fold(None, |best: Option<(&String, u32)>, (k, n)| match best {
                 Some((_, m)) if m >= n => best,
                 _ => Some((k, n)),
             })
             .filter(|(_, n)| *n > asking_count)
-            .map_or_else(|| asking.to_owned(), |(k, _)| k.clone());
-        self.top.retain(|k| *k != best);
-        for counter in &mut self.sketch {
-            *counter = counter.checked_div(2).unwrap_or(0);
-        }
-        best
+            .map_or_else(|| asking.to_owned(), |(k, _)| k.clone())
     }
 }
 
@@ -307,6 +370,17 @@ impl Budget {
 
     fn spend(&mut self) {
         self.tokens = self.tokens.saturating_sub(SCALE);
+    }
+
+    /// How long until the budget holds a whole fetch again (as of its last
+    /// refill): zero when it does.
+    fn refill_wait(&self, options: &AlbKeyOptions) -> Duration {
+        let missing = SCALE.saturating_sub(self.tokens);
+        let nanos = missing
+            .saturating_mul(options.fetch_interval.as_nanos())
+            .checked_div(SCALE)
+            .unwrap_or(0);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -343,7 +417,7 @@ pub(crate) struct AlbKeys {
 }
 
 /// How many fetches for other kids a request waits out before it gives up
-/// with [`Error::UnknownKey`]: each wait is bounded by the fetch timeout.
+/// with [`Error::KeysUnavailable`]: each wait is bounded by the fetch timeout.
 const MAX_WAITS: usize = 4;
 
 impl AlbKeys {
@@ -408,7 +482,9 @@ impl AlbKeys {
                 Err(_) => Err(self.unavailable(self.retry_wait())),
             };
         }
-        Err(self.unknown(kid))
+        // The fetches this request waited out went to other kids.
+        let retry_after = self.lock().budget.refill_wait(&self.options);
+        Err(self.not_fetched_yet(retry_after))
     }
 
     /// A token whose header names a pinned signer verified with `key`:
@@ -454,18 +530,21 @@ impl AlbKeys {
         }
         let options = &self.options;
         if !state.budget.available(now, options) {
+            let retry_after = state.budget.refill_wait(options);
             drop(state);
             metrics::unknown_kid(self.base(), UnknownKid::Cooldown);
             tracing::debug!(keys = ?self.base(), kid = ?capped(kid), "uncached kid while the fetch budget is spent");
-            return Err(self.unknown(kid));
+            return Err(self.not_fetched_yet(retry_after));
         }
         if let Some((_, fetch)) = &state.inflight {
             return Ok(Decision::Other(fetch.clone()));
         }
-        // The next fetch goes to the most wanted kid, which is this one
-        // unless others had more requests while the budget was spent.
+        // The next fetch goes to the most wanted kid, or every other time
+        // to the one that has waited longest: this one unless another has
+        // more requests or has waited longer.
         let chosen = state.pending.take_most_wanted(kid);
         state.budget.spend();
+        let refill = state.budget.refill_wait(options);
         metrics::unknown_kid(self.base(), UnknownKid::Refetch);
         let (sender, receiver) = watch::channel(None);
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -487,8 +566,8 @@ impl AlbKeys {
             Ok(Decision::Own(receiver))
         } else {
             metrics::unknown_kid(self.base(), UnknownKid::Cooldown);
-            tracing::debug!(keys = ?self.base(), kid = ?capped(kid), "the fetch went to a kid with more requests");
-            Err(self.unknown(kid))
+            tracing::debug!(keys = ?self.base(), kid = ?capped(kid), "the fetch went to another kid");
+            Err(self.not_fetched_yet(refill))
         }
     }
 
@@ -502,6 +581,18 @@ impl AlbKeys {
         Error::UnknownKey { kid: capped(kid) }
     }
 
+    /// [`Error::KeysUnavailable`] for a `kid` no fetch was free for yet
+    /// (the budget is spent, or went to another kid): it is not known to be
+    /// missing, so not [`Error::UnknownKey`]; retry once the budget refills.
+    fn not_fetched_yet(&self, retry_after: Duration) -> Error {
+        unavailable(
+            self.base(),
+            None,
+            "no key fetch was free for this kid yet (the fetch budget is spent or went to another kid)",
+            retry_after,
+        )
+    }
+
     fn unavailable(&self, retry_after: Duration) -> Error {
         let reason = self.lock().health.last_error.clone();
         unavailable(self.base(), reason, "the key fetch failed", retry_after)
@@ -510,9 +601,8 @@ impl AlbKeys {
     /// Fetch `kid`'s key and record the outcome (candidate, negative cache,
     /// backoff).
     async fn fetch_and_record(&self, kid: &str) -> FetchOutcome {
-        let url = self.base.join(kid).map_err(|e| format!("bad key URL: {e}"));
-        let result = match url {
-            Err(reason) => Err((FetchResult::Error, reason)),
+        let answer = match self.base.join(kid) {
+            Err(e) => Answer::Failed(FetchResult::Error, format!("bad key URL: {e}")),
             Ok(url) => {
                 let limits = Download {
                     accept: "application/x-pem-file, text/plain, */*",
@@ -520,21 +610,14 @@ impl AlbKeys {
                     max_bytes: self.options.max_response_bytes,
                     content_type: None,
                 };
-                match download(&self.client, &url, limits).await {
-                    Ok(body) => parse_pem(kid, &body)
-                        .map(|key| Ok(Arc::new(key)))
-                        .map_err(|e| (FetchResult::ParseError, e)),
-                    // No such object: S3-backed key hosts (GovCloud's are
-                    // plain S3 URLs) answer 403 when listing is not granted.
-                    Err((FetchResult::Status(status @ (403 | 404 | 410)), _)) => Ok(Err(status)),
-                    Err(e) => Err(e),
-                }
+                Answer::of(kid, download(&self.client, &url, limits).await)
             }
         };
         let now = Instant::now();
         let mut state = self.lock();
-        match result {
-            Ok(Ok(key)) => {
+        match answer {
+            Answer::Key(key) => {
+                let key = Arc::new(key);
                 if state.candidates.len() >= MAX_CANDIDATES {
                     state.candidates.pop_front();
                 }
@@ -546,7 +629,7 @@ impl AlbKeys {
                 tracing::info!(keys = ?self.base(), kid = ?capped(kid), "load balancer key fetched");
                 Ok(Some(key))
             }
-            Ok(Err(status)) => {
+            Answer::NoKey(status) => {
                 // The server answered: it is up, and has no such key.
                 state.health.answered();
                 let until = later(now, self.options.unknown_kid_ttl);
@@ -555,7 +638,18 @@ impl AlbKeys {
                 tracing::info!(keys = ?self.base(), kid = ?capped(kid), status, "the key server has no key for this kid");
                 Ok(None)
             }
-            Err((result, reason)) => {
+            Answer::Unusable(result, reason) => {
+                // The server answered for this kid with something that is
+                // not its key: it is up (other kids are fetched as usual),
+                // and this kid is treated as one it has no key for.
+                state.health.answered();
+                let until = later(now, self.options.unknown_kid_ttl);
+                state.unknown.insert(kid, until, now);
+                metrics::jwks_fetch(self.base(), result);
+                tracing::warn!(keys = ?self.base(), kid = ?capped(kid), reason = ?capped(&reason), "the key server's answer for this kid is not a key: negatively cached");
+                Ok(None)
+            }
+            Answer::Failed(result, reason) => {
                 let options = &self.options;
                 let delay =
                     state
@@ -565,6 +659,43 @@ impl AlbKeys {
                 metrics::jwks_fetch(self.base(), result);
                 Err(reason)
             }
+        }
+    }
+}
+
+/// What the key host's answer for one `kid` means.
+enum Answer {
+    /// Its P-256 key.
+    Key(VerifyingKey),
+    /// It has no key for the `kid` (404, 403, 410).
+    NoKey(u16),
+    /// It answered for the `kid`, with something that is not a key: a 200
+    /// whose body is not one P-256 PEM key, a body over the size cap, or a
+    /// 4xx other than 429. The host is up; this `kid` is the problem.
+    Unusable(FetchResult, String),
+    /// The host is failing: no answer (connection, timeout), a 5xx, 429,
+    /// a redirect, any status but 200 that is not a 4xx. Every uncached `kid` waits out the
+    /// backoff.
+    Failed(FetchResult, String),
+}
+
+impl Answer {
+    fn of(kid: &str, downloaded: Result<Vec<u8>, (FetchResult, String)>) -> Answer {
+        match downloaded {
+            Ok(body) => match parse_pem(kid, &body) {
+                Ok(key) => Answer::Key(key),
+                Err(reason) => Answer::Unusable(FetchResult::ParseError, reason),
+            },
+            // No such object: S3-backed key hosts (GovCloud's are plain S3
+            // URLs) answer 403 when listing is not granted.
+            Err((FetchResult::Status(status @ (403 | 404 | 410)), _)) => Answer::NoKey(status),
+            Err((FetchResult::Status(status), reason))
+                if (400..500).contains(&status) && status != 429 =>
+            {
+                Answer::Unusable(FetchResult::Status(status), reason)
+            }
+            Err((FetchResult::TooLarge, reason)) => Answer::Unusable(FetchResult::TooLarge, reason),
+            Err((result, reason)) => Answer::Failed(result, reason),
         }
     }
 }
@@ -640,7 +771,47 @@ mod tests {
             pending.count(kid);
         }
         assert_eq!(pending.take_most_wanted("b"), "c");
+        // The next turn is the longest waiting kid's: `a`, counted first.
+        assert_eq!(pending.take_most_wanted("b"), "a");
         assert_eq!(pending.take_most_wanted("b"), "b");
+    }
+
+    #[test]
+    fn a_focused_flood_wins_every_other_fetch_only() {
+        // Each interval the flood names a fresh kid ten times as often as
+        // legitimate clients name the rotated one, and its request is the
+        // one that finds the budget available.
+        let mut pending = super::Pending::default();
+        let mut chosen = Vec::new();
+        for t in 0..10 {
+            let fresh = format!("fresh-{t}");
+            for _ in 0..10 {
+                pending.count("rotated");
+            }
+            for _ in 0..100 {
+                pending.count(&fresh);
+            }
+            chosen.push(pending.take_most_wanted(&fresh));
+        }
+        let first = chosen.iter().position(|k| k == "rotated");
+        assert!(first.is_some_and(|i| i <= 1), "{chosen:?}");
+    }
+
+    #[test]
+    fn a_kid_nobody_asks_for_any_more_waits_for_no_fetch() {
+        let mut pending = super::Pending::default();
+        pending.count("first");
+        assert_eq!(pending.take_most_wanted("first"), "first");
+        // Fetch 1, a longest-waiting turn: the kid counted first.
+        pending.count("busy");
+        pending.count("abandoned");
+        assert_eq!(pending.take_most_wanted("abandoned"), "busy");
+        pending.count("other");
+        assert_eq!(pending.take_most_wanted("other"), "other");
+        // Fetch 3, a longest-waiting turn: `abandoned` has waited longest,
+        // but nobody asked for it since fetch 1.
+        pending.count("late");
+        assert_eq!(pending.take_most_wanted("late"), "late");
     }
 
     #[test]

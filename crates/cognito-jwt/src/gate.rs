@@ -406,6 +406,12 @@ impl Gate {
     /// (precedence included). The data token is trustworthy only when every
     /// request reaches this server through the load balancer; the `signer`
     /// pin is what the library enforces (see the manual).
+    ///
+    /// Data tokens are checked against the revocation rules `alb` was built
+    /// with ([`AlbVerifierBuilder::revocations`](crate::AlbVerifierBuilder::revocations)),
+    /// not the gate's verifier's: give both clones of one
+    /// [`Revocations`](crate::revocation::Revocations) set, or a user
+    /// signed out with a rule stays admitted through the load balancer.
     pub fn alb_data(self, alb: AlbVerifier, trust: Trust) -> Gate {
         self.configure(|c| {
             c.alb = Some(alb);

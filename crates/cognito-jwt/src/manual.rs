@@ -232,6 +232,15 @@
 //!   may be from before it, so it is refused; sign in again a second later.
 //! - **A token without `iat`** counts as issued at the epoch: a user or
 //!   client cut-off refuses it.
+//! - **ALB data tokens** are checked too when the `AlbVerifier` has the
+//!   set ([`AlbVerifierBuilder::revocations`](crate::AlbVerifierBuilder::revocations);
+//!   the gate does not pass the bearer verifier's set on). They have no
+//!   `iat`, so a subject rule refuses **all** of that user's data tokens,
+//!   from new load balancer sessions too, until the rule expires (no call
+//!   removes one: give it an `expires_at` to choose when), and the load
+//!   balancer keeps re-signing them for its whole session (`SessionTimeout`,
+//!   7 days by default), longer than the default day a rule lives; see
+//!   [Behind an Application Load Balancer](#behind-an-application-load-balancer).
 //! - **A fleet** shares the rules through a store that keeps each
 //!   instance's set current (`cognito-jwt-redis`). While the store is
 //!   unreachable, an instance answers from the rules it has and reports
@@ -350,8 +359,28 @@
 //!   scopes say what a client may do, and the load balancer grants nothing,
 //!   so a route that needs a scope answers 403. Groups are the payload's
 //!   `cognito:groups`, which a load balancer's userinfo claims do not carry.
-//!   Revocation rules and the verified-token cache apply to bearer tokens
-//!   only (data tokens live for minutes and are re-signed).
+//!   The verified-token cache is for bearer tokens only: each data token
+//!   is verified.
+//! - **Revocation.** The load balancer re-signs a data token on every
+//!   request for as long as its session cookie lasts (the listener rule's
+//!   `SessionTimeout`, 7 days by default), whatever happened in the user
+//!   pool: after GlobalSignOut the user's data tokens keep coming. Give the
+//!   `AlbVerifier` the same [`Revocations`](crate::revocation::Revocations)
+//!   set as the bearer verifier
+//!   ([`AlbVerifierBuilder::revocations`](crate::AlbVerifierBuilder::revocations));
+//!   it runs the same check after a data token verified. Subject rules match
+//!   the payload's `sub`, client rules the header's `client`. A data token
+//!   has no `iat`, and a token without `iat` counts as issued at the epoch,
+//!   so a `subject_until` rule shuts the user out of load balancer routes,
+//!   new sessions included, **for as long as the rule lives**, whatever its
+//!   cut-off; a `client_until` rule shuts out every data token of that
+//!   client. There is no call that removes a rule: the user is let back in
+//!   when it expires, the set's maximum token lifetime (a day by default)
+//!   after its cut-off, or at the `expires_at` given when it was added. A
+//!   load balancer session that outlives the rule is admitted again; to
+//!   cover it, add the rule with `.expires_at(cut_off + SessionTimeout)`. A
+//!   set that fails closed and is out of date answers 503 on these routes
+//!   too.
 //! - **The encoding.** Load balancers encode each segment as base64url with
 //!   `=` padding and sign the padded text; AWS said in 2019 it would drop
 //!   the padding. A parser of its own accepts either, per segment: exactly
@@ -379,19 +408,33 @@
 //!   (`AlbKeyOptions`):
 //!   - a `kid` the key host has no key for (404, and 403 or 410: the hosts
 //!     are S3-backed, and S3 answers 403 for a missing object when listing
-//!     is not granted) is 401 at once for 5 minutes (`unknown_kid_ttl`;
-//!     4096 kids remembered), and holds up no other `kid`;
+//!     is not granted), or answers for with something that is not its key
+//!     (a 200 whose body is not one P-256 PEM key, more than 4 KiB, another
+//!     4xx but 429), is 401 `UnknownKey` at once for 5 minutes
+//!     (`unknown_kid_ttl`; 4096 kids remembered), and holds up no other
+//!     `kid`: the host answered, so it is not backed off;
 //!   - fetches come from a budget of one per second with a burst of 3
 //!     (`fetch_interval`, `fetch_burst`), one at a time, joined by every
-//!     request for its `kid`. When the budget is spent, an uncached `kid` is
-//!     401 at once and its requests are counted in fixed memory (a
-//!     count-min sketch of 4 × 4096 counters and the 16 most requested kids
-//!     by name, halved at each fetch); the next fetch goes to the `kid` with
-//!     the most requests. After a rotation all legitimate traffic names the
-//!     new `kid`, while random kids have one request each, so under a flood
-//!     a rotated `kid` waits about one second, unless the flood outnumbers
-//!     legitimate requests some 4096 to 1 (the sketch's noise); a flood
-//!     costs at most the budget in fetches;
+//!     request for its `kid`. When the budget is spent (or the fetch went
+//!     to another `kid`), an uncached `kid` is 503 `KeysUnavailable` at
+//!     once with a `Retry-After` of the budget's refill time (it is not
+//!     known to be missing, only not fetched yet), and its requests are
+//!     counted in fixed memory (a count-min sketch of 4 × 4096 counters and
+//!     the 16 most requested kids by name, each with when it was first
+//!     counted; counts halve at each fetch). The fetches go turn about to
+//!     the `kid` with the most requests and to the tracked `kid` that has
+//!     waited longest among those asked for since the fetch before last.
+//!     After a rotation all legitimate traffic names the new `kid`: it wins
+//!     the most-requests turn over random kids (one request each), and the
+//!     longest-waiting turn over a flood that names one fresh `kid` at a
+//!     time however many requests each has (each fresh one is younger). So
+//!     under a flood a rotated `kid` is fetched within three fetches of its
+//!     first request (about three seconds). What delays it further is an
+//!     attacker keeping kids of its own asked for from before the rotation:
+//!     two seconds for each, 15 at most (30 s); and one that keeps all 16
+//!     tracked places filled with kids each asked for more often than the
+//!     new one (some 16 times the legitimate rate, sustained) holds it off
+//!     while that lasts. A flood costs at most the budget in fetches;
 //!   - a fetched key is cached (64 at most, least recently used out first,
 //!     so a rotated key is always admitted) only after a token naming a
 //!     pinned signer verified with it; until then it is one of 16
@@ -399,9 +442,9 @@
 //!     keys, and whoever holds the ARN and client id can name those kids:
 //!     they cost fetches from the budget but never push a verified key out.
 //!
-//!   An outage (a 5xx, 429 or other status, a timeout, more than 4 KiB, not
-//!   one P-256 PEM key, a redirect) is 503 with `Retry-After`, with
-//!   backoff.
+//!   An outage (no answer, a timeout, a 5xx, 429, a redirect, any status
+//!   but 200 that is not a 4xx) is 503 with `Retry-After`, with backoff, during which
+//!   every uncached `kid` is 503 at once.
 //! - **Checked before any fetch:** encoding, `alg`, `kid`, `signer`,
 //!   `client`, `iss`, so a token that does not name the pinned load
 //!   balancer and app client costs no request to the key host.

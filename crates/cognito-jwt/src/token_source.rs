@@ -134,6 +134,11 @@ pub(crate) const ALB_DATA_MALFORMED: &str = "the x-amzn-oidc-data header is not 
 /// enforces is the `signer` pin: a token another load balancer signed is
 /// refused.
 ///
+/// Revocation rules apply to the data token only when its `AlbVerifier`
+/// has them ([`AlbVerifierBuilder::revocations`](crate::AlbVerifierBuilder::revocations)):
+/// under `AlbData` or `Either`, give it the bearer verifier's
+/// [`Revocations`](crate::revocation::Revocations) set too.
+///
 /// ```
 /// use cognito_jwt::Trust;
 /// assert_eq!(Trust::default(), Trust::Bearer);

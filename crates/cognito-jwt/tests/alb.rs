@@ -463,15 +463,22 @@ async fn a_flood_of_unknown_kids_costs_the_fetch_budget_only() {
         let verifier = verifier.clone();
         flood.spawn(async move { verifier.verify(&token).await });
     }
-    let mut unknown = 0;
+    let (mut unknown, mut not_yet) = (0, 0);
     while let Some(outcome) = flood.join_next().await {
         match outcome.expect("the task ran") {
+            // Fetched: the host has no such key.
             Err(Error::UnknownKey { .. }) => unknown += 1,
+            // Not fetched (yet): the budget was spent or went elsewhere.
+            Err(e @ Error::KeysUnavailable { .. }) if e.retry_after().is_some() => not_yet += 1,
             other => panic!("a flood kid got {other:?}"),
         }
     }
-    assert_eq!(unknown, 300);
+    assert_eq!(unknown + not_yet, 300);
     let fetches = server.fetch_count();
+    assert!(
+        unknown <= fetches,
+        "{unknown} unknown after {fetches} fetches"
+    );
     assert!(
         fetches >= 1 && fetches <= fetch_bound(&options, started.elapsed()),
         "{fetches} fetches for 300 unknown kids in {:?}",
@@ -518,7 +525,10 @@ async fn a_rotated_kid_verifies_during_a_flood_of_random_kids() {
                     .build();
                 let refused = verifier.verify(&token).await;
                 assert!(
-                    matches!(refused, Err(Error::UnknownKey { .. })),
+                    matches!(
+                        refused,
+                        Err(Error::UnknownKey { .. } | Error::KeysUnavailable { .. })
+                    ),
                     "{refused:?}"
                 );
                 sent += 1;
@@ -544,7 +554,8 @@ async fn a_rotated_kid_verifies_during_a_flood_of_random_kids() {
                 assert_eq!(claims.sub(), alb.sub());
                 break started.elapsed();
             }
-            Err(Error::UnknownKey { .. }) => {}
+            // Not fetched yet: 503, retry later.
+            Err(Error::KeysUnavailable { .. }) => {}
             Err(other) => panic!("the rotated kid got {other:?}"),
         }
         assert!(
@@ -661,10 +672,6 @@ async fn a_key_server_outage_is_503_and_backs_off() {
     for (mode, reason) in [
         (Mode::Status(503), "HTTP status 503"),
         (Mode::Status(429), "HTTP status 429"),
-        (Mode::Garbage, "not one PEM PUBLIC KEY block"),
-        (Mode::EmptyBody, "not one PEM PUBLIC KEY block"),
-        (Mode::EmptyKeys, "not a P-256 public key"),
-        (Mode::Huge(64 * 1024), "response larger than 4096 bytes"),
         (Mode::Redirect, "HTTP status 302"),
         (Mode::Delay(Duration::from_secs(2)), "timed out"),
     ] {
@@ -806,4 +813,236 @@ async fn a_rotated_kid_is_cached_even_when_the_cache_is_full_of_hot_keys() {
         assert!(verifier.verify(&c).await.is_ok());
     }
     assert_eq!(server.fetch_count(), 1, "the new key was admitted (LRU)");
+}
+
+/// The flood the fetch budget must survive: each fetch interval the attacker
+/// (who holds the public ARN, client and issuer) names one fresh kid more
+/// than twice as often as legitimate clients name the rotated one, and
+/// times its requests so that its own request finds the budget refilled.
+/// The most-requested turn goes to the fresh kid each time; the
+/// longest-waiting turn goes to the rotated kid.
+#[tokio::test]
+async fn a_focused_flood_does_not_lock_a_rotated_kid_out() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        fetch_interval: Duration::from_millis(400),
+        fetch_burst: 1,
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options.clone());
+    assert!(verifier.verify(&alb.data_token().build()).await.is_ok());
+    server.reset_fetch_count();
+    let _ = alb.rotate();
+    let rotated = alb.data_token().build();
+    let fake = |t: usize| alb.data_token().header("kid", format!("fresh-{t}")).build();
+
+    let mut verified_after = None;
+    'flood: for t in 0..8 {
+        // While the budget is spent: 10 requests for this interval's fresh
+        // kid, 3 legitimate ones for the rotated kid.
+        for _ in 0..10 {
+            let refused = verifier.verify(&fake(t)).await;
+            assert!(
+                matches!(refused, Err(Error::KeysUnavailable { .. })),
+                "{refused:?}"
+            );
+        }
+        for _ in 0..3 {
+            match verifier.verify(&rotated).await {
+                Ok(_) => {
+                    verified_after = Some(server.fetch_count());
+                    break 'flood;
+                }
+                Err(Error::KeysUnavailable { .. }) => {}
+                Err(other) => panic!("the rotated kid got {other:?}"),
+            }
+        }
+        // The budget refills; the attacker's request is the one that finds it.
+        tokio::time::sleep(options.fetch_interval + Duration::from_millis(50)).await;
+        let _ = verifier.verify(&fake(t)).await;
+    }
+    // Fetches: the first fresh kid (named before the rotated one), the
+    // next fresh kid (most requests), then the rotated kid (waited longest).
+    let fetches = verified_after.expect("the rotated kid verified during the flood");
+    assert!(
+        fetches <= 3,
+        "the rotated kid verified after {fetches} fetches"
+    );
+}
+
+/// A kid's own answer (a body that is not its key, too large, a 4xx other
+/// than 429) says nothing about other kids: that kid is negatively cached,
+/// and the next kid is fetched at once, with no backoff.
+#[tokio::test]
+async fn a_bad_answer_for_one_kid_holds_up_no_other_kid() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        min_backoff: Duration::from_secs(10),
+        ..AlbKeyOptions::default()
+    };
+    for mode in [
+        Mode::Garbage,
+        Mode::EmptyBody,
+        Mode::EmptyKeys,
+        Mode::Huge(64 * 1024),
+        Mode::Status(400),
+        Mode::Status(401),
+    ] {
+        let verifier = verifier(&alb, &server, options.clone());
+        let _ = alb.rotate();
+        let bad = alb.data_token().build();
+        server.set_mode(mode.clone());
+        server.reset_fetch_count();
+        let refused = verifier.verify(&bad).await.expect_err("no usable key");
+        assert!(
+            matches!(refused, Error::UnknownKey { .. }),
+            "{mode:?}: {refused:?}"
+        );
+        assert_eq!(refused.class().status(), 401, "{mode:?}");
+        // Negatively cached: no second fetch.
+        let again = verifier.verify(&bad).await.expect_err("negatively cached");
+        assert!(matches!(again, Error::UnknownKey { .. }), "{mode:?}");
+        assert_eq!(server.fetch_count(), 1, "{mode:?}");
+        // Another kid is fetched at once: the host is not backing off.
+        server.set_mode(Mode::Normal);
+        let _ = alb.rotate();
+        let good = alb.data_token().build();
+        assert!(
+            verifier.verify(&good).await.is_ok(),
+            "{mode:?}: another kid is held up"
+        );
+        assert_eq!(server.fetch_count(), 2, "{mode:?}");
+    }
+}
+
+/// A correctly signed token whose kid was not fetched yet, because the
+/// budget is spent or went to another kid, is 503 with the budget's refill
+/// time, not 401: the kid is not known to be missing. A kid the host said
+/// it has no key for stays 401.
+#[tokio::test]
+async fn a_kid_not_fetched_yet_is_503_with_the_refill_time() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        fetch_interval: Duration::from_secs(10),
+        fetch_burst: 1,
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options.clone());
+    let missing = alb.data_token().header("kid", "no-such-kid").build();
+    assert!(matches!(
+        verifier.verify(&missing).await,
+        Err(Error::UnknownKey { .. })
+    ));
+    // The budget is spent: the real kid is 503, retry when it refills.
+    let valid = alb.data_token().build();
+    let refused = verifier.verify(&valid).await.expect_err("budget spent");
+    assert_eq!(refused.kind(), "keys_unavailable", "{refused:?}");
+    assert_eq!(refused.class().status(), 503);
+    let retry = refused.retry_after().expect("a Retry-After");
+    assert!(
+        retry > Duration::from_secs(5) && retry <= options.fetch_interval,
+        "{retry:?}"
+    );
+    // The kid the host has no key for is still 401, with no fetch.
+    assert!(matches!(
+        verifier.verify(&missing).await,
+        Err(Error::UnknownKey { .. })
+    ));
+    assert_eq!(server.fetch_count(), 1);
+
+    // The fetch goes to another kid: the asking one is 503 too.
+    let options = AlbKeyOptions {
+        fetch_interval: Duration::from_millis(300),
+        fetch_burst: 1,
+        ..AlbKeyOptions::default()
+    };
+    let verifier = self::verifier(&alb, &server, options.clone());
+    assert!(matches!(
+        verifier.verify(&missing).await,
+        Err(Error::UnknownKey { .. })
+    ));
+    for _ in 0..3 {
+        assert!(verifier.verify(&valid).await.is_err(), "budget spent");
+    }
+    tokio::time::sleep(options.fetch_interval + Duration::from_millis(50)).await;
+    let other = alb.data_token().header("kid", "asked-once").build();
+    let refused = verifier.verify(&other).await.expect_err("went elsewhere");
+    assert_eq!(refused.kind(), "keys_unavailable", "{refused:?}");
+    assert!(refused.retry_after().is_some());
+    // It went to the kid that waited longer, which now verifies.
+    assert!(verifier.verify(&valid).await.is_ok());
+}
+
+fn with_revocations(
+    alb: &AlbIssuer,
+    server: &AlbKeyServer,
+    revocations: &cognito_jwt::revocation::Revocations,
+) -> AlbVerifier {
+    AlbVerifier::builder(alb.arn())
+        .client_ids([alb.client_id()])
+        .cognito_pool(alb.user_pool_id())
+        .keys_url(server.url())
+        .revocations(revocations.clone())
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Revocation rules apply to data tokens: a load balancer keeps re-signing
+/// them for its whole session, whatever happened in the user pool.
+#[tokio::test]
+async fn revocation_rules_refuse_data_tokens() {
+    use cognito_jwt::revocation::{Revocation, Revocations};
+
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let revocations = Revocations::new();
+    let verifier = with_revocations(&alb, &server, &revocations);
+    let user = alb.data_token().build();
+    let other_user = alb.data_token().claim("sub", "another-user").build();
+    assert!(verifier.verify(&user).await.is_ok());
+
+    // GlobalSignOut for the user, cut off at a second long past: a data
+    // token has no iat, so it counts as issued at the epoch.
+    revocations.revoke(Revocation::subject_until(alb.sub(), 1_000_000_000));
+    let refused = verifier.verify(&user).await.expect_err("revoked");
+    assert_eq!(refused, Error::Revoked { rule: "subject" });
+    assert_eq!(refused.class().status(), 401);
+    // A fresh data token of the same session: refused too.
+    assert_eq!(
+        verifier.verify(&alb.data_token().build()).await.err(),
+        Some(Error::Revoked { rule: "subject" })
+    );
+    let other = verifier.verify(&other_user).await.expect("another user");
+    assert_eq!(other.sub(), "another-user");
+
+    // The load balancer's app client is cut off: every data token of it.
+    revocations.revoke(Revocation::client_until(alb.client_id(), 1_000_000_000));
+    assert_eq!(
+        verifier.verify(&other_user).await.err(),
+        Some(Error::Revoked { rule: "client" })
+    );
+}
+
+/// A set that fails closed and is out of date is 503 on load balancer
+/// routes too, until its store syncs it.
+#[tokio::test]
+async fn stale_fail_closed_revocations_are_503_for_data_tokens() {
+    use cognito_jwt::revocation::Revocations;
+
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let revocations = Revocations::builder()
+        .fail_closed_after(Duration::from_secs(30))
+        .build();
+    let verifier = with_revocations(&alb, &server, &revocations);
+    let token = alb.data_token().build();
+    let refused = verifier.verify(&token).await.expect_err("never synced");
+    assert_eq!(refused.kind(), "revocations_unavailable", "{refused:?}");
+    assert_eq!(refused.class().status(), 503);
+    assert!(refused.retry_after().is_some());
+    revocations.mark_synced();
+    assert!(verifier.verify(&token).await.is_ok());
 }
