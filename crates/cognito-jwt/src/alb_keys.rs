@@ -19,7 +19,9 @@
 //!   answers for with something that is not its key (a 200 whose body is
 //!   not one P-256 PEM key, a body over the size cap, another 4xx but 429),
 //!   is [`Error::UnknownKey`] at once for [`AlbKeyOptions::unknown_kid_ttl`]
-//!   (5 minutes), without a fetch; up to 4096 such kids are remembered.
+//!   (5 minutes; for an answer that is not a key, the shorter
+//!   [`AlbKeyOptions::max_backoff`], 30 s, as it may be a passing fault of
+//!   a real key's), without a fetch; up to 4096 such kids are remembered.
 //!   Other kids are not held up by it: the host answered, so it is up.
 //! - **A fetch budget.** Fetches start at most once per
 //!   [`AlbKeyOptions::fetch_interval`] (1 s) on average, with a burst of
@@ -90,10 +92,11 @@ use crate::metrics::{self, FetchResult, UnknownKid};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlbKeyOptions {
     /// After the key host answered that it has no key for a `kid` (404, 403
-    /// or 410), or answered for it with something that is not its key (not
-    /// one P-256 PEM key, over `max_response_bytes`, another 4xx but 429),
-    /// how long that `kid` fails at once without a fetch.
-    /// Default: 5 minutes.
+    /// or 410), how long that `kid` fails at once without a fetch. A `kid`
+    /// it answered for with something that is not its key (not one P-256
+    /// PEM key, over `max_response_bytes`, another 4xx but 429) waits the
+    /// shorter of this and `max_backoff`: that answer may be a passing
+    /// fault of a real key's. Default: 5 minutes.
     pub unknown_kid_ttl: Duration,
     /// The fetch budget refills one fetch per this interval. Default: 1 second.
     pub fetch_interval: Duration,
@@ -642,9 +645,11 @@ impl AlbKeys {
                 // The server answered for this kid with something that is
                 // not its key: it is up (other kids are fetched as usual),
                 // and this kid is treated as one it has no key for.
+                // A passing fault of a real key's answer must not shut
+                // that key out for long: the shorter wait.
                 state.health.answered();
-                let until = later(now, self.options.unknown_kid_ttl);
-                state.unknown.insert(kid, until, now);
+                let wait = self.options.unknown_kid_ttl.min(self.options.max_backoff);
+                state.unknown.insert(kid, later(now, wait), now);
                 metrics::jwks_fetch(self.base(), result);
                 tracing::warn!(keys = ?self.base(), kid = ?capped(kid), reason = ?capped(&reason), "the key server's answer for this kid is not a key: negatively cached");
                 Ok(None)

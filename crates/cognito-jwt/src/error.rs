@@ -291,8 +291,9 @@ pub enum Error {
     Header(#[from] HeaderError),
     /// No key with the token's `kid`: not in its issuer's key set even after
     /// a refetch (or during the unknown-`kid` cooldown), or, for an ALB data
-    /// token, not published by the load balancer key host (or not fetched:
-    /// negatively cached, or the fetch budget was spent).
+    /// token, not published by the load balancer key host (its answer for
+    /// the `kid` was remembered: no fetch). A `kid` not fetched yet because
+    /// the fetch budget was spent is [`Error::KeysUnavailable`].
     #[error("no key with kid {kid:?} from the token's issuer or load balancer")]
     UnknownKey {
         /// The `kid` (capped).

@@ -411,8 +411,10 @@
 //!     is not granted), or answers for with something that is not its key
 //!     (a 200 whose body is not one P-256 PEM key, more than 4 KiB, another
 //!     4xx but 429), is 401 `UnknownKey` at once for 5 minutes
-//!     (`unknown_kid_ttl`; 4096 kids remembered), and holds up no other
-//!     `kid`: the host answered, so it is not backed off;
+//!     (`unknown_kid_ttl`; 4096 kids remembered; an answer that is not a
+//!     key, which may be a passing fault of a real key's, waits only
+//!     `max_backoff`, 30 s), and holds up no other `kid`: the host
+//!     answered, so it is not backed off;
 //!   - fetches come from a budget of one per second with a burst of 3
 //!     (`fetch_interval`, `fetch_burst`), one at a time, joined by every
 //!     request for its `kid`. When the budget is spent (or the fetch went

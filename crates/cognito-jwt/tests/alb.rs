@@ -917,6 +917,34 @@ async fn a_bad_answer_for_one_kid_holds_up_no_other_kid() {
     }
 }
 
+/// A bad answer for a real, current kid (a passing fault of the host or a
+/// cache in front of it) shuts that kid out only for the shorter wait
+/// (`max_backoff`), not the 5 minutes a kid the host has no key for waits.
+#[tokio::test]
+async fn a_real_key_answered_badly_once_is_fetched_again_soon() {
+    let alb = AlbIssuer::new();
+    let server = AlbKeyServer::start(&alb);
+    let options = AlbKeyOptions {
+        min_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(400),
+        ..AlbKeyOptions::default()
+    };
+    let verifier = verifier(&alb, &server, options.clone());
+    let token = alb.data_token().build();
+    server.set_mode(Mode::Garbage);
+    let refused = verifier.verify(&token).await.expect_err("not a key");
+    assert!(matches!(refused, Error::UnknownKey { .. }), "{refused:?}");
+    server.set_mode(Mode::Normal);
+    assert!(
+        matches!(verifier.verify(&token).await, Err(Error::UnknownKey { .. })),
+        "still waiting"
+    );
+    assert_eq!(server.fetch_count(), 1);
+    tokio::time::sleep(options.max_backoff + Duration::from_millis(200)).await;
+    assert!(verifier.verify(&token).await.is_ok(), "fetched again");
+    assert_eq!(server.fetch_count(), 2);
+}
+
 /// A correctly signed token whose kid was not fetched yet, because the
 /// budget is spent or went to another kid, is 503 with the budget's refill
 /// time, not 401: the kid is not known to be missing. A kid the host said
