@@ -289,9 +289,16 @@
 //! another caller's session (its calls, its `GET` event stream). The example
 //! binds each session to the `sub` and `client_id` of the token whose
 //! `initialize` opened it, and answers 404 (as for an unknown session) to
-//! any other token naming it; at most 10,000 sessions are recorded (503 for
-//! a new one beyond), each until its opener's `DELETE`. A server on its own
-//! stack must do the same: a session id is not a credential.
+//! any other token naming it. Clients seldom close sessions, so the record
+//! forgets one when its opener's `DELETE` succeeds, when rmcp answers 404
+//! for it (rmcp ended it), or once no request named it for rmcp's
+//! keep-alive (5 minutes, `SessionConfig::DEFAULT_KEEP_ALIVE`, which the
+//! example gives rmcp explicitly), checked before an `initialize` is
+//! refused for room; at most 10,000 sessions are recorded (503 for a new
+//! one beyond) and 100 per caller (429 for that caller's next one, naming
+//! the cause, rather than dropping its oldest, so that one token cannot
+//! fill rmcp either). A server on its own stack must do the same: a session
+//! id is not a credential.
 //!
 //! Local development: Cognito accepts an `http` `resource` only on
 //! `localhost`, so a local resource is `http://localhost:PORT/mcp`, not
