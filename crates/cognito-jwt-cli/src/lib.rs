@@ -50,8 +50,11 @@
 //! "resource_servers": [{"identifier", "scopes"}], "users": [{"username",
 //! "sub", "groups", "attributes"}]}`), plus `--resource-server
 //! ID=S,S`, `--machine-client ID:SECRET=S,S`, `--client ID=CALLBACK` and
-//! `--user NAME=G,G`. It prints its URLs, clients and users, then serves
-//! until stopped.
+//! `--user NAME=G,G`. Secrets may hold only ASCII letters, digits and
+//! `- . _ ~` (so HTTP Basic matches sent raw or form-urlencoded), and
+//! `refresh_token_validity_secs` is 1 to 315360000 (10 years); anything
+//! else is refused (exit 2). It prints its URLs, clients and users, then
+//! serves until stopped.
 //!
 //! ```text
 //! cognito-jwt serve --json &
@@ -104,9 +107,13 @@
 //! `[{"id", "secret", "grants", "scopes", "callback_urls"}]`; `users`:
 //! `[{"username", "sub", "groups"}]`.
 //!
-//! An input error (exit 2) with `--json` prints `{"command", "exit_code":
-//! 2, "error": {"kind", "message"}}`, `kind` being `malformed_token` or
-//! `input`; the message also goes to standard error.
+//! An input or usage error (exit 2) with `--json` prints `{"command",
+//! "exit_code": 2, "error": {"kind", "message"}}`, `kind` being
+//! `malformed_token`, `input`, or `usage` for options the command line
+//! parser refuses (an unknown or missing option, a bad value: its message,
+//! usage lines included; `command` is the subcommand named, or
+//! `"cognito-jwt"`); the message also goes to standard error. `--help` and
+//! `--version` print their text, exit 0, whatever else is given.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -247,10 +254,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
+            // --help and --version are not errors: they print what they print.
+            let json = args.iter().skip(1).any(|a| a == "--json");
+            if json && e.use_stderr() {
+                usage_error_json(&args, &e);
+                return 2;
+            }
             return u8::try_from(e.exit_code()).unwrap_or(2);
         }
     };
@@ -305,6 +319,33 @@ fn input_error(command: &'static str, json: bool, kind: &'static str, message: &
         });
     }
     2
+}
+
+/// A command-line usage error with `--json`: the JSON error object of the
+/// other exit-2 errors, `kind` `"usage"`, clap's message (without its
+/// `error: ` prefix) as `message`. Clap's text went to standard error.
+fn usage_error_json(args: &[std::ffi::OsString], e: &clap::Error) {
+    let command = args
+        .iter()
+        .skip(1)
+        .find_map(|a| match a.to_str() {
+            Some("inspect") => Some("inspect"),
+            Some("verify") => Some("verify"),
+            Some("serve") => Some("serve"),
+            _ => None,
+        })
+        .unwrap_or("cognito-jwt");
+    let rendered = e.render().to_string();
+    let message = rendered.trim();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    json_out(&InputError {
+        command,
+        exit_code: 2,
+        error: InputErrorInfo {
+            kind: "usage",
+            message,
+        },
+    });
 }
 
 /// The token from the argument, or from standard input for `-` or none.

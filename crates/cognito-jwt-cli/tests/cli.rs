@@ -764,3 +764,63 @@ fn issuer_takes_a_cognito_url_as_its_pool_and_any_other_url_exactly() {
     ];
     assert_eq!(run(&args, None).code, 2);
 }
+
+#[test]
+fn usage_errors_with_json_print_the_json_error_object() {
+    for (name, args, command, message) in [
+        (
+            "an unknown option",
+            &["verify", "--json", "--bogus"][..],
+            "verify",
+            "unexpected argument '--bogus' found",
+        ),
+        (
+            "a required option missing",
+            &["verify", "--client-id", "abc", "--json", "eyJ"][..],
+            "verify",
+            "--pool <ID>",
+        ),
+        (
+            "a bad value",
+            &["serve", "--port", "notaport", "--json"][..],
+            "serve",
+            "invalid value 'notaport' for '--port <PORT>'",
+        ),
+        (
+            "an unknown command",
+            &["--json", "verfy"][..],
+            "cognito-jwt",
+            "unexpected argument '--json' found",
+        ),
+    ] {
+        let out = run(args, None);
+        assert_eq!(out.code, 2, "{name}");
+        let json = out.json();
+        assert_eq!(json["command"], command, "{name}: {json}");
+        assert_eq!(json["exit_code"], 2, "{name}");
+        assert_eq!(json["error"]["kind"], "usage", "{name}");
+        let m = json["error"]["message"].as_str().unwrap();
+        assert!(m.contains(message), "{name}: {m}");
+        assert!(!m.starts_with("error:"), "{name}: {m}");
+        // Clap's text still goes to standard error.
+        assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
+    }
+    // Without --json: clap's text only, nothing on standard output.
+    let plain = run(&["verify", "--bogus"], None);
+    assert_eq!(plain.code, 2);
+    assert_eq!(plain.stdout, "");
+    // --help and --version are not errors, --json or not.
+    for args in [
+        &["verify", "--json", "--help"][..],
+        &["--version", "--json"][..],
+    ] {
+        let out = run(args, None);
+        assert_eq!(out.code, 0, "{args:?}");
+        assert!(
+            serde_json::from_str::<Value>(&out.stdout).is_err(),
+            "{args:?}: {}",
+            out.stdout
+        );
+        assert!(!out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -239,9 +239,55 @@ fn a_public_url_is_what_serve_advertises() {
     assert_eq!(claims["iss"], issuer.as_str());
 }
 
+/// A configuration file holding `json`.
+fn config_file(json: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(json.as_bytes()).unwrap();
+    file
+}
+
 #[test]
 fn refused_configurations_exit_2_with_a_json_error() {
+    let huge_validity = config_file(
+        r#"{"clients": [{"id": "spa0123456789", "callback_urls": ["http://localhost:5173/cb"],
+            "refresh_token_validity_secs": 18446744073709551615}]}"#,
+    );
+    let eleven_years = config_file(
+        r#"{"clients": [{"id": "spa0123456789", "callback_urls": ["http://localhost:5173/cb"],
+            "refresh_token_validity_secs": 346896000}]}"#,
+    );
+    let plus_secret = config_file(
+        r#"{"resource_servers": [{"identifier": "orders", "scopes": ["read"]}],
+            "clients": [{"id": "m0123456789", "secret": "s3cr+t",
+            "grants": ["client_credentials"], "scopes": ["orders/read"]}]}"#,
+    );
+    let path = |f: &tempfile::NamedTempFile| f.path().to_str().unwrap().to_owned();
+    let (huge_validity, eleven_years, plus_secret) = (
+        path(&huge_validity),
+        path(&eleven_years),
+        path(&plus_secret),
+    );
     for (name, args, message) in [
+        (
+            "refresh token validity of u64::MAX seconds",
+            vec!["--config", huge_validity.as_str()],
+            "app client spa0123456789: the refresh token validity is more than 10 years",
+        ),
+        (
+            "refresh token validity of 11 years",
+            vec!["--config", eleven_years.as_str()],
+            "the refresh token validity is more than 10 years",
+        ),
+        (
+            "a secret with + in the config file",
+            vec!["--config", plus_secret.as_str()],
+            "app client m0123456789: the secret may hold only ASCII letters, digits and - . _ ~",
+        ),
+        (
+            "a secret with & on the command line",
+            vec!["--machine-client", "m0123456789:a&b=orders/read"],
+            "the secret may hold only ASCII letters, digits and - . _ ~",
+        ),
         (
             "non-loopback bind",
             vec!["--bind", "0.0.0.0"],

@@ -77,9 +77,10 @@ pub(crate) const MAX_BODY: usize = 16 * 1024;
 pub(crate) const MAX_PARAMS: usize = 32;
 /// How long an authorization code can be exchanged (Cognito: 5 minutes).
 pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(300);
-/// Most codes waiting, and most live refresh sessions (neither expired,
-/// revoked nor rotated away); beyond, requests get `temporarily_unavailable`
-/// rather than memory growing without bound.
+/// Most codes waiting (beyond, `/oauth2/authorize` answers
+/// `temporarily_unavailable`), and most live refresh sessions (neither
+/// expired, revoked nor rotated away; beyond, a sign-in evicts the one that
+/// expires soonest), rather than memory growing without bound.
 pub(crate) const MAX_SESSIONS: usize = 10_000;
 /// Longest `state`, `nonce`, `login_hint` or `resource` accepted.
 const MAX_PARAM_LEN: usize = 2048;
@@ -130,7 +131,9 @@ impl OAuthError {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
             error: "temporarily_unavailable",
-            description: "too many codes or live refresh sessions held; retry once some expire or are revoked".into(),
+            description:
+                "too many authorization codes waiting; retry once some are exchanged or expire"
+                    .into(),
         }
     }
     fn server(d: impl Into<String>) -> Self {
@@ -197,27 +200,40 @@ struct Sessions {
 
 impl Sessions {
     /// Stores a refresh session, after dropping the expired ones, and only
-    /// then retires `replacing` (the token it rotates away): a refusal
-    /// leaves the caller's token working. A rotation never grows the map,
-    /// so only a new sign-in can find it full.
+    /// then retires `replacing` (the token it rotates away). A rotation
+    /// never grows the map; a new sign-in that finds it full evicts the
+    /// session that expires soonest (the oldest sign-in of the clients
+    /// with the shortest validity), whose refresh token then answers
+    /// `invalid_grant`: sign-ins never stop working for want of room.
     fn store_refresh(
         &mut self,
         token: String,
         held: RefreshSession,
         replacing: Option<&str>,
         max: usize,
-    ) -> Result<(), OAuthError> {
+    ) {
         let at = Instant::now();
         self.refresh.retain(|_, s| s.expires > at);
         let replaced = replacing.is_some_and(|old| self.refresh.contains_key(old));
-        if self.refresh.len().saturating_sub(usize::from(replaced)) >= max {
-            return Err(OAuthError::unavailable());
+        while self.refresh.len().saturating_sub(usize::from(replaced)) >= max {
+            let soonest = self
+                .refresh
+                .iter()
+                .filter(|(t, _)| Some(t.as_str()) != replacing)
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(t, _)| t.clone());
+            match soonest {
+                Some(evicted) => {
+                    self.refresh.remove(&evicted);
+                    tracing::debug!("refresh sessions full: evicted the one expiring soonest");
+                }
+                None => break,
+            }
         }
         self.refresh.insert(token, held);
         if let Some(old) = replacing {
             self.refresh.remove(old);
         }
-        Ok(())
     }
 }
 
@@ -456,7 +472,9 @@ impl AuthorizationServer {
                 event_id: uuid_v4(),
                 auth_time: now(),
             },
-            expires: Instant::now() + self.code_lifetime,
+            expires: Instant::now()
+                .checked_add(self.code_lifetime)
+                .ok_or_else(|| OAuthError::server("the code lifetime is out of range"))?,
         })
     }
 
@@ -552,6 +570,10 @@ impl AuthorizationServer {
 
     fn exchange_code(&self, client: &AppClient, form: &Form) -> Result<Minted, OAuthError> {
         let code = required(form, "code")?;
+        // Computed before the code is spent: an error here leaves it.
+        let refresh_expires = Instant::now()
+            .checked_add(client.refresh_validity())
+            .ok_or_else(|| OAuthError::server("the refresh token validity is out of range"))?;
         // Any attempt spends a known code, right or wrong (single use): it is
         // taken before anything else in the request is looked at.
         let pending = self
@@ -614,10 +636,10 @@ impl AuthorizationServer {
             let held = RefreshSession {
                 client_id: client.id().to_owned(),
                 session: pending.session.clone(),
-                expires: Instant::now() + client.refresh_validity(),
+                expires: refresh_expires,
             };
             self.sessions()
-                .store_refresh(token.clone(), held, None, self.max_sessions)?;
+                .store_refresh(token.clone(), held, None, self.max_sessions);
             Some(token)
         } else {
             None
@@ -664,7 +686,7 @@ impl AuthorizationServer {
                     // does not extend it.
                     expires: held.expires,
                 };
-                sessions.store_refresh(new_token.clone(), next, Some(token), self.max_sessions)?;
+                sessions.store_refresh(new_token.clone(), next, Some(token), self.max_sessions);
             }
             session
         };
@@ -956,13 +978,41 @@ fn parse_basic(value: &HeaderValue) -> Result<(String, String), OAuthError> {
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
     // RFC 6749 §2.3.1: both are form-urlencoded before base64.
-    let unescape = |s: &str| -> String {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+    Ok((form_unescape(id), form_unescape(secret)))
+}
+
+/// Undoes `application/x-www-form-urlencoded` on one whole value: `+` is a
+/// space and `%XX` a byte; nothing splits it (`&` and `=` are kept), and a
+/// `%` not followed by two hex digits stays as it is, as
+/// `form_urlencoded::parse` leaves it.
+fn form_unescape(s: &str) -> String {
+    let hex = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     };
-    Ok((unescape(id), unescape(secret)))
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.as_bytes().iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let rest = bytes.as_slice();
+                match (
+                    rest.first().copied().and_then(hex),
+                    rest.get(1).copied().and_then(hex),
+                ) {
+                    (Some(high), Some(low)) => {
+                        out.push(high.wrapping_shl(4) | low);
+                        bytes.nth(1);
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Cognito's rule for `resource`, the one for callback URLs: `https://`,

@@ -125,11 +125,11 @@ pub use issuer::{
     DEFAULT_USERNAME, TestIssuer,
 };
 pub use key::{Alg, JwkOptions, SigningKey};
-pub use local::{LocalIssuer, LocalIssuerBuilder};
+pub use local::{LocalIssuer, LocalIssuerBuilder, MAX_CODE_LIFETIME};
 pub use oauth::{
     AppClient, BUILT_IN_SCOPES, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_SECRET,
-    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_REFRESH_TOKEN_VALIDITY, Grant, OAuthConfig,
-    OAuthConfigError, ResourceServer, TestUser,
+    DEFAULT_MACHINE_CLIENT_ID, DEFAULT_REFRESH_TOKEN_VALIDITY, Grant, MAX_REFRESH_TOKEN_VALIDITY,
+    OAuthConfig, OAuthConfigError, ResourceServer, TestUser,
 };
 pub use server::{JwksServer, Mode};
 pub use token::TokenBuilder;

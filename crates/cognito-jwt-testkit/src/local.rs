@@ -12,6 +12,11 @@ use crate::server::JwksServer;
 use crate::token::TokenBuilder;
 use crate::util::uuid_v4;
 
+/// The longest [`LocalIssuerBuilder::code_lifetime`] accepted: 10 minutes
+/// (Cognito's codes live 5), so that a code's expiry is always a valid
+/// instant and a forgotten code does not linger.
+pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(600);
+
 /// A [`TestIssuer`] plus a running [`JwksServer`]: an embedded local issuer for
 /// demo apps and end-to-end tests.
 ///
@@ -226,7 +231,9 @@ pub struct LocalIssuerBuilder {
 
 impl LocalIssuerBuilder {
     /// How long an authorization code can be exchanged: 5 minutes, as in
-    /// Cognito, unless a test wants to see one expire.
+    /// Cognito, unless a test wants to see one expire. More than
+    /// [`MAX_CODE_LIFETIME`] (10 minutes) is refused by
+    /// [`start`](Self::start).
     pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
         self.code_lifetime = lifetime;
         self
@@ -234,9 +241,12 @@ impl LocalIssuerBuilder {
 
     /// Most authorization codes waiting, and most live refresh sessions
     /// (not expired, revoked or rotated away): 10,000 each unless a test
-    /// wants to reach the limit. Beyond, a sign-in is answered
-    /// `temporarily_unavailable` (503); a rotating refresh never is, since
-    /// it replaces its session. Zero is refused by [`start`](Self::start).
+    /// wants to reach the limit. Beyond, `/oauth2/authorize` is answered
+    /// `temporarily_unavailable` (503) until codes are exchanged or expire;
+    /// a code exchange at the session limit evicts the refresh session that
+    /// expires soonest (its refresh token then gets `invalid_grant`), so
+    /// sign-ins keep working; a rotating refresh replaces its own session.
+    /// Zero is refused by [`start`](Self::start).
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
         self
@@ -331,8 +341,10 @@ impl LocalIssuerBuilder {
     /// `InvalidInput` for a configuration [`OAuthConfig::validate`] refuses,
     /// a non-loopback [`bind`](Self::bind) address without
     /// [`allow_non_loopback`](Self::allow_non_loopback), a
-    /// [`public_url`](Self::public_url) that is not a base URL, or a zero
-    /// [`max_sessions`](Self::max_sessions); the bind error if the address
+    /// [`public_url`](Self::public_url) that is not a base URL, a zero
+    /// [`max_sessions`](Self::max_sessions), or a
+    /// [`code_lifetime`](Self::code_lifetime) over [`MAX_CODE_LIFETIME`];
+    /// the bind error if the address
     /// cannot be bound.
     pub fn start(self) -> std::io::Result<LocalIssuer> {
         let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
@@ -352,6 +364,13 @@ impl LocalIssuerBuilder {
         };
         if self.max_sessions == 0 {
             return Err(invalid("max_sessions must be at least 1".into()));
+        }
+        if self.code_lifetime > MAX_CODE_LIFETIME {
+            return Err(invalid(format!(
+                "code_lifetime {:?} is more than {} seconds (10 minutes; Cognito's codes live 5)",
+                self.code_lifetime,
+                MAX_CODE_LIFETIME.as_secs()
+            )));
         }
         let issuer = self.issuer.unwrap_or_else(TestIssuer::cognito);
         let default_sub = issuer.user_sub();

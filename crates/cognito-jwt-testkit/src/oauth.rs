@@ -28,6 +28,9 @@ pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:8080/callback";
 /// How long a refresh token works after the sign-in, unless the app client
 /// says otherwise: 30 days, Cognito's default.
 pub const DEFAULT_REFRESH_TOKEN_VALIDITY: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The longest refresh token validity accepted: 10 years (3,650 days),
+/// Cognito's own maximum.
+pub const MAX_REFRESH_TOKEN_VALIDITY: Duration = Duration::from_secs(3650 * 24 * 3600);
 
 /// The scopes Cognito defines itself; every other scope is a resource server's.
 pub const BUILT_IN_SCOPES: [&str; 5] = [
@@ -181,7 +184,9 @@ impl AppClient {
     /// refresh token keeps its predecessor's expiry, as in Cognito): 30 days
     /// by default ([`DEFAULT_REFRESH_TOKEN_VALIDITY`]). Cognito allows 60
     /// minutes to 10 years; shorter is accepted here so that a test can see
-    /// one expire. Zero is refused.
+    /// one expire. Zero, and more than 10 years
+    /// ([`MAX_REFRESH_TOKEN_VALIDITY`]), are refused by
+    /// [`OAuthConfig::validate`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -525,7 +530,11 @@ impl OAuthConfig {
     /// scope that is neither built-in nor a resource server's, the code
     /// grant without a callback URL, a callback URL that is not an
     /// absolute URL (HTTPS, `http://localhost` or a custom scheme) or has a
-    /// fragment, an empty secret, a zero refresh token validity.
+    /// fragment, an empty secret or one with a character other than ASCII
+    /// letters, digits and `- . _ ~` (HTTP Basic credentials are
+    /// form-urlencoded, RFC 6749 §2.3.1, so such a secret would not match
+    /// when sent raw, as `curl -u` does), a refresh token validity of zero
+    /// or of more than 10 years ([`MAX_REFRESH_TOKEN_VALIDITY`]).
     pub fn validate(&self) -> Result<(), OAuthConfigError> {
         let err = |m: String| Err(OAuthConfigError(m));
         let custom = self.custom_scopes();
@@ -542,6 +551,15 @@ impl OAuthConfig {
             }
             if c.secret.as_deref() == Some("") {
                 return err(format!("app client {}: the secret is empty", c.id));
+            }
+            if c.secret
+                .as_deref()
+                .is_some_and(|s| !s.bytes().all(secret_byte_allowed))
+            {
+                return err(format!(
+                    "app client {}: the secret may hold only ASCII letters, digits and - . _ ~ (characters HTTP Basic form-urlencoding would change are refused)",
+                    c.id
+                ));
             }
             for s in &c.scopes {
                 if !BUILT_IN_SCOPES.contains(&s.as_str()) && !custom.contains(s) {
@@ -581,6 +599,13 @@ impl OAuthConfig {
                     c.id
                 ));
             }
+            if c.refresh_token_validity > MAX_REFRESH_TOKEN_VALIDITY {
+                return err(format!(
+                    "app client {}: the refresh token validity is more than 10 years (3650 days, {} seconds, Cognito's maximum)",
+                    c.id,
+                    MAX_REFRESH_TOKEN_VALIDITY.as_secs()
+                ));
+            }
             if c.allows(Grant::AuthorizationCode) && c.callback_urls.is_empty() {
                 return err(format!(
                     "app client {}: the code grant needs at least one callback URL",
@@ -607,6 +632,12 @@ impl OAuthConfig {
         }
         Ok(())
     }
+}
+
+/// A secret's allowed bytes: RFC 3986 unreserved, which form-urlencoding
+/// leaves as they are (Cognito's generated secrets are letters and digits).
+fn secret_byte_allowed(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 /// Cognito's rule for callback URLs and for `resource`: an absolute URL,

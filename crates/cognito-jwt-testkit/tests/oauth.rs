@@ -17,7 +17,7 @@ use cognito_jwt::{Issuer, TokenUse, Verifier};
 use cognito_jwt_testkit::{
     AppClient, DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     DEFAULT_MACHINE_CLIENT_ID, DEFAULT_POOL_ID, DEFAULT_REFRESH_TOKEN_VALIDITY, Grant, LocalIssuer,
-    OAuthConfig, ResourceServer, TestUser,
+    MAX_CODE_LIFETIME, MAX_REFRESH_TOKEN_VALIDITY, OAuthConfig, ResourceServer, TestUser,
 };
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -1298,6 +1298,33 @@ fn configurations_cognito_refuses_are_refused() {
             "configured twice",
         ),
         (
+            "a secret form-urlencoding would change",
+            OAuthConfig::new().resource_server(orders.clone()).client(
+                AppClient::confidential("m0123456789", "s3cr+t")
+                    .grants([Grant::ClientCredentials])
+                    .scopes(["orders/read"]),
+            ),
+            "app client m0123456789: the secret may hold only ASCII letters, digits and - . _ ~",
+        ),
+        (
+            "a refresh token validity over 10 years",
+            OAuthConfig::new().client(
+                AppClient::public("p0123456789")
+                    .callback_urls([DEFAULT_CALLBACK_URL])
+                    .refresh_token_validity(MAX_REFRESH_TOKEN_VALIDITY + Duration::from_secs(1)),
+            ),
+            "the refresh token validity is more than 10 years",
+        ),
+        (
+            "the largest refresh token validity",
+            OAuthConfig::new().client(
+                AppClient::public("p0123456789")
+                    .callback_urls([DEFAULT_CALLBACK_URL])
+                    .refresh_token_validity(Duration::MAX),
+            ),
+            "the refresh token validity is more than 10 years",
+        ),
+        (
             "a client id with a slash",
             OAuthConfig::new()
                 .client(AppClient::public("a/b").callback_urls([DEFAULT_CALLBACK_URL])),
@@ -1311,6 +1338,30 @@ fn configurations_cognito_refuses_are_refused() {
         assert_eq!(start.kind(), std::io::ErrorKind::InvalidInput, "{name}");
     }
     assert!(OAuthConfig::cognito_default().validate().is_ok());
+    let at_most = OAuthConfig::new().client(
+        AppClient::public("p0123456789")
+            .callback_urls([DEFAULT_CALLBACK_URL])
+            .refresh_token_validity(MAX_REFRESH_TOKEN_VALIDITY),
+    );
+    assert!(at_most.validate().is_ok());
+    // A code lifetime that would overflow the clock is refused, not a panic.
+    for lifetime in [Duration::MAX, MAX_CODE_LIFETIME + Duration::from_secs(1)] {
+        let start = LocalIssuer::builder()
+            .code_lifetime(lifetime)
+            .start()
+            .unwrap_err();
+        assert_eq!(start.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(
+            start.to_string().contains("is more than 600 seconds"),
+            "{start}"
+        );
+    }
+    assert!(
+        LocalIssuer::builder()
+            .code_lifetime(MAX_CODE_LIFETIME)
+            .start()
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -1441,19 +1492,14 @@ async fn the_session_cap_counts_live_sessions_only() {
         token = next;
     }
     let other = refresh_token_of(&login(&local, ROTATING).await);
-    // Two live sessions: a third sign-in waits for one to end.
-    let full = login(&local, ROTATING).await;
-    assert_eq!(
-        (full.0, full.1["error"].as_str()),
-        (503, Some("temporarily_unavailable"))
-    );
     // At the cap, a rotating refresh still succeeds, and only then retires
-    // the old token.
+    // the old token; it evicts nothing.
     let rotated = refresh_token_of(&refresh(&local, ROTATING, &other).await);
     assert_eq!(
         refresh(&local, ROTATING, &other).await.1["error"],
         "invalid_grant"
     );
+    token = refresh_token_of(&refresh(&local, ROTATING, &token).await);
     // A revoked session frees its place.
     let answer = no_redirects()
         .post(local.revoke_url().unwrap())
@@ -1469,6 +1515,107 @@ async fn the_session_cap_counts_live_sessions_only() {
     );
     refresh_token_of(&login(&local, ROTATING).await);
     refresh_token_of(&refresh(&local, ROTATING, &rotated).await);
+}
+
+#[tokio::test]
+async fn a_full_session_map_evicts_the_session_expiring_soonest_and_sign_ins_keep_working() {
+    let short = "short0123456789abcdefghij";
+    let local = LocalIssuer::builder()
+        .oauth(
+            OAuthConfig::new()
+                .client(code_client(KEEPING))
+                .client(code_client(short).refresh_token_validity(Duration::from_secs(3600)))
+                .user(TestUser::new("alice")),
+        )
+        .max_sessions(2)
+        .start()
+        .unwrap();
+    let first = refresh_token_of(&login(&local, KEEPING).await);
+    let second = refresh_token_of(&login(&local, KEEPING).await);
+    // Full: each further sign-in is answered, never 503, and evicts the
+    // session that expires soonest (here the oldest sign-in).
+    for _ in 0..3 {
+        let answer = login(&local, KEEPING).await;
+        assert_eq!(answer.0, 200, "{}", answer.1);
+        assert!(answer.1["refresh_token"].is_string(), "{}", answer.1);
+    }
+    for evicted in [&first, &second] {
+        let (status, body) = refresh(&local, KEEPING, evicted).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+    }
+    // A session of a client with a shorter validity goes before an older
+    // one that lasts longer.
+    let newest = refresh_token_of(&login(&local, KEEPING).await);
+    let brief = refresh_token_of(&login(&local, short).await);
+    let latest = refresh_token_of(&login(&local, KEEPING).await);
+    assert_eq!(
+        refresh(&local, short, &brief).await.1["error"],
+        "invalid_grant"
+    );
+    assert_eq!(refresh(&local, KEEPING, &newest).await.0, 200);
+    assert_eq!(refresh(&local, KEEPING, &latest).await.0, 200);
+}
+
+#[tokio::test]
+async fn basic_credentials_are_one_form_urlencoded_value() {
+    let secret = "s3cr-e.t_~x";
+    let id = "tilde0123456789abcdefghij";
+    let local = LocalIssuer::builder()
+        .client(
+            AppClient::confidential(id, secret)
+                .grants([Grant::ClientCredentials])
+                .scopes(["orders/read"]),
+        )
+        .start()
+        .unwrap();
+    let url = local.token_url().unwrap();
+    let body = || "grant_type=client_credentials".to_owned();
+    let tail = format!("{DEFAULT_CLIENT_SECRET}&anything");
+    let split = format!("{DEFAULT_CLIENT_SECRET}=x");
+    let rows: [(&str, &str, &str, u16, &str); 6] = [
+        // Nothing after `&` or `=` is dropped: the whole value is the secret.
+        (
+            "a secret with & and more",
+            DEFAULT_MACHINE_CLIENT_ID,
+            &tail,
+            400,
+            "invalid_client",
+        ),
+        (
+            "a secret with = and more",
+            DEFAULT_MACHINE_CLIENT_ID,
+            &split,
+            400,
+            "invalid_client",
+        ),
+        (
+            "the secret",
+            DEFAULT_MACHINE_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            200,
+            "",
+        ),
+        // Sent raw (curl -u) and form-urlencoded (RFC 6749 §2.3.1) alike.
+        ("unreserved characters, raw", id, secret, 200, ""),
+        (
+            "unreserved characters, encoded",
+            id,
+            "s3cr%2De.t_%7Ex",
+            200,
+            "",
+        ),
+        ("a space for +", id, "s3cr-e.t_+x", 400, "invalid_client"),
+    ];
+    for (name, id, secret, status, error) in rows {
+        let (got, answer) = post(&url, Some((id, secret)), FORM, body()).await;
+        assert_eq!(got, status, "{name}: {answer}");
+        if !error.is_empty() {
+            assert_eq!(answer, error, "{name}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -1501,7 +1648,6 @@ async fn refresh_tokens_expire_from_the_sign_in_and_expired_ones_are_dropped() {
     let first = refresh_token_of(&login(&local, ROTATING).await);
     let kept = refresh_token_of(&login(&local, KEEPING).await);
     let lapsing = refresh_token_of(&login(&other, KEEPING).await);
-    assert_eq!(login(&local, ROTATING).await.0, 503);
     let rotated = refresh_token_of(&refresh(&local, ROTATING, &first).await);
 
     tokio::time::sleep(validity + Duration::from_millis(300)).await;

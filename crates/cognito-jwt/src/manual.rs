@@ -298,9 +298,16 @@
 //! another caller's session (its calls, its `GET` event stream). The example
 //! binds each session to the `sub` and `client_id` of the token whose
 //! `initialize` opened it, and answers 404 (as for an unknown session) to
-//! any other token naming it; at most 10,000 sessions are recorded (503 for
-//! a new one beyond), each until its opener's `DELETE`. A server on its own
-//! stack must do the same: a session id is not a credential.
+//! any other token naming it. Clients seldom close sessions, so the record
+//! forgets one when its opener's `DELETE` succeeds, when rmcp answers 404
+//! for it (rmcp ended it), or once no request named it for rmcp's
+//! keep-alive (5 minutes, `SessionConfig::DEFAULT_KEEP_ALIVE`, which the
+//! example gives rmcp explicitly), checked before an `initialize` is
+//! refused for room; at most 10,000 sessions are recorded (503 for a new
+//! one beyond) and 100 per caller (429 for that caller's next one, naming
+//! the cause, rather than dropping its oldest, so that one token cannot
+//! fill rmcp either). A server on its own stack must do the same: a session
+//! id is not a credential.
 //!
 //! Local development: Cognito accepts an `http` `resource` only on
 //! `localhost`, so a local resource is `http://localhost:PORT/mcp`, not
@@ -579,11 +586,23 @@
 //!   methods at once are `invalid_request`; secrets are compared in constant
 //!   time; at most 10,000 waiting codes and 10,000 *live* refresh sessions
 //!   (not expired, revoked or rotated away) are held
-//!   (`LocalIssuerBuilder::max_sessions`): beyond, a sign-in is 503
-//!   `temporarily_unavailable` until one ends; expired entries are dropped
+//!   (`LocalIssuerBuilder::max_sessions`). Beyond 10,000 codes,
+//!   `/oauth2/authorize` is 503 `temporarily_unavailable` until codes are
+//!   exchanged or expire (5 minutes); a sign-in that finds the refresh
+//!   sessions full evicts the one that expires soonest (its refresh token
+//!   then gets `invalid_grant`) and succeeds; expired entries are dropped
 //!   whenever one is added, and a rotating refresh, which replaces its
-//!   session, is never refused for room. A long-running `serve` stays
-//!   usable.
+//!   session, evicts nothing. A long-running `serve` stays usable.
+//! - **Client secrets and durations**: HTTP Basic credentials are decoded
+//!   as RFC 6749 §2.3.1 says (each of id and secret form-urlencoded, `+` a
+//!   space, `%XX` a byte, nothing split at `&` or `=`). So that a secret
+//!   sent raw (`curl -u`, `reqwest`'s `basic_auth`) still matches, a
+//!   configured secret may hold only ASCII letters, digits and `- . _ ~`
+//!   (Cognito's generated secrets are letters and digits); anything else
+//!   is refused by `OAuthConfig::validate` and by `serve`. A refresh token
+//!   validity is at most 10 years (3,650 days, Cognito's maximum) and a
+//!   `code_lifetime` at most 10 minutes (`MAX_CODE_LIFETIME`); more is
+//!   refused when the issuer starts.
 //! - **Error answers** are Cognito's: HTTP 400 with `invalid_request`,
 //!   `invalid_client`, `invalid_grant`, `unauthorized_client`,
 //!   `unsupported_grant_type` or `invalid_scope` from `/oauth2/token`; 401

@@ -14,7 +14,8 @@
 //!
 //! - each session belongs to the caller that opened it
 //!   ([`session_owners::bind`]): another token's request naming
-//!   it is 404, as for an unknown session.
+//!   it is 404, as for an unknown session; sessions rmcp ends (5 minutes
+//!   unused) are forgotten, and one caller holds at most 100.
 //!
 //! ```text
 //! cargo run -p mcp-server      # embedded local issuer, prints how to get tokens for this resource
@@ -128,9 +129,13 @@ fn app(verifier: Verifier, resource: &str) -> Result<Router, Box<dyn std::error:
     let (auth, metadata) = CognitoAuth::new(verifier).publish(document)?;
 
     let orders = Orders::new();
+    // rmcp ends a session after this long without a request; SessionOwners
+    // forgets it after as long.
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(session_owners::SESSION_IDLE);
     let mcp: StreamableHttpService<Orders, LocalSessionManager> = StreamableHttpService::new(
         move || Ok(orders.clone()),
-        LocalSessionManager::default().into(),
+        sessions.into(),
         StreamableHttpServerConfig::default()
             .with_allowed_hosts(allowed_hosts(resource))
             .with_max_request_body_bytes(MAX_BODY_BYTES),
