@@ -11,6 +11,9 @@
 //!   `signer` / `client` / `iss` pins, the key look-up, the signature and
 //!   the claims are all in it. Each call runs on a current-thread Tokio
 //!   runtime (`block_on`), as a handler's future would.
+//! - `alb_verify_10k_rules`: the same with 10,000 revocation rules in force
+//!   (2,500 of each kind, none matching the tokens): what
+//!   `AlbVerifierBuilder::revocations` adds per request.
 //!
 //! The key comes from the testkit's loopback key server once, before the
 //! measurements; nothing is fetched while they run.
@@ -21,7 +24,8 @@ use std::time::Duration;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use cognito_jwt::AlbVerifier;
+use cognito_jwt::revocation::{Revocation, Revocations};
+use cognito_jwt::{AlbVerifier, Clock, SystemClock};
 use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -29,15 +33,36 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 /// line the real traffic would not have.
 const POOL: usize = 64;
 
+/// 10,000 rules, 2,500 of each kind, none matching a bench token.
+fn ten_thousand_rules() -> Revocations {
+    let revocations = Revocations::new();
+    let t = SystemClock.now();
+    revocations.revoke_all((0..2500).flat_map(|i| {
+        [
+            Revocation::token(format!("jti-{i}")),
+            Revocation::family(format!("family-{i}")),
+            Revocation::subject_until(format!("user-{i}"), t),
+            Revocation::client_until(format!("client-{i}"), t),
+        ]
+    }));
+    assert_eq!(revocations.len(), 10_000);
+    revocations
+}
+
 fn benches(c: &mut Criterion) {
     let alb = AlbIssuer::new();
     let server = AlbKeyServer::start(&alb);
-    let verifier = AlbVerifier::builder(alb.arn())
-        .client_ids([alb.client_id()])
-        .cognito_pool(alb.user_pool_id())
-        .keys_url(server.url())
+    let builder = || {
+        AlbVerifier::builder(alb.arn())
+            .client_ids([alb.client_id()])
+            .cognito_pool(alb.user_pool_id())
+            .keys_url(server.url())
+    };
+    let verifier = builder().build().expect("bench verifier");
+    let revoking = builder()
+        .revocations(ten_thousand_rules())
         .build()
-        .expect("bench verifier");
+        .expect("bench verifier with rules");
     let tokens: Vec<String> = (0..POOL)
         .map(|i| {
             alb.data_token()
@@ -54,7 +79,10 @@ fn benches(c: &mut Criterion) {
     runtime
         .block_on(verifier.verify(&tokens[0]))
         .expect("a data token verifies");
-    assert_eq!(server.fetch_count(), 1);
+    runtime
+        .block_on(revoking.verify(&tokens[0]))
+        .expect("no rule matches a bench token");
+    assert_eq!(server.fetch_count(), 2, "one fetch per verifier");
 
     // The floor: the same signatures, already decoded, with a parsed key.
     let jwk = alb.current_key().public_jwk();
@@ -98,10 +126,19 @@ fn benches(c: &mut Criterion) {
                 .expect("verified")
         })
     });
+    g.bench_function("alb_verify_10k_rules", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            runtime
+                .block_on(revoking.verify(black_box(&tokens[i])))
+                .expect("verified")
+        })
+    });
     g.finish();
     assert_eq!(
         server.fetch_count(),
-        1,
+        2,
         "no key was fetched while measuring"
     );
 }
