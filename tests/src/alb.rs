@@ -2,7 +2,8 @@
 //! started with `COGNITO_ALB_ARN` and `COGNITO_ALB_KEYS_URL` pointing at a
 //! testkit key server, it authenticates requests carrying
 //! `x-amzn-oidc-data` from that data token, and `/me` answers the user as
-//! for an access token of that user.
+//! for an access token of that user; an admin's revocation of the user
+//! refuses the user's data tokens too.
 
 use std::path::Path;
 
@@ -131,6 +132,28 @@ pub fn me_answers_the_load_balancers_user(binary: &Path) {
         // Without the header, the bearer token is used as before.
         let bare = get(&format!("{base}/me"), &[]).await;
         assert_eq!((bare.0, bare.1.as_deref()), (401, Some("Bearer")), "{name}");
+
+        // An admin revokes the user (GlobalSignOut): the load balancer's
+        // session still forwards fresh data tokens, and each is refused.
+        let admin = pool.access_token().groups(&["admin"]).build();
+        let revoked = crate::http_client()
+            .post(format!("{base}/admin/revocations"))
+            .bearer_auth(&admin)
+            .json(&json!({"sub": alb.sub()}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(revoked.status().as_u16(), 200, "{name}");
+        let fresh = alb.data_token().build();
+        let me = get(&format!("{base}/me"), &[("x-amzn-oidc-data", &fresh)]).await;
+        assert_eq!(
+            (me.0, &me.2),
+            (
+                401,
+                &json!({"error": "invalid_token", "error_description": "the token has been revoked"})
+            ),
+            "{name}: a revoked user's data token"
+        );
     });
     // One key, fetched once, for every request that needed it.
     assert_eq!(keys.fetch_count(), 1, "{name}");

@@ -139,8 +139,11 @@ fn alb_verifier(
     clients: &[String],
     pin: Option<AlbPin>,
     local: Option<&LocalIssuer>,
+    revocations: &Revocations,
 ) -> Result<AlbVerifier, ConfigError> {
-    let builder = AlbVerifier::builder(arn).client_ids(clients.iter().cloned());
+    let builder = AlbVerifier::builder(arn)
+        .client_ids(clients.iter().cloned())
+        .revocations(revocations.clone());
     let builder = match (pin, local.and_then(|l| l.test_issuer().pool_id())) {
         (Some(AlbPin::Pool(pool)), _) => builder.cognito_pool(pool),
         (Some(AlbPin::Issuer(url)), _) => builder.issuer(url),
@@ -391,6 +394,7 @@ impl Demo {
                 (issuer, clients, None)
             }
         };
+        let revocations = Revocations::new();
         let alb = match alb_arn {
             None => None,
             Some(arn) => Some(alb_verifier(
@@ -399,9 +403,9 @@ impl Demo {
                 alb_clients.as_deref().unwrap_or(&clients),
                 alb_issuer,
                 local.as_ref(),
+                &revocations,
             )?),
         };
-        let revocations = Revocations::new();
         let verifier = Verifier::builder(issuer.clone())
             .client_ids(clients.clone())
             .any_token_use()
