@@ -379,7 +379,9 @@ mod tests {
 
     #[tokio::test]
     async fn abandoned_sessions_stop_counting_once_idle_and_a_caller_is_capped() {
-        let idle = Duration::from_secs(1);
+        // Wide enough that a stalled machine does not end alice's live
+        // session between two of her pings (a quarter of it apart).
+        let idle = Duration::from_secs(3);
         let owners = SessionOwners::new(Limits {
             max_sessions: 3,
             max_per_owner: 2,
@@ -411,8 +413,8 @@ mod tests {
         );
         // Alice keeps using her first session; the others are abandoned
         // (no DELETE), and rmcp ends them after its keep-alive.
-        for _ in 0..4 {
-            tokio::time::sleep(idle * 3 / 10).await;
+        for _ in 0..5 {
+            tokio::time::sleep(idle / 4).await;
             let (status, ..) = send(&app, &alice, Method::POST, Some(&first), ping()).await;
             assert_eq!(status, StatusCode::OK);
         }
