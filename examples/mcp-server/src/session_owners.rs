@@ -22,7 +22,9 @@
 //!   ended those sessions too) are dropped;
 //! - at most [`MAX_SESSIONS`] entries in all (503 beyond) and
 //!   [`MAX_SESSIONS_PER_OWNER`] per caller (429 beyond, naming the cause:
-//!   the caller closes one or lets one idle out). The caller is refused
+//!   the caller closes one or lets one idle out); an `initialize` not
+//!   answered yet holds its place, so concurrent ones cannot all pass the
+//!   check before any is recorded. The caller is refused
 //!   rather than its oldest session dropped, so that one token cannot make
 //!   rmcp hold more than that many live sessions either.
 
@@ -104,6 +106,10 @@ struct Entry {
 struct Record {
     limits: Limits,
     sessions: HashMap<String, Entry>,
+    /// `initialize` requests let through and not answered yet, by caller:
+    /// they count against the bounds, so concurrent ones cannot all pass
+    /// the check before any is recorded.
+    opening: Vec<Owner>,
 }
 
 impl Record {
@@ -114,15 +120,22 @@ impl Record {
             .retain(|_, e| at.saturating_duration_since(e.last_seen) < idle);
     }
 
+    /// `owner`'s sessions, those being opened included.
     fn owned_by(&self, owner: &Owner) -> usize {
         self.sessions.values().filter(|e| e.owner == *owner).count()
+            + self.opening.iter().filter(|o| *o == owner).count()
+    }
+
+    /// Every session, those being opened included.
+    fn held(&self) -> usize {
+        self.sessions.len() + self.opening.len()
     }
 
     /// Why `owner` may not open a session now, if it may not: the idle
     /// entries are dropped first.
     fn refusal(&mut self, owner: &Owner) -> Option<Response<Body>> {
         let full = |r: &Self| {
-            r.sessions.len() >= r.limits.max_sessions || r.owned_by(owner) >= r.limits.max_per_owner
+            r.held() >= r.limits.max_sessions || r.owned_by(owner) >= r.limits.max_per_owner
         };
         if full(self) {
             self.prune_idle(Instant::now());
@@ -138,7 +151,7 @@ impl Record {
                 ),
             ));
         }
-        if self.sessions.len() >= self.limits.max_sessions {
+        if self.held() >= self.limits.max_sessions {
             return Some(refused(
                 StatusCode::SERVICE_UNAVAILABLE,
                 -32000,
@@ -167,11 +180,58 @@ impl SessionOwners {
         Self(Arc::new(Mutex::new(Record {
             limits,
             sessions: HashMap::new(),
+            opening: Vec::new(),
         })))
+    }
+
+    /// Let `owner` open a session, holding its place until the answer
+    /// comes back (or the request is dropped), or the refusal.
+    fn reserve(&self, owner: &Owner) -> Result<Opening, Box<Response<Body>>> {
+        let mut record = self.lock();
+        if let Some(refusal) = record.refusal(owner) {
+            return Err(Box::new(refusal));
+        }
+        record.opening.push(owner.clone());
+        Ok(Opening {
+            owners: self.clone(),
+            owner: owner.clone(),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Record> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A place held for an `initialize` in flight: given back when dropped,
+/// answered or not (a dropped request must not keep it).
+struct Opening {
+    owners: SessionOwners,
+    owner: Owner,
+}
+
+impl Opening {
+    /// The answer came back: record the session it opened, if any, in the
+    /// place held.
+    fn opened(self, id: Option<&str>) {
+        if let Some(id) = id {
+            self.owners.lock().sessions.insert(
+                id.to_owned(),
+                Entry {
+                    owner: self.owner.clone(),
+                    last_seen: Instant::now(),
+                },
+            );
+        }
+    }
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        let mut record = self.owners.lock();
+        if let Some(at) = record.opening.iter().position(|o| *o == self.owner) {
+            record.opening.swap_remove(at);
+        }
     }
 }
 
@@ -215,24 +275,18 @@ pub async fn bind(
         },
     };
     let Some(id) = named else {
-        if let Some(refusal) = owners.lock().refusal(&caller) {
-            return refusal;
-        }
+        let opening = match owners.reserve(&caller) {
+            Ok(opening) => opening,
+            Err(refusal) => return *refusal,
+        };
         let response = next.run(request).await;
         // Only an `initialize` without a session gets one.
-        if let Some(id) = response
-            .headers()
-            .get(SESSION_HEADER)
-            .and_then(|v| v.to_str().ok())
-        {
-            owners.lock().sessions.insert(
-                id.to_owned(),
-                Entry {
-                    owner: caller,
-                    last_seen: Instant::now(),
-                },
-            );
-        }
+        opening.opened(
+            response
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok()),
+        );
         return response;
     };
     {
@@ -424,6 +478,25 @@ mod tests {
         // Her live session was kept.
         let (status, ..) = send(&app, &alice, Method::POST, Some(&first), ping()).await;
         assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn concurrent_initializes_cannot_pass_the_cap_together() {
+        let owners = SessionOwners::new(Limits {
+            max_sessions: 100,
+            max_per_owner: 2,
+            idle: Duration::from_secs(3600),
+        });
+        let app = app(owners.clone(), Duration::from_secs(3600));
+        let alice = caller("alice").await;
+        let answers = futures_util::future::join_all((0..6).map(|_| open(&app, &alice))).await;
+        let opened = answers.iter().filter(|a| a.is_ok()).count();
+        assert_eq!(opened, 2, "{answers:?}");
+        for refused in answers.iter().filter_map(|a| a.as_ref().err()) {
+            assert_eq!(refused.0, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
+        }
+        // The places held while in flight were given back.
+        assert!(owners.lock().opening.is_empty());
     }
 
     #[tokio::test]
