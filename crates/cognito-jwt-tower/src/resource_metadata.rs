@@ -72,6 +72,15 @@ impl Served {
 /// `.layer(auth)`, or on the router while `CognitoAuth` wraps the
 /// protected routes). [`CognitoAuth::publish`] makes both at once.
 ///
+/// The well-known path is at the root of the resource's origin (RFC 9728
+/// §3.1), even for a resource at a path (`https://api.example.com/v1/mcp`
+/// publishes at `/.well-known/oauth-protected-resource/v1/mcp`), and the
+/// layer matches the path it is given. So it belongs on the outermost
+/// router, which sees every request's whole path: a router nested with
+/// axum's `Router::nest("/v1", …)` sees paths with `/v1` removed and never
+/// gets the request for the document. (actix-web's `ResourceMetadata`,
+/// likewise, goes on the `App`, not inside a `web::scope`.)
+///
 /// ```
 /// use axum::{Router, routing::get};
 /// use cognito_jwt::{Issuer, ProtectedResourceMetadata, TokenUse, Verifier};

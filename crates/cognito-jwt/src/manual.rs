@@ -276,8 +276,12 @@
 //!   `resource_metadata="…"`, and a `ResourceMetadata` service that answers
 //!   on the document's well-known path without a token (the path-suffix
 //!   form for a resource at a path: `/.well-known/oauth-protected-resource/mcp`
-//!   for `https://host/mcp`). Mount the service outside the middleware. It
-//!   is cached for an hour: it changes only with the deployment. Which
+//!   for `https://host/mcp`). Mount the service outside the middleware,
+//!   where it sees the whole path: the well-known path is at the origin's
+//!   root even for a resource at a path, so in axum it goes on the
+//!   outermost router, not inside a `Router::nest` (which removes the
+//!   prefix), and in actix-web on the `App`, not inside a `web::scope`.
+//!   It is cached for an hour: it changes only with the deployment. Which
 //!   paths ask for it is one rule, [`ProtectedResourceMetadata::is_requested`](crate::ProtectedResourceMetadata::is_requested),
 //!   on the path as sent: both adapters apply it (actix-web's router, which
 //!   reads `%6Dcp` as `mcp`, does not decide), so a percent-encoded, doubled
