@@ -345,8 +345,8 @@ impl AlbVerifierBuilder {
     /// rule refuses **every** data token of that user while the rule lives,
     /// those of a new load balancer session (after the user signs in again)
     /// included, and a `client_until` rule every data token of that client.
-    /// That is what a sign-out needs: the load balancer re-signs a data
-    /// token on every request for as long as its session cookie lasts (the
+    /// That is what a sign-out needs: the load balancer keeps signing
+    /// fresh, short-lived data tokens for as long as its session cookie lasts (the
     /// listener rule's `SessionTimeout`, 7 days by default), whatever
     /// happened in the user pool. [`Revocations`] has no way to remove a
     /// rule: the user is let back in on these routes when the rule expires,

@@ -238,7 +238,7 @@
 //!   `iat`, so a subject rule refuses **all** of that user's data tokens,
 //!   from new load balancer sessions too, until the rule expires (no call
 //!   removes one: give it an `expires_at` to choose when), and the load
-//!   balancer keeps re-signing them for its whole session (`SessionTimeout`,
+//!   balancer keeps signing fresh ones for its whole session (`SessionTimeout`,
 //!   7 days by default), longer than the default day a rule lives; see
 //!   [Behind an Application Load Balancer](#behind-an-application-load-balancer).
 //! - **A fleet** shares the rules through a store that keeps each
@@ -372,8 +372,8 @@
 //!   `cognito:groups`, which a load balancer's userinfo claims do not carry.
 //!   The verified-token cache is for bearer tokens only: each data token
 //!   is verified.
-//! - **Revocation.** The load balancer re-signs a data token on every
-//!   request for as long as its session cookie lasts (the listener rule's
+//! - **Revocation.** The load balancer keeps signing fresh, short-lived
+//!   data tokens for as long as its session cookie lasts (the listener rule's
 //!   `SessionTimeout`, 7 days by default), whatever happened in the user
 //!   pool: after GlobalSignOut the user's data tokens keep coming. Give the
 //!   `AlbVerifier` the same [`Revocations`](crate::revocation::Revocations)
