@@ -78,6 +78,7 @@ struct Ready {
     token_endpoint: String,
     authorization_endpoint: String,
     revocation_endpoint: String,
+    userinfo_endpoint: String,
     clients: Vec<Value>,
     users: Vec<Value>,
 }
@@ -210,6 +211,7 @@ fn ready(local: &LocalIssuer) -> Ready {
         token_endpoint: local.token_url().unwrap_or_default(),
         authorization_endpoint: local.authorize_url().unwrap_or_default(),
         revocation_endpoint: local.revoke_url().unwrap_or_default(),
+        userinfo_endpoint: local.userinfo_url().unwrap_or_default(),
         clients: config
             .clients()
             .iter()
@@ -242,6 +244,7 @@ fn render(r: &Ready) -> String {
     let _ = writeln!(out, "  token      {}", r.token_endpoint);
     let _ = writeln!(out, "  authorize  {}", r.authorization_endpoint);
     let _ = writeln!(out, "  revoke     {}", r.revocation_endpoint);
+    let _ = writeln!(out, "  userinfo   {}", r.userinfo_endpoint);
     for c in &r.clients {
         let field = |name: &str| match &c[name] {
             Value::Array(items) => items

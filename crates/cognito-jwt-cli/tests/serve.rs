@@ -328,3 +328,71 @@ fn refused_configurations_exit_2_with_a_json_error() {
         assert!(m.contains(message), "{name}: {m}");
     }
 }
+
+/// `GET url` with `Authorization: Bearer token`: `(status, body)`.
+fn get_with_bearer(url: &str, token: &str) -> (u16, String) {
+    http(
+        "GET",
+        url,
+        &format!("Authorization: Bearer {token}\r\n"),
+        "",
+    )
+}
+
+#[test]
+fn serve_names_the_userinfo_endpoint_and_it_answers() {
+    let s = serve(&["--loopback-issuer"]);
+    let userinfo = s.ready["userinfo_endpoint"].as_str().unwrap();
+    let token_url = s.ready["token_endpoint"].as_str().unwrap();
+    assert_eq!(
+        userinfo,
+        token_url.replace("/oauth2/token", "/oauth2/userInfo")
+    );
+    let (status, body) = get(s.ready["discovery"].as_str().unwrap());
+    assert_eq!(status, 200, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["userinfo_endpoint"], userinfo);
+
+    // A machine token has no user: 401 invalid_token, as Cognito answers.
+    let (status, body) = post(
+        token_url,
+        Some((MACHINE, SECRET)),
+        "grant_type=client_credentials",
+    );
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let (status, body) = get_with_bearer(userinfo, answer["access_token"].as_str().unwrap());
+    assert_eq!(status, 401, "{body}");
+    let refusal: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(refusal["error"], "invalid_token");
+}
+
+#[test]
+fn serve_prints_the_userinfo_endpoint_in_its_text() {
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_cognito-jwt"))
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.trim_start().starts_with("revoke");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let next = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let revoke = printed.last().unwrap();
+    let url = revoke.trim_start().strip_prefix("revoke").unwrap().trim();
+    assert_eq!(
+        next.trim_start().strip_prefix("userinfo").map(str::trim),
+        Some(url.replace("/oauth2/revoke", "/oauth2/userInfo").as_str()),
+        "{printed:?} then {next:?}"
+    );
+}

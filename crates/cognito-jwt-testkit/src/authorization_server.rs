@@ -1,5 +1,6 @@
 //! The OAuth 2.0 endpoints of the local issuer, answering as a Cognito user
-//! pool domain does: `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`.
+//! pool domain does: `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`,
+//! `/oauth2/userInfo`.
 //!
 //! Each behaviour follows the Cognito Developer Guide:
 //!
@@ -27,7 +28,25 @@
 //!   token) and the client's authentication; 200 with an empty body, also for
 //!   a token it does not know; 400 `invalid_request` without `token`, 400
 //!   `unsupported_token_type` for a token that is not a refresh token, 401
-//!   `invalid_client`. A revoked refresh token then gets `invalid_grant`.
+//!   `invalid_client`. A revoked refresh token then gets `invalid_grant`,
+//!   and the access and ID tokens minted from it (its `origin_jti`) are
+//!   refused by `/oauth2/userInfo`; with `LocalIssuerBuilder::revocations`
+//!   (feature `revocations`) the family is also added to a `cognito_jwt` revocation set.
+//! - "The user attributes endpoint" (`userinfo-endpoint.html`): `GET` or
+//!   `POST` with `Authorization: Bearer <access token>`; the token must be
+//!   an unexpired access token of this pool (signature, `iss`,
+//!   `token_use`, a configured app client) for a user, not revoked, with
+//!   the `openid` scope (`aws.cognito.signin.user.admin` "has no effect on
+//!   the data returned"). The answer is `sub`, the attributes the scopes
+//!   release, and `username`: with `openid` alone every attribute; with
+//!   `profile`, `email` or `phone` only theirs (`profile`: the OIDC profile
+//!   claims and `custom:*`; `email`: `email`, `email_verified`; `phone`:
+//!   `phone_number`, `phone_number_verified`). Values are strings, as
+//!   Cognito's are (`"email_verified": "true"`). Refusals are the two the
+//!   guide documents: 400 `invalid_request` for a malformed `Authorization`
+//!   header, 401 `invalid_token` for every token it does not accept, with
+//!   `WWW-Authenticate: Bearer error=…, error_description=…` and the same
+//!   JSON body as the other endpoints.
 //! - "Refresh tokens": a refresh returns new ID and access tokens with the
 //!   same `origin_jti` and a new `jti`, and no refresh token unless the
 //!   client rotates refresh tokens; a refresh token works for the client's
@@ -41,8 +60,10 @@
 //!
 //! Where this issuer differs, on purpose: there is no sign-in form
 //! (`/oauth2/authorize` signs in the first configured user, or the one
-//! `login_hint` names), no implicit grant, no `/oauth2/userInfo`, and the
-//! refresh token is an opaque random string (Cognito's is an encrypted JWT).
+//! `login_hint` names), no implicit grant, the refresh token is an opaque
+//! random string (Cognito's is an encrypted JWT), and `/oauth2/userInfo`
+//! reads the token only from the `Authorization` header (not from a form
+//! body) and refuses keys under 2048 bits.
 //!
 //! Everything parsed here comes from the network: bodies are capped at
 //! [`MAX_BODY`], forms at [`MAX_PARAMS`] parameters, repeated parameters are
@@ -53,14 +74,17 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value, json};
 
 use crate::issuer::{DEFAULT_LIFETIME_SECS, TestIssuer};
+use crate::key::{Alg, SigningKey};
 use crate::oauth::{AppClient, BUILT_IN_SCOPES, Grant, OAuthConfig, TestUser, url_acceptable};
 use crate::token::TokenBuilder;
 use crate::util::{b64, now, uuid_v4};
@@ -71,6 +95,26 @@ pub(crate) const TOKEN_PATH: &str = "/oauth2/token";
 pub(crate) const AUTHORIZE_PATH: &str = "/oauth2/authorize";
 /// `POST` here to revoke a refresh token.
 pub(crate) const REVOKE_PATH: &str = "/oauth2/revoke";
+/// `GET` or `POST` here with an access token for the user's attributes.
+pub(crate) const USERINFO_PATH: &str = "/oauth2/userInfo";
+/// The attributes the `profile` scope releases at `/oauth2/userInfo`, with
+/// the custom (`custom:*`) ones ("The user attributes endpoint").
+const PROFILE_ATTRIBUTES: [&str; 14] = [
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+];
 /// Largest request body (and query string) read, in bytes.
 pub(crate) const MAX_BODY: usize = 16 * 1024;
 /// Most parameters in one form or query string.
@@ -161,6 +205,61 @@ impl IntoResponse for OAuthError {
     }
 }
 
+/// A `/oauth2/userInfo` refusal: the user attributes endpoint documents two,
+/// 400 `invalid_request` ("missing a required parameter ... or is otherwise
+/// malformed") and 401 `invalid_token` ("expired, revoked, malformed, or
+/// invalid"), each with a `WWW-Authenticate` challenge.
+#[derive(Debug)]
+struct BearerError {
+    status: StatusCode,
+    error: &'static str,
+    description: &'static str,
+}
+
+impl BearerError {
+    fn token(description: &'static str) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_token",
+            description,
+        }
+    }
+    fn request(description: &'static str) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description,
+        }
+    }
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        tracing::debug!(
+            error = self.error,
+            description = self.description,
+            "userInfo request refused"
+        );
+        // RFC 6750 §3; the descriptions are this file's own ASCII text.
+        let challenge = HeaderValue::from_str(&format!(
+            "Bearer error=\"{}\", error_description=\"{}\"",
+            self.error, self.description
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        let body = json!({ "error": self.error, "error_description": self.description });
+        (
+            self.status,
+            [
+                (WWW_AUTHENTICATE, challenge),
+                (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
 /// A code waiting to be exchanged.
 #[derive(Debug)]
 struct PendingCode {
@@ -196,6 +295,9 @@ struct RefreshSession {
 struct Sessions {
     codes: HashMap<String, PendingCode>,
     refresh: HashMap<String, RefreshSession>,
+    /// The `origin_jti` of each revoked refresh token, until the last
+    /// access token minted from it has expired.
+    revoked: HashMap<String, Instant>,
 }
 
 impl Sessions {
@@ -235,6 +337,34 @@ impl Sessions {
             self.refresh.remove(old);
         }
     }
+
+    /// Remembers a revoked family until `until`, after dropping the
+    /// families no live token belongs to; beyond `max`, the one forgotten
+    /// soonest goes first.
+    fn revoke_family(&mut self, origin_jti: String, until: Instant, max: usize) {
+        let at = Instant::now();
+        self.revoked.retain(|_, u| *u > at);
+        while self.revoked.len() >= max {
+            let soonest = self
+                .revoked
+                .iter()
+                .min_by_key(|(_, u)| **u)
+                .map(|(o, _)| o.clone());
+            match soonest {
+                Some(o) => {
+                    self.revoked.remove(&o);
+                }
+                None => break,
+            }
+        }
+        self.revoked.insert(origin_jti, until);
+    }
+
+    fn family_revoked(&self, origin_jti: &str) -> bool {
+        self.revoked
+            .get(origin_jti)
+            .is_some_and(|until| *until > Instant::now())
+    }
 }
 
 /// How the endpoints are set up: the configuration and the limits.
@@ -246,6 +376,9 @@ pub(crate) struct OAuthSettings {
     pub(crate) code_lifetime: Duration,
     /// Most codes waiting, and most live refresh sessions.
     pub(crate) max_sessions: usize,
+    /// Where a revoked refresh token's family is also added.
+    #[cfg(feature = "revocations")]
+    pub(crate) revocations: Option<cognito_jwt::revocation::Revocations>,
 }
 
 /// The tokens of one grant, before they are put in the JSON answer.
@@ -265,6 +398,8 @@ pub(crate) struct AuthorizationServer {
     code_lifetime: Duration,
     max_sessions: usize,
     sessions: Mutex<Sessions>,
+    #[cfg(feature = "revocations")]
+    revocations: Option<cognito_jwt::revocation::Revocations>,
 }
 
 type Form = HashMap<String, String>;
@@ -279,6 +414,8 @@ impl AuthorizationServer {
             code_lifetime: settings.code_lifetime,
             max_sessions: settings.max_sessions,
             sessions: Mutex::new(Sessions::default()),
+            #[cfg(feature = "revocations")]
+            revocations: settings.revocations,
         }
     }
 
@@ -288,7 +425,10 @@ impl AuthorizationServer {
 
     /// Whether `path` is one of these endpoints.
     pub(crate) fn serves(path: &str) -> bool {
-        matches!(path, TOKEN_PATH | AUTHORIZE_PATH | REVOKE_PATH)
+        matches!(
+            path,
+            TOKEN_PATH | AUTHORIZE_PATH | REVOKE_PATH | USERINFO_PATH
+        )
     }
 
     /// The OAuth fields of the discovery document.
@@ -300,6 +440,7 @@ impl AuthorizationServer {
             "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
             "token_endpoint": format!("{base}{TOKEN_PATH}"),
             "revocation_endpoint": format!("{base}{REVOKE_PATH}"),
+            "userinfo_endpoint": format!("{base}{USERINFO_PATH}"),
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "scopes_supported": scopes,
@@ -323,6 +464,15 @@ impl AuthorizationServer {
         body: Body,
     ) -> Response {
         let path = uri.path();
+        if path == USERINFO_PATH {
+            // The body is not read: the token comes in the header only.
+            return match *method {
+                Method::GET | Method::POST => self
+                    .userinfo(headers)
+                    .unwrap_or_else(IntoResponse::into_response),
+                _ => method_not_allowed("GET, POST"),
+            };
+        }
         let result = match (path, method) {
             (AUTHORIZE_PATH, &Method::GET) => self.authorize(uri.query().unwrap_or("")),
             (TOKEN_PATH | REVOKE_PATH, &Method::POST) => match read_form(headers, body).await {
@@ -715,7 +865,22 @@ impl AuthorizationServer {
         let mut sessions = self.sessions();
         match sessions.refresh.get(token) {
             Some(held) if held.client_id == client.id() => {
+                let origin_jti = held.session.origin_jti.clone();
                 sessions.refresh.remove(token);
+                // The family's tokens live DEFAULT_LIFETIME_SECS at most
+                // from now (a refresh just before this minted the last).
+                let until = Instant::now()
+                    .checked_add(Duration::from_secs(DEFAULT_LIFETIME_SECS.unsigned_abs()))
+                    .unwrap_or_else(Instant::now);
+                // Added before the answer, so a resource server sharing the
+                // set refuses the family as soon as the client sees 200.
+                #[cfg(feature = "revocations")]
+                if let Some(set) = &self.revocations {
+                    set.revoke(cognito_jwt::revocation::Revocation::family(
+                        origin_jti.clone(),
+                    ));
+                }
+                sessions.revoke_family(origin_jti, until, self.max_sessions);
             }
             Some(_) => {}
             None if token.split('.').count() == 3 => {
@@ -727,6 +892,112 @@ impl AuthorizationServer {
             None => {}
         }
         Ok(StatusCode::OK.into_response())
+    }
+
+    // ----- /oauth2/userInfo --------------------------------------------------
+
+    fn userinfo(&self, headers: &HeaderMap) -> Result<Response, BearerError> {
+        let token = bearer_token(headers)?;
+        let claims = self.verified_access_token(token)?;
+        let scopes: Vec<&str> = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .collect();
+        // "The openid scope must be one of the access token claims"; the
+        // guide documents no 403 here, only 400 invalid_request and 401
+        // invalid_token, and "doesn't accept" such tokens: 401 it is.
+        if !scopes.contains(&"openid") {
+            return Err(BearerError::token(
+                "the access token does not have the openid scope",
+            ));
+        }
+        if let Some(origin_jti) = claims.get("origin_jti").and_then(Value::as_str)
+            && self.sessions().family_revoked(origin_jti)
+        {
+            return Err(BearerError::token(
+                "the access token was revoked (its refresh token was revoked)",
+            ));
+        }
+        let configured = claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| self.find_client(id).is_some());
+        if !configured {
+            return Err(BearerError::token(
+                "the access token's app client is not configured",
+            ));
+        }
+        let username = claims
+            .get("username")
+            .and_then(Value::as_str)
+            .ok_or(BearerError::token(
+                "the access token has no user (a client credentials token)",
+            ))?;
+        let sub = claims.get("sub").and_then(Value::as_str);
+        let user = self
+            .config
+            .users()
+            .iter()
+            .find(|u| u.username() == username && u.sub_claim() == sub)
+            .ok_or(BearerError::token("the access token's user does not exist"))?;
+        let body = user_attributes(user, &scopes);
+        Ok((
+            StatusCode::OK,
+            [
+                (
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/json;charset=UTF-8"),
+                ),
+                (
+                    CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache, no-store, max-age=0, must-revalidate"),
+                ),
+                (PRAGMA, HeaderValue::from_static("no-cache")),
+            ],
+            Value::Object(body).to_string(),
+        )
+            .into_response())
+    }
+
+    /// The claims of `token` if it is an unexpired access token signed by
+    /// one of this issuer's published keys, with the key's own algorithm,
+    /// and this issuer's `iss`.
+    fn verified_access_token(&self, token: &str) -> Result<Map<String, Value>, BearerError> {
+        let not_jwt = || BearerError::token("the access token is not a JWT");
+        let (signing_input, signature) = token.rsplit_once('.').ok_or_else(not_jwt)?;
+        let (header, payload) = signing_input.split_once('.').ok_or_else(not_jwt)?;
+        if payload.contains('.') {
+            return Err(not_jwt());
+        }
+        let header = decode_object(header).ok_or_else(not_jwt)?;
+        let not_ours = || BearerError::token("the access token is not signed by this issuer");
+        let key = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .and_then(|kid| self.issuer.key(kid))
+            .ok_or_else(not_ours)?;
+        if header.get("alg").and_then(Value::as_str) != Some(key.alg()) {
+            return Err(not_ours());
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| not_jwt())?;
+        if !signature_valid(&key, signing_input.as_bytes(), &signature) {
+            return Err(not_ours());
+        }
+        let claims = decode_object(payload).ok_or_else(not_jwt)?;
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.issuer().as_str()) {
+            return Err(not_ours());
+        }
+        if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+            return Err(BearerError::token("the token is not an access token"));
+        }
+        match claims.get("exp").and_then(Value::as_i64) {
+            Some(exp) if exp > now() => Ok(claims),
+            Some(_) => Err(BearerError::token("the access token has expired")),
+            None => Err(BearerError::token("the access token has no exp")),
+        }
     }
 
     // ----- client authentication ---------------------------------------------
@@ -888,6 +1159,138 @@ impl AuthorizationServer {
             .claim("client_id", client_id)
             .build()
     }
+}
+
+// ----- userInfo helpers -----------------------------------------------------
+
+/// The token of the one `Authorization: Bearer <token>` header (the scheme
+/// is case-insensitive, RFC 7235 §2.1). No header, or another scheme, is a
+/// request without a token (401); a header that is not one `b64token`
+/// (RFC 6750 §2.1) is malformed (400).
+fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let value = match (values.next(), values.next()) {
+        (None, _) => {
+            return Err(BearerError::token(
+                "no access token: send Authorization: Bearer <access token>",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(BearerError::request("more than one Authorization header"));
+        }
+        (Some(value), None) => value,
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| BearerError::request("the Authorization header is not visible ASCII"))?;
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(BearerError::token(
+            "no access token: the Authorization header is not Bearer",
+        ));
+    }
+    if token.is_empty() || !is_b64token(token) {
+        return Err(BearerError::request(
+            "the Authorization header is not Bearer and one token (RFC 6750 b64token)",
+        ));
+    }
+    if token.len() > MAX_BODY {
+        return Err(BearerError::token("the access token is too long"));
+    }
+    Ok(token)
+}
+
+/// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+/// A base64url JSON object (a JWT header or payload).
+fn decode_object(part: &str) -> Option<Map<String, Value>> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// Checks a JWS signature against the public half of `key`, with the
+/// algorithm the key signs with.
+fn signature_valid(key: &SigningKey, input: &[u8], signature: &[u8]) -> bool {
+    use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+    let jwk = key.public_jwk();
+    let field = |name: &str| {
+        jwk.get(name)
+            .and_then(Value::as_str)
+            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+    };
+    let rsa = |params: &'static sig::RsaParameters| match (field("n"), field("e")) {
+        (Some(n), Some(e)) => sig::RsaPublicKeyComponents { n, e }
+            .verify(params, input, signature)
+            .is_ok(),
+        _ => false,
+    };
+    let point = |algorithm: &'static dyn VerificationAlgorithm| match (field("x"), field("y")) {
+        (Some(x), Some(y)) => {
+            let mut uncompressed = vec![0x04];
+            uncompressed.extend_from_slice(&x);
+            uncompressed.extend_from_slice(&y);
+            UnparsedPublicKey::new(algorithm, uncompressed)
+                .verify(input, signature)
+                .is_ok()
+        }
+        _ => false,
+    };
+    match key.algorithm() {
+        Alg::RS256 => rsa(&sig::RSA_PKCS1_2048_8192_SHA256),
+        Alg::RS384 => rsa(&sig::RSA_PKCS1_2048_8192_SHA384),
+        Alg::RS512 => rsa(&sig::RSA_PKCS1_2048_8192_SHA512),
+        Alg::PS256 => rsa(&sig::RSA_PSS_2048_8192_SHA256),
+        Alg::PS384 => rsa(&sig::RSA_PSS_2048_8192_SHA384),
+        Alg::PS512 => rsa(&sig::RSA_PSS_2048_8192_SHA512),
+        Alg::ES256 => point(&sig::ECDSA_P256_SHA256_FIXED),
+        Alg::ES384 => point(&sig::ECDSA_P384_SHA384_FIXED),
+        Alg::EdDSA => field("x").is_some_and(|x| {
+            UnparsedPublicKey::new(&sig::ED25519, x)
+                .verify(input, signature)
+                .is_ok()
+        }),
+    }
+}
+
+/// What `/oauth2/userInfo` answers for `user` under `scopes`: `sub`, the
+/// attributes released, `username`. With none of `profile`, `email`,
+/// `phone`, every attribute ("openid: ... all user attributes that the app
+/// client can read"); otherwise each of those scopes releases its own.
+/// Values are strings, as Cognito stores and returns them.
+fn user_attributes(user: &TestUser, scopes: &[&str]) -> Map<String, Value> {
+    let has = |s: &str| scopes.contains(&s);
+    let (profile, email, phone) = (has("profile"), has("email"), has("phone"));
+    let released = |name: &str| {
+        if !(profile || email || phone) {
+            return true;
+        }
+        (profile && (PROFILE_ATTRIBUTES.contains(&name) || name.starts_with("custom:")))
+            || (email && matches!(name, "email" | "email_verified"))
+            || (phone && matches!(name, "phone_number" | "phone_number_verified"))
+    };
+    let mut body = Map::new();
+    body.insert("sub".into(), user.sub_claim().unwrap_or_default().into());
+    for (name, value) in user.attributes() {
+        if name != "username" && !RESERVED_CLAIMS.contains(&name.as_str()) && released(name) {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            body.insert(name.clone(), text.into());
+        }
+    }
+    body.insert("username".into(), user.username().into());
+    body
 }
 
 // ----- parsing -------------------------------------------------------------

@@ -2,7 +2,10 @@
 //! Cognito-shaped JWTs and serve a JWKS on loopback.
 //!
 //! This crate deals only in strings, JSON and keys; it does not depend on the
-//! verifier, so it can test any Cognito/OIDC JWT verifier.
+//! verifier, so it can test any Cognito/OIDC JWT verifier. The one
+//! exception is opt-in: the `revocations` feature adds
+//! `LocalIssuerBuilder::revocations`, which feeds the local issuer's
+//! revocations into a `cognito_jwt::revocation::Revocations` set.
 //!
 //! - [`SigningKey`]: RSA (2048–8192, RS*/PS*, and a fixed weak 1024-bit key),
 //!   P-256/P-384 (ES256/ES384) and Ed25519 (EdDSA) keys, with their public JWKs.
@@ -17,7 +20,7 @@
 //!   [`LocalIssuer::builder`] the server also answers Cognito's OAuth 2.0
 //!   endpoints (`/oauth2/token` with `client_credentials`,
 //!   `authorization_code` + PKCE and `refresh_token`, `/oauth2/authorize`,
-//!   `/oauth2/revoke`), for [`AppClient`]s, [`ResourceServer`]s and
+//!   `/oauth2/revoke`, `/oauth2/userInfo`), for [`AppClient`]s, [`ResourceServer`]s and
 //!   [`TestUser`]s of an [`OAuthConfig`].
 //! - [`AlbIssuer`] and [`AlbKeyServer`]: an Application Load Balancer's
 //!   data tokens (`x-amzn-oidc-data`, padded as a load balancer pads them)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::authorization_server::{
     AUTHORIZE_PATH, CODE_LIFETIME, MAX_SESSIONS, OAuthSettings, REVOKE_PATH, TOKEN_PATH,
+    USERINFO_PATH,
 };
 use crate::issuer::{DEFAULT_POOL_ID, DEFAULT_USERNAME, TestIssuer};
 use crate::oauth::{AppClient, OAuthConfig, ResourceServer, TestUser};
@@ -61,7 +62,8 @@ impl LocalIssuer {
     }
 
     /// A local issuer that also answers Cognito's OAuth 2.0 endpoints
-    /// (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`), starting
+    /// (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`,
+    /// `/oauth2/userInfo`), starting
     /// from [`OAuthConfig::cognito_default`].
     ///
     /// ```
@@ -88,6 +90,8 @@ impl LocalIssuer {
             public_url: None,
             code_lifetime: CODE_LIFETIME,
             max_sessions: MAX_SESSIONS,
+            #[cfg(feature = "revocations")]
+            revocations: None,
         }
     }
 
@@ -142,6 +146,15 @@ impl LocalIssuer {
     #[must_use]
     pub fn revoke_url(&self) -> Option<String> {
         self.oauth_url(REVOKE_PATH)
+    }
+
+    /// `{base}/oauth2/userInfo`, when the OAuth endpoints are served: `GET`
+    /// or `POST` with `Authorization: Bearer <access token>` (a user's,
+    /// with `openid`) for the user's attributes, as Cognito's user
+    /// attributes endpoint answers.
+    #[must_use]
+    pub fn userinfo_url(&self) -> Option<String> {
+        self.oauth_url(USERINFO_PATH)
     }
 
     fn oauth_url(&self, path: &str) -> Option<String> {
@@ -227,9 +240,102 @@ pub struct LocalIssuerBuilder {
     public_url: Option<String>,
     code_lifetime: Duration,
     max_sessions: usize,
+    #[cfg(feature = "revocations")]
+    revocations: Option<cognito_jwt::revocation::Revocations>,
 }
 
 impl LocalIssuerBuilder {
+    /// Tells a resource server about the local sign-outs: when
+    /// `/oauth2/revoke` revokes a refresh token, the issuer also adds
+    /// [`Revocation::family`](cognito_jwt::revocation::Revocation::family)
+    /// of its `origin_jti` to `revocations`, so a
+    /// [`Verifier`](cognito_jwt::Verifier) built with the same set refuses
+    /// that session's access and ID tokens ([`Error::Revoked`](cognito_jwt::Error::Revoked),
+    /// rule `family`) while other sessions' tokens still verify.
+    ///
+    /// Cognito's RevokeToken ends the same family, but a resource server
+    /// only learns of it through its own denylist; this stands in for the
+    /// application code that would add the rule. Needs the crate feature
+    /// `revocations` (which makes this crate depend on `cognito-jwt`).
+    ///
+    /// ```
+    /// use cognito_jwt::revocation::Revocations;
+    /// use cognito_jwt::{Error, Issuer, TokenUse, Verifier};
+    /// use cognito_jwt_testkit::{DEFAULT_CALLBACK_URL, DEFAULT_CLIENT_ID, DEFAULT_POOL_ID, LocalIssuer};
+    /// use serde_json::Value;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let revocations = Revocations::new();
+    /// let local = LocalIssuer::builder()
+    ///     .revocations(revocations.clone())
+    ///     .start()
+    ///     .unwrap();
+    /// let verifier = Verifier::builder(Issuer::cognito(DEFAULT_POOL_ID).jwks_url(local.jwks_url()))
+    ///     .client_ids(local.client_ids())
+    ///     .token_use(TokenUse::Access)
+    ///     .revocations(revocations)
+    ///     .build()
+    ///     .unwrap();
+    ///
+    /// // Sign in (the code grant, as a browser and an app do it).
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()
+    ///     .unwrap();
+    /// let form = |pairs: &[(&str, &str)]| {
+    ///     url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    /// };
+    /// let post = |url: String, body: String| {
+    ///     http.post(url)
+    ///         .header("content-type", "application/x-www-form-urlencoded")
+    ///         .body(body)
+    ///         .send()
+    /// };
+    /// let sign_in = || async {
+    ///     let authorize = url::Url::parse_with_params(
+    ///         &local.authorize_url().unwrap(),
+    ///         [
+    ///             ("response_type", "code"),
+    ///             ("client_id", DEFAULT_CLIENT_ID),
+    ///             ("redirect_uri", DEFAULT_CALLBACK_URL),
+    ///             ("scope", "openid orders/read"),
+    ///         ],
+    ///     )
+    ///     .unwrap();
+    ///     let answer = http.get(authorize).send().await.unwrap();
+    ///     let location = url::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    ///     let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    ///     let body = form(&[
+    ///         ("grant_type", "authorization_code"),
+    ///         ("client_id", DEFAULT_CLIENT_ID),
+    ///         ("redirect_uri", DEFAULT_CALLBACK_URL),
+    ///         ("code", &code),
+    ///     ]);
+    ///     let tokens: Value = post(local.token_url().unwrap(), body).await.unwrap().json().await.unwrap();
+    ///     let token = |name: &str| tokens[name].as_str().unwrap().to_owned();
+    ///     (token("access_token"), token("refresh_token"))
+    /// };
+    /// let (access, refresh) = sign_in().await;
+    /// let (other_access, _) = sign_in().await;
+    /// assert!(verifier.verify(&access).await.is_ok());
+    ///
+    /// // Sign out: the app revokes its refresh token.
+    /// let body = form(&[("token", &refresh), ("client_id", DEFAULT_CLIENT_ID)]);
+    /// assert_eq!(post(local.revoke_url().unwrap(), body).await.unwrap().status(), 200);
+    ///
+    /// // The same access token is now refused; another session's is not.
+    /// let refused = verifier.verify(&access).await.unwrap_err();
+    /// assert!(matches!(refused, Error::Revoked { rule: "family" }));
+    /// assert!(verifier.verify(&other_access).await.is_ok());
+    /// # }
+    /// ```
+    #[cfg(feature = "revocations")]
+    pub fn revocations(mut self, revocations: cognito_jwt::revocation::Revocations) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
     /// How long an authorization code can be exchanged: 5 minutes, as in
     /// Cognito, unless a test wants to see one expire. More than
     /// [`MAX_CODE_LIFETIME`] (10 minutes) is refused by
@@ -393,6 +499,8 @@ impl LocalIssuerBuilder {
             config: oauth.clone(),
             code_lifetime: self.code_lifetime,
             max_sessions: self.max_sessions,
+            #[cfg(feature = "revocations")]
+            revocations: self.revocations,
         };
         let server = JwksServer::serve(&issuer, listener, public_url, |base| {
             if loopback {

@@ -1772,3 +1772,487 @@ async fn binding_beyond_loopback_needs_consent_and_a_public_url_is_advertised() 
         format!("{public}/oauth2/authorize")
     );
 }
+
+// ----- /oauth2/userInfo ---------------------------------------------------------
+
+/// `(status, WWW-Authenticate, body)` of a userInfo request with these
+/// headers.
+async fn userinfo_with(
+    local: &LocalIssuer,
+    method: reqwest::Method,
+    headers: &[(&str, http::HeaderValue)],
+) -> (u16, String, Value) {
+    let mut request = no_redirects().request(method, local.userinfo_url().unwrap());
+    for (name, value) in headers {
+        request = request.header(*name, value.clone());
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let challenge = answer
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = answer.text().await.unwrap();
+    (
+        status,
+        challenge,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn bearer(token: &str) -> http::HeaderValue {
+    http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap()
+}
+
+/// userInfo with `Authorization: Bearer token`, by GET.
+async fn userinfo(local: &LocalIssuer, token: &str) -> (u16, String, Value) {
+    userinfo_with(
+        local,
+        reqwest::Method::GET,
+        &[("authorization", bearer(token))],
+    )
+    .await
+}
+
+/// The refusal Cognito documents for a token it does not accept.
+fn invalid_token(answer: &(u16, String, Value), why: &str) {
+    assert_eq!(answer.0, 401, "{why}: {answer:?}");
+    assert!(
+        answer.1.starts_with(r#"Bearer error="invalid_token""#),
+        "{why}: {answer:?}"
+    );
+    assert_eq!(answer.2["error"], "invalid_token", "{why}");
+    assert!(answer.2["error_description"].is_string(), "{why}");
+}
+
+fn alice() -> TestUser {
+    TestUser::new("alice")
+        .subject("6f1c1a9e-0000-4000-8000-000000000001")
+        .attribute("email", "alice@example.com")
+        .attribute("email_verified", true)
+        .attribute("phone_number", "+12065551212")
+        .attribute("given_name", "Alice")
+        .attribute("custom:tenant", "acme")
+}
+
+#[tokio::test]
+async fn userinfo_answers_the_attributes_the_scopes_release() {
+    let local = LocalIssuer::builder().user(alice()).start().unwrap();
+    let hint = [("login_hint", "alice")];
+    let sub = "6f1c1a9e-0000-4000-8000-000000000001";
+
+    // openid email: sub, email, email_verified (a string, as Cognito's),
+    // username; no profile or phone attribute. By GET and by POST.
+    let tokens = code_grant(&local, &["openid", "email"], &hint).await;
+    let access = tokens.access_token().secret();
+    let expected = serde_json::json!({
+        "sub": sub,
+        "email": "alice@example.com",
+        "email_verified": "true",
+        "username": "alice",
+    });
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        let answer =
+            userinfo_with(&local, method.clone(), &[("authorization", bearer(access))]).await;
+        assert_eq!((answer.0, &answer.2), (200, &expected), "{method}");
+    }
+
+    // openid profile: the profile attributes and the custom ones, no email.
+    let tokens = code_grant(&local, &["openid", "profile"], &hint).await;
+    let (status, _, body) = userinfo(&local, tokens.access_token().secret()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "sub": sub,
+            "given_name": "Alice",
+            "custom:tenant": "acme",
+            "username": "alice",
+        })
+    );
+    assert!(body.get("email").is_none());
+
+    // openid alone: every attribute ("all user attributes that the app
+    // client can read"); the custom scope changes nothing.
+    let tokens = code_grant(&local, &["openid", "orders/read"], &hint).await;
+    let (status, _, body) = userinfo(&local, tokens.access_token().secret()).await;
+    assert_eq!(status, 200);
+    let names: BTreeSet<String> = body.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        names,
+        set(&[
+            "sub",
+            "email",
+            "email_verified",
+            "phone_number",
+            "given_name",
+            "custom:tenant",
+            "username"
+        ])
+    );
+
+    // The discovery document names the endpoint.
+    let doc: Value = reqwest::get(local.discovery_url())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["userinfo_endpoint"], local.userinfo_url().unwrap());
+    assert!(local.userinfo_url().unwrap().ends_with("/oauth2/userInfo"));
+}
+
+#[tokio::test]
+async fn userinfo_refuses_tokens_cognito_refuses() {
+    let local = LocalIssuer::builder().start().unwrap();
+
+    // A client credentials token has no user (and no openid).
+    let machine_token = machine(&local)
+        .exchange_client_credentials()
+        .request_async(&send)
+        .await
+        .unwrap();
+    invalid_token(
+        &userinfo(&local, machine_token.access_token().secret()).await,
+        "client credentials",
+    );
+
+    // A user's token without openid.
+    let no_openid = code_grant(&local, &["email", "orders/read"], &[]).await;
+    invalid_token(
+        &userinfo(&local, no_openid.access_token().secret()).await,
+        "no openid",
+    );
+
+    // A revoked session: 200 before the refresh token is revoked, 401
+    // after, for its access token and for the one a refresh minted.
+    let session = code_grant(&local, &["openid", "email"], &[]).await;
+    let access = session.access_token().secret().clone();
+    let refresh = session.refresh_token().unwrap().clone();
+    let renewed = spa(&local)
+        .exchange_refresh_token(&refresh)
+        .request_async(&send)
+        .await
+        .unwrap();
+    let other = code_grant(&local, &["openid"], &[]).await;
+    assert_eq!(userinfo(&local, &access).await.0, 200);
+    let revoked = post(
+        &local.revoke_url().unwrap(),
+        None,
+        FORM,
+        format!(
+            "token={}&client_id={DEFAULT_CLIENT_ID}",
+            urlencode(refresh.secret())
+        ),
+    )
+    .await;
+    assert_eq!(revoked, (200, String::new()));
+    invalid_token(&userinfo(&local, &access).await, "revoked");
+    invalid_token(
+        &userinfo(&local, renewed.access_token().secret()).await,
+        "revoked, refreshed",
+    );
+    assert_eq!(
+        userinfo(&local, other.access_token().secret()).await.0,
+        200,
+        "another session"
+    );
+
+    // Expired: the same preset token is accepted unexpired.
+    let fresh = local.access_token().scopes(&["openid"]).build();
+    assert_eq!(userinfo(&local, &fresh).await.0, 200);
+    let expired = local
+        .access_token()
+        .scopes(&["openid"])
+        .expires_in(-60)
+        .build();
+    invalid_token(&userinfo(&local, &expired).await, "expired");
+
+    // Another pool with the same iss and kid, but its own key.
+    let stranger = cognito_jwt_testkit::TestIssuer::cognito()
+        .access_token()
+        .scopes(&["openid"])
+        .build();
+    invalid_token(&userinfo(&local, &stranger).await, "another issuer");
+
+    // Other methods: 405 naming the two allowed.
+    for method in [reqwest::Method::PUT, reqwest::Method::DELETE] {
+        let answer = no_redirects()
+            .request(method.clone(), local.userinfo_url().unwrap())
+            .header("authorization", format!("Bearer {fresh}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 405, "{method}");
+        assert_eq!(answer.headers()["allow"], "GET, POST", "{method}");
+    }
+}
+
+/// `(name, request headers, status, error)`.
+type HeaderRow<'a> = (&'a str, Vec<(&'a str, http::HeaderValue)>, u16, &'a str);
+
+#[tokio::test]
+async fn userinfo_answers_hostile_authorization_headers() {
+    let local = LocalIssuer::builder().start().unwrap();
+    let session = code_grant(&local, &["openid", "email"], &[]).await;
+    let access = session.access_token().secret().clone();
+    let id = session.extra_fields().id_token.clone().unwrap();
+    let issuer = local.test_issuer();
+    let openid = || issuer.access_token().scopes(&["openid"]);
+    let value = |s: &str| http::HeaderValue::from_str(s).unwrap();
+    let long = format!("Bearer {}", "a".repeat(20_000));
+    let rows: Vec<HeaderRow> = vec![
+        (
+            "the token",
+            vec![("authorization", bearer(&access))],
+            200,
+            "",
+        ),
+        (
+            "lower-case scheme",
+            vec![("authorization", value(&format!("bearer {access}")))],
+            200,
+            "",
+        ),
+        ("no header", vec![], 401, "invalid_token"),
+        (
+            "Basic",
+            vec![("authorization", value("Basic dXNlcjpwdw=="))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "Bearer alone",
+            vec![("authorization", value("Bearer"))],
+            400,
+            "invalid_request",
+        ),
+        (
+            "two tokens",
+            vec![("authorization", value(&format!("Bearer {access} {access}")))],
+            400,
+            "invalid_request",
+        ),
+        (
+            "two spaces",
+            vec![("authorization", value(&format!("Bearer  {access}")))],
+            400,
+            "invalid_request",
+        ),
+        (
+            "two headers",
+            vec![
+                ("authorization", bearer(&access)),
+                ("authorization", bearer(&access)),
+            ],
+            400,
+            "invalid_request",
+        ),
+        (
+            "not visible ASCII",
+            vec![(
+                "authorization",
+                http::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap(),
+            )],
+            400,
+            "invalid_request",
+        ),
+        (
+            "not a JWT",
+            vec![("authorization", bearer("not-a-jwt"))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "three garbage parts",
+            vec![("authorization", bearer("a.b.c"))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "four parts",
+            vec![("authorization", bearer(&format!("{access}.x")))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "unsigned",
+            vec![("authorization", bearer(&openid().unsigned().build()))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "alg none",
+            vec![(
+                "authorization",
+                bearer(&openid().alg("none").unsigned().build()),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "alg HS256",
+            vec![("authorization", bearer(&openid().alg("HS256").build()))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "unknown kid",
+            vec![("authorization", bearer(&openid().kid("nope").build()))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "tampered payload",
+            vec![("authorization", bearer(&openid().tamper_payload().build()))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "scope tampered in",
+            vec![(
+                "authorization",
+                bearer(
+                    &issuer
+                        .access_token()
+                        .scopes(&["orders/read"])
+                        .tamper_claim("scope", "openid")
+                        .build(),
+                ),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "an ID token",
+            vec![("authorization", bearer(&id))],
+            401,
+            "invalid_token",
+        ),
+        (
+            "another iss",
+            vec![(
+                "authorization",
+                bearer(&openid().claim("iss", "https://evil.example.com").build()),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "unknown app client",
+            vec![(
+                "authorization",
+                bearer(&openid().client_id("nobody").build()),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "unknown user",
+            vec![(
+                "authorization",
+                bearer(&openid().username("mallory").build()),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "exp a string",
+            vec![(
+                "authorization",
+                bearer(&openid().claim("exp", "never").build()),
+            )],
+            401,
+            "invalid_token",
+        ),
+        (
+            "20 kB",
+            vec![("authorization", value(&long))],
+            401,
+            "invalid_token",
+        ),
+    ];
+    for (name, headers, status, error) in rows {
+        let answer = userinfo_with(&local, reqwest::Method::GET, &headers).await;
+        assert_eq!(answer.0, status, "{name}: {answer:?}");
+        if status == 200 {
+            assert_eq!(answer.2["username"], "testuser", "{name}");
+        } else {
+            assert_eq!(answer.2["error"], error, "{name}");
+            assert!(
+                answer
+                    .1
+                    .starts_with(&format!(r#"Bearer error="{error}", error_description=""#)),
+                "{name}: {answer:?}"
+            );
+        }
+    }
+}
+
+// ----- revocations shared with a resource server -------------------------------
+
+#[actix_web::test]
+async fn a_revoked_refresh_token_revokes_its_family_at_the_resource_server() {
+    use cognito_jwt::Error;
+    use cognito_jwt::revocation::Revocations;
+    let revocations = Revocations::new();
+    let local = LocalIssuer::builder()
+        .revocations(revocations.clone())
+        .start()
+        .unwrap();
+    let verifier = Verifier::builder(Issuer::cognito(DEFAULT_POOL_ID).jwks_url(local.jwks_url()))
+        .client_ids(local.client_ids())
+        .any_token_use()
+        .revocations(revocations.clone())
+        .build()
+        .unwrap();
+    let session = code_grant(&local, &["openid", "orders/read"], &[]).await;
+    let access = session.access_token().secret().clone();
+    let id = session.extra_fields().id_token.clone().unwrap();
+    let refresh = session.refresh_token().unwrap().clone();
+    let other = code_grant(&local, &["openid", "orders/read"], &[]).await;
+    let other_access = other.access_token().secret().clone();
+    assert!(verifier.verify(&access).await.is_ok());
+    assert!(verifier.verify(&id).await.is_ok());
+    assert!(revocations.is_empty());
+
+    // A refresh token it does not know, or another client's attempt,
+    // revokes nothing.
+    let foreign = post(
+        &local.revoke_url().unwrap(),
+        Some((DEFAULT_MACHINE_CLIENT_ID, DEFAULT_CLIENT_SECRET)),
+        FORM,
+        format!("token={}", urlencode(refresh.secret())),
+    )
+    .await;
+    assert_eq!(foreign, (200, String::new()));
+    assert!(revocations.is_empty());
+    assert!(verifier.verify(&access).await.is_ok());
+
+    let revoked = post(
+        &local.revoke_url().unwrap(),
+        None,
+        FORM,
+        format!(
+            "token={}&client_id={DEFAULT_CLIENT_ID}",
+            urlencode(refresh.secret())
+        ),
+    )
+    .await;
+    assert_eq!(revoked, (200, String::new()));
+    assert_eq!(revocations.len(), 1);
+    for token in [&access, &id] {
+        let refused = verifier.verify(token).await.unwrap_err();
+        assert!(
+            matches!(refused, Error::Revoked { rule: "family" }),
+            "{refused:?}"
+        );
+    }
+    assert!(verifier.verify(&other_access).await.is_ok());
+    through_adapters(
+        &verifier,
+        &[("/orders", &access, 401), ("/orders", &other_access, 200)],
+    )
+    .await;
+}

@@ -584,6 +584,37 @@
 //!   later refreshes with it are `invalid_grant`; a rotation stores the new
 //!   token before it retires the old one, under one lock, so a refused
 //!   refresh leaves the caller's token working.
+//! - **Revoking a session reaches the resource server only through a
+//!   revocation set**, as with Cognito's RevokeToken: the access and ID
+//!   tokens minted from a refresh token (its `origin_jti`) still verify
+//!   offline. `LocalIssuerBuilder::revocations(set)` (testkit feature
+//!   `revocations`) makes `/oauth2/revoke` also add
+//!   `Revocation::family(origin_jti)` to a `revocation::Revocations`, before
+//!   it answers 200; a `Verifier` built with the same set then refuses that
+//!   session's tokens (`Error::Revoked`, rule `family`) and keeps accepting
+//!   other sessions'. A revoke by another client, or of a token it does not
+//!   know, adds nothing.
+//! - **`/oauth2/userInfo`** (Cognito's user attributes endpoint), `GET` or
+//!   `POST`, reads `Authorization: Bearer <access token>` (the scheme in any
+//!   case, one header, one RFC 6750 `b64token`; the body is never read). It
+//!   accepts an unexpired access token signed by one of the issuer's
+//!   published keys (2048 bits or more for RSA) with that key's `alg`, this
+//!   `iss`, a configured app client, a configured user (`username` and
+//!   `sub`), the `openid` scope, and a session not revoked at
+//!   `/oauth2/revoke`. It answers 200 `sub`, the released attributes and
+//!   `username`, each value a string as Cognito's are (`"email_verified":
+//!   "true"`): with `openid` alone every attribute; otherwise `profile`
+//!   releases the OIDC profile attributes and `custom:*`, `email` releases
+//!   `email` and `email_verified`, `phone` releases `phone_number` and
+//!   `phone_number_verified` (`aws.cognito.signin.user.admin` changes
+//!   nothing). Refusals are the two Cognito documents, with
+//!   `WWW-Authenticate: Bearer error="…", error_description="…"` and a JSON
+//!   body: 400 `invalid_request` for a malformed header (two
+//!   `Authorization` headers, `Bearer` without exactly one token, bytes
+//!   that are not visible ASCII), 401 `invalid_token` for no bearer token
+//!   and for every token it does not accept (a client-credentials token, a
+//!   token without `openid`, expired, revoked, another issuer's, tampered,
+//!   an ID token). Other methods are 405 (`Allow: GET, POST`).
 //! - **Hostile requests**: bodies and query strings over 16 KiB, more than
 //!   32 parameters, a repeated parameter, a body that is not
 //!   `application/x-www-form-urlencoded`, or two client authentication
@@ -611,7 +642,8 @@
 //!   `invalid_client`, `invalid_grant`, `unauthorized_client`,
 //!   `unsupported_grant_type` or `invalid_scope` from `/oauth2/token`; 401
 //!   `invalid_client` and 400 `unsupported_token_type` from
-//!   `/oauth2/revoke`, which answers 200 for a token it does not know.
+//!   `/oauth2/revoke`, which answers 200 for a token it does not know;
+//!   400 `invalid_request` and 401 `invalid_token` from `/oauth2/userInfo`.
 //!
 //! The tokens carry the claims Cognito puts in each: a client-credentials
 //! access token has `sub` = `client_id`, `scope`, `version`, no `username`,
