@@ -1386,36 +1386,11 @@ fn parse_basic(value: &HeaderValue) -> Result<(String, String), OAuthError> {
 
 /// Undoes `application/x-www-form-urlencoded` on one whole value: `+` is a
 /// space and `%XX` a byte; nothing splits it (`&` and `=` are kept), and a
-/// `%` not followed by two hex digits stays as it is, as
-/// `form_urlencoded::parse` leaves it.
+/// `%` not followed by two hex digits stays as it is.
 fn form_unescape(s: &str) -> String {
-    let hex = |b: u8| {
-        char::from(b)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.as_bytes().iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let rest = bytes.as_slice();
-                match (
-                    rest.first().copied().and_then(hex),
-                    rest.get(1).copied().and_then(hex),
-                ) {
-                    (Some(high), Some(low)) => {
-                        out.push(high.wrapping_shl(4) | low);
-                        bytes.nth(1);
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Cognito's rule for `resource`, the one for callback URLs: `https://`,
