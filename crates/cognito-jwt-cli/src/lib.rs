@@ -138,7 +138,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::verify::{Config, Keys, Trust, UseChoice};
+use crate::verify::{AlbConfig, Config, Keys, Trust, UseChoice};
 
 /// Most bytes read from standard input: a token is a few KiB.
 const MAX_STDIN: u64 = 1024 * 1024;
@@ -211,10 +211,11 @@ struct VerifyArgs {
     /// Accept every app client of the pool (the client check is skipped).
     #[arg(long, conflicts_with = "client_ids")]
     any_client: bool,
-    /// Which tokens are accepted.
-    #[arg(long, value_enum, default_value_t = UseChoice::Access)]
-    token_use: UseChoice,
-    /// A scope the token must carry (repeat: all of them are required).
+    /// Which tokens are accepted [default: access]. Not with --alb-arn.
+    #[arg(long, value_enum)]
+    token_use: Option<UseChoice>,
+    /// A scope the token must carry (repeat: all of them are required). Not
+    /// with --alb-arn: the load balancer grants no scopes.
     #[arg(long = "scope", value_name = "S")]
     scopes: Vec<String>,
     /// One of the --scope values is enough.
@@ -232,6 +233,16 @@ struct VerifyArgs {
     /// Read the keys (a JWKS document) from this file; nothing is fetched.
     #[arg(long, value_name = "FILE")]
     jwks_file: Option<PathBuf>,
+    /// Verify an ALB data token (x-amzn-oidc-data) signed by the load
+    /// balancer with this ARN (repeat for more, in one region), as
+    /// cognito_jwt::AlbVerifier does; --pool or --issuer names the identity
+    /// provider, --client-id the app clients.
+    #[arg(long = "alb-arn", value_name = "ARN")]
+    alb_arns: Vec<String>,
+    /// With --alb-arn: fetch the load balancer's keys from {URL}/{kid}
+    /// instead of its region's key host (HTTPS, or HTTP on loopback).
+    #[arg(long, value_name = "URL", requires = "alb_arns")]
+    alb_keys_url: Option<String>,
     /// Clock skew allowed on exp, nbf and iat, in seconds (at most 300) [default: 30].
     #[arg(long, value_name = "SECS")]
     leeway: Option<u64>,
@@ -380,8 +391,12 @@ fn read_token(arg: Option<&str>) -> Result<String, String> {
 }
 
 /// A pasted `Authorization` header line or value, reduced to the token:
-/// `Authorization: Bearer eyJ…` and `Bearer eyJ…` (any case) both give `eyJ…`.
+/// `Authorization: Bearer eyJ…` and `Bearer eyJ…` (any case) both give
+/// `eyJ…`, and so does a pasted `x-amzn-oidc-data: eyJ…` line.
 fn without_scheme(text: &str) -> &str {
+    if let Some(rest) = strip_prefix_ignore_case(text, "x-amzn-oidc-data:") {
+        return rest.trim_start();
+    }
     let text = strip_prefix_ignore_case(text, "authorization:").map_or(text, str::trim_start);
     match strip_prefix_ignore_case(text, "bearer") {
         Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start(),
@@ -401,14 +416,14 @@ fn run_inspect(args: &InspectArgs) -> u8 {
         Ok(token) => token,
         Err(message) => return input_error("inspect", args.json, "input", &message),
     };
-    let decoded = match decode::decode(&token) {
+    let (decoded, kind) = match decode::decode_any(&token) {
         Ok(decoded) => decoded,
         Err(e) => {
             let message = format!("malformed token: {e}");
             return input_error("inspect", args.json, "malformed_token", &message);
         }
     };
-    let report = inspect::inspect(decoded, times::now());
+    let report = inspect::inspect(decoded, kind, times::now());
     if args.json {
         json_out(&report);
     } else {
@@ -417,7 +432,93 @@ fn run_inspect(args: &InspectArgs) -> u8 {
     0
 }
 
+/// The options of `verify` that cannot go with `--alb-arn`, and why.
+fn alb_conflict(args: &VerifyArgs) -> Option<&'static str> {
+    if args.token_use.is_some() {
+        return Some(
+            "--token-use is for Cognito tokens, not with --alb-arn: a load balancer's data token always counts as an access token",
+        );
+    }
+    if args.jwks_url.is_some() || args.jwks_file.is_some() {
+        return Some(
+            "--jwks-url and --jwks-file are for Cognito tokens, not with --alb-arn: a load balancer publishes one PEM key per kid (use --alb-keys-url URL)",
+        );
+    }
+    if !args.scopes.is_empty() || args.any_scope {
+        return Some(
+            "--scope cannot be checked with --alb-arn: the load balancer grants no scopes (a verified data token has none, so every scope rule refuses it with 403)",
+        );
+    }
+    if args.any_client {
+        return Some(
+            "--any-client is for Cognito tokens, not with --alb-arn: a load balancer verifier pins its app clients (give --client-id)",
+        );
+    }
+    None
+}
+
+/// The runtime `verify` runs its one verification on.
+fn runtime(json: bool) -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            let message = format!("cannot start the async runtime: {e}");
+            input_error("verify", json, "input", &message)
+        })
+}
+
+/// `verify --alb-arn`: an ALB data token, verified by `AlbVerifier`.
+fn run_verify_alb(args: &VerifyArgs) -> u8 {
+    if let Some(message) = alb_conflict(args) {
+        return input_error("verify", args.json, "usage", message);
+    }
+    let trust = match (&args.pool, &args.issuer) {
+        (Some(pool), _) => Trust::Pool(pool.clone()),
+        (None, Some(url)) => Trust::Issuer(url.clone()),
+        (None, None) => {
+            return input_error(
+                "verify",
+                args.json,
+                "input",
+                "--pool or --issuer is required",
+            );
+        }
+    };
+    let config = AlbConfig {
+        arns: args.alb_arns.clone(),
+        client_ids: args.client_ids.clone(),
+        trust,
+        keys_url: args.alb_keys_url.clone(),
+        groups: args.groups.clone(),
+        any_group: args.any_group,
+        leeway: args.leeway,
+    };
+    let (verifier, requirement) = match config.build() {
+        Ok(built) => built,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let token = match read_token(args.token.as_deref()) {
+        Ok(token) => token,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let runtime = match runtime(args.json) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let report = runtime.block_on(verify::verify_alb(&config, &verifier, &requirement, &token));
+    if args.json {
+        json_out(&report);
+    } else {
+        out(&verify::render(&report));
+    }
+    report.exit_code
+}
+
 fn run_verify(args: &VerifyArgs) -> u8 {
+    if !args.alb_arns.is_empty() {
+        return run_verify_alb(args);
+    }
     let keys = match (&args.jwks_url, &args.jwks_file) {
         (Some(url), _) => Keys::Url(url.clone()),
         (None, Some(path)) => match std::fs::read_to_string(path) {
@@ -450,7 +551,7 @@ fn run_verify(args: &VerifyArgs) -> u8 {
     let config = Config {
         trust,
         client_ids: (!args.any_client).then(|| args.client_ids.clone()),
-        token_use: args.token_use,
+        token_use: args.token_use.unwrap_or(UseChoice::Access),
         scopes: args.scopes.clone(),
         any_scope: args.any_scope,
         groups: args.groups.clone(),
@@ -466,15 +567,17 @@ fn run_verify(args: &VerifyArgs) -> u8 {
         Ok(token) => token,
         Err(message) => return input_error("verify", args.json, "input", &message),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    if decode::alb_header(&token).is_some() {
+        return input_error(
+            "verify",
+            args.json,
+            "usage",
+            "this is an ALB data token (x-amzn-oidc-data: its header names a signer): pass --alb-arn ARN (the load balancer's) to verify it as AlbVerifier does",
+        );
+    }
+    let runtime = match runtime(args.json) {
         Ok(runtime) => runtime,
-        Err(e) => {
-            let message = format!("cannot start the async runtime: {e}");
-            return input_error("verify", args.json, "input", &message);
-        }
+        Err(code) => return code,
     };
     let report = runtime.block_on(verify::verify(&config, &verifier, &requirement, &token));
     if args.json {
