@@ -1,5 +1,11 @@
 //! A compact JWS split and decoded without any key: strict unpadded
 //! base64url, header and claims each one JSON object with no member twice.
+//!
+//! An ALB data token (`x-amzn-oidc-data`) is read by the load balancer's
+//! rule instead, the one `cognito_jwt::AlbVerifier` applies: each segment
+//! is base64url padded with `=` exactly as an encoder pads it, or not
+//! padded at all. Only a token whose header names a `signer` is read so: a
+//! padded Cognito token is still refused as not unpadded base64url.
 
 use std::fmt;
 
@@ -33,23 +39,118 @@ fn fail<T>(message: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(message.into()))
 }
 
-/// Split `token` on `.` and decode its segments.
-pub(crate) fn decode(token: &str) -> Result<Decoded, DecodeError> {
+/// How a token was encoded, as far as reading it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A JWS as RFC 7515 encodes it (a Cognito token, among others).
+    Jwt,
+    /// An ALB data token: its header names a `signer`; `padded` when some
+    /// segment carries `=` padding, as a load balancer writes it.
+    Alb {
+        /// Whether any segment is padded.
+        padded: bool,
+    },
+}
+
+/// Decode a token of either kind: strictly, or, when its header names a
+/// `signer`, by the load balancer's rule. The error is the strict one
+/// unless the header names a `signer`.
+pub(crate) fn decode_any(token: &str) -> Result<(Decoded, Kind), DecodeError> {
+    let padded = token.contains('=');
+    match decode(token) {
+        Ok(decoded) => {
+            let kind = if decoded.header.contains_key("signer") {
+                Kind::Alb { padded }
+            } else {
+                Kind::Jwt
+            };
+            Ok((decoded, kind))
+        }
+        Err(strict) => {
+            if alb_header(token).is_none() {
+                return Err(strict);
+            }
+            decode_alb(token).map(|decoded| (decoded, Kind::Alb { padded }))
+        }
+    }
+}
+
+/// The header of an ALB data token: the first segment, decoded by the load
+/// balancer's rule, is a JSON object that names a `signer`.
+pub(crate) fn alb_header(token: &str) -> Option<Map<String, Value>> {
+    let header = token.split('.').next()?;
+    let header = object("header", &padded("header", header).ok()?).ok()?;
+    header.contains_key("signer").then_some(header)
+}
+
+/// Whether the payload of an ALB data token decodes (load balancer's rule)
+/// to UTF-8 text, JSON or not.
+pub(crate) fn alb_payload_is_text(token: &str) -> bool {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|p| padded("payload", p).ok())
+        .is_some_and(|bytes| std::str::from_utf8(&bytes).is_ok())
+}
+
+/// Split an ALB data token on `.` and decode its segments by the load
+/// balancer's rule.
+pub(crate) fn decode_alb(token: &str) -> Result<Decoded, DecodeError> {
+    let [header, payload, signature] = segments(token)?;
+    let header = object("header", &padded("header", header)?)?;
+    let claims = object("payload", &padded("payload", payload)?)?;
+    let signature_bytes = padded("signature", signature)?.len();
+    Ok(Decoded {
+        header,
+        claims,
+        signature_bytes,
+    })
+}
+
+/// One segment as a load balancer encodes it: base64url whose `=` padding
+/// brings it to a multiple of four characters, exactly as an encoder pads
+/// it (`==` after 4n+2 characters, `=` after 4n+3, none after 4n), or no
+/// padding at all; the URL-safe alphabet only, canonical trailing bits.
+/// The rule of `cognito_jwt::AlbVerifier`.
+fn padded(segment: &str, text: &str) -> Result<Vec<u8>, DecodeError> {
+    if text.is_empty() {
+        return fail(format!("the {segment} segment is empty"));
+    }
+    let body = text.trim_end_matches('=');
+    let padding = text.len().saturating_sub(body.len());
+    if body.is_empty() || padding > 2 || (padding > 0 && !text.len().is_multiple_of(4)) {
+        return fail(format!(
+            "the {segment} segment is not base64url as a load balancer encodes it: its `=` padding is not what an encoder writes"
+        ));
+    }
+    URL_SAFE_NO_PAD.decode(body).or_else(|e| {
+        fail(format!(
+            "the {segment} segment is not base64url as a load balancer encodes it: {e}"
+        ))
+    })
+}
+
+/// The three segments of a compact JWS.
+fn segments(token: &str) -> Result<[&str; 3], DecodeError> {
     if token.is_empty() {
         return fail("the token is empty");
     }
     let parts: Vec<&str> = token.split('.').collect();
-    let [header, payload, signature] = parts.as_slice() else {
-        if parts.len() == 5 {
-            return fail(
-                "the token is an encrypted JWE (5 segments); only signed JWS tokens (3 segments) can be read",
-            );
-        }
-        return fail(format!(
+    match parts.as_slice() {
+        [header, payload, signature] => Ok([header, payload, signature]),
+        _ if parts.len() == 5 => fail(
+            "the token is an encrypted JWE (5 segments); only signed JWS tokens (3 segments) can be read",
+        ),
+        _ => fail(format!(
             "a JWS in compact form has 3 segments separated by '.', this token has {}",
             parts.len()
-        ));
-    };
+        )),
+    }
+}
+
+/// Split `token` on `.` and decode its segments.
+pub(crate) fn decode(token: &str) -> Result<Decoded, DecodeError> {
+    let [header, payload, signature] = segments(token)?;
     let header = object("header", &base64url("header", header)?)?;
     let claims = object("payload", &base64url("payload", payload)?)?;
     let signature_bytes = base64url("signature", signature)?.len();
@@ -168,6 +269,61 @@ mod tests {
         );
     }
 
+    #[test]
+    fn alb_padding_is_exactly_what_an_encoder_writes() {
+        use base64::engine::general_purpose::URL_SAFE;
+        for len in 1..8usize {
+            let bytes: Vec<u8> = (0..len).map(|b| b as u8).collect();
+            let padded_text = URL_SAFE.encode(&bytes);
+            assert_eq!(padded("payload", &padded_text).ok(), Some(bytes.clone()));
+            let unpadded = URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(padded("payload", &unpadded).ok(), Some(bytes.clone()));
+            if padded_text.ends_with("==") {
+                let short = format!("{}=", padded_text.trim_end_matches('='));
+                assert!(padded("payload", &short).is_err(), "{short}");
+            }
+            assert!(padded("payload", &format!("{padded_text}=")).is_err());
+            assert!(padded("payload", &format!("{padded_text}====")).is_err());
+        }
+        for bad in [
+            "====", "a===", "YQ==YWJj", "+/8=", "YR==", "YR", "YWJjZ", "YQ=YWJj",
+        ] {
+            assert!(padded("payload", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn padding_is_read_only_for_a_header_naming_a_signer() {
+        use base64::engine::general_purpose::URL_SAFE;
+        let alb = |h: &str| {
+            format!(
+                "{}.{}.{}",
+                URL_SAFE.encode(h),
+                URL_SAFE.encode(r#"{"sub":"x"}"#),
+                URL_SAFE.encode([0_u8; 64])
+            )
+        };
+        let token = alb(r#"{"alg":"ES256","kid":"k","signer":"arn"}"#);
+        assert!(token.contains('='));
+        let (decoded, kind) = decode_any(&token).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(kind, Kind::Alb { padded: true });
+        assert_eq!(decoded.signature_bytes, 64);
+        assert!(alb_header(&token).is_some());
+        // The same encoding without a signer: the strict error.
+        let cognito = alb(r#"{"alg":"ES256","kid":"k"}"#);
+        let error = decode_any(&cognito)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.0);
+        assert!(error.contains("not unpadded base64url"), "{error}");
+        assert!(alb_header(&cognito).is_none());
+        // Unpadded with a signer: an ALB token all the same.
+        let h = b64(r#"{"alg":"ES256","kid":"k","signer":"arn"}"#);
+        let unpadded = format!("{h}.{}.AAAA", b64(r#"{"sub":"x"}"#));
+        let kind = decode_any(&unpadded).map(|(_, kind)| kind).ok();
+        assert_eq!(kind, Some(Kind::Alb { padded: false }));
+        assert!(alb_payload_is_text(&unpadded));
+    }
+
     /// Every one-character change of a token, and every prefix, decodes or
     /// names a fault; what decodes also renders. None panics.
     #[test]
@@ -179,21 +335,34 @@ mod tests {
         let token = format!("{h}.{p}.AAAA");
         let now = crate::times::now();
         let mut checked = 0_u32;
-        for (i, _) in token.char_indices() {
-            for c in ['.', '=', '+', '/', 'A', '_', '-', '\u{0}', '\u{e9}'] {
-                let mut bad = token.clone();
-                bad.replace_range(i..=i, c.encode_utf8(&mut [0; 4]));
-                for candidate in [bad.as_str(), token.get(..i).unwrap_or_default()] {
-                    if let Ok(decoded) = decode(candidate) {
-                        let _ = crate::inspect::render(&crate::inspect::inspect(decoded, now));
+        // And an ALB data token, padded as a load balancer pads.
+        let alb = format!(
+            "{}.{}.{}",
+            base64::engine::general_purpose::URL_SAFE
+                .encode(r#"{"alg":"ES256","kid":"k","signer":"arn:aws:elasticloadbalancing:a-b-1:123456789012:loadbalancer/app/n/i","client":"c","iss":"i","exp":1}"#),
+            base64::engine::general_purpose::URL_SAFE.encode(r#"{"sub":"x"}"#),
+            base64::engine::general_purpose::URL_SAFE.encode([0_u8; 64]),
+        );
+        for original in [&token, &alb] {
+            for (i, _) in original.char_indices() {
+                for c in ['.', '=', '+', '/', 'A', '_', '-', '\u{0}', '\u{e9}'] {
+                    let mut bad = original.clone();
+                    bad.replace_range(i..=i, c.encode_utf8(&mut [0; 4]));
+                    for candidate in [bad.as_str(), original.get(..i).unwrap_or_default()] {
+                        if let Ok((decoded, kind)) = decode_any(candidate) {
+                            let _ = crate::inspect::render(&crate::inspect::inspect(
+                                decoded, kind, now,
+                            ));
+                        }
+                        checked = checked.saturating_add(1);
                     }
-                    checked = checked.saturating_add(1);
                 }
             }
         }
         assert!(checked > 1000);
         let times = crate::inspect::render(&crate::inspect::inspect(
             decode(&token).unwrap_or_else(|e| unreachable!("{e}")),
+            Kind::Jwt,
             now,
         ));
         assert!(times.contains("(out of range)"), "{times}");

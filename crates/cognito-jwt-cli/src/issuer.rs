@@ -1,4 +1,5 @@
-//! Which Cognito user pool and region an `iss` names.
+//! Which Cognito user pool and region an `iss` names, and which load
+//! balancer an ALB data token's `signer` names.
 
 use serde::Serialize;
 
@@ -39,9 +40,100 @@ pub(crate) fn parse(iss: &str) -> Option<Pool> {
     })
 }
 
+/// An Application Load Balancer ARN, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct LoadBalancer {
+    /// `aws`, `aws-us-gov`, `aws-cn`, …
+    pub(crate) partition: String,
+    /// The AWS region, for example `us-east-1`.
+    pub(crate) region: String,
+    /// The 12-digit account id.
+    pub(crate) account: String,
+    /// The load balancer's name.
+    pub(crate) name: String,
+    /// The load balancer's id (the ARN's last part).
+    pub(crate) id: String,
+}
+
+/// `arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{id}`,
+/// by the rules `cognito_jwt::AlbVerifier` pins an ARN with; anything else
+/// is `None`.
+pub(crate) fn parse_arn(arn: &str) -> Option<LoadBalancer> {
+    let mut parts = arn.splitn(6, ':');
+    let (
+        Some("arn"),
+        Some(partition),
+        Some("elasticloadbalancing"),
+        Some(region),
+        Some(account),
+        Some(resource),
+    ) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    )
+    else {
+        return None;
+    };
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.split('-').all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+    };
+    let region_ok = label(region) && region.split('-').count() >= 3;
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let (name, id) = resource
+        .strip_prefix("loadbalancer/app/")?
+        .split_once('/')?;
+    let resource_ok = !name.is_empty() && !id.is_empty() && !id.contains('/');
+    (label(partition) && region_ok && account_ok && resource_ok).then(|| LoadBalancer {
+        partition: partition.to_owned(),
+        region: region.to_owned(),
+        account: account.to_owned(),
+        name: name.to_owned(),
+        id: id.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_balancer_arns_and_nothing_else() {
+        let lb = parse_arn(
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
+        );
+        assert_eq!(
+            lb,
+            Some(LoadBalancer {
+                partition: "aws".into(),
+                region: "eu-west-1".into(),
+                account: "123456789012".into(),
+                name: "web".into(),
+                id: "50dc6c495c0c9188".into(),
+            })
+        );
+        for bad in [
+            "",
+            "arn:aws:elasticloadbalancing",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/my-lb/50dc",
+            "arn:aws:elasticloadbalancing:us-east-1:1234:loadbalancer/app/my-lb/50dc",
+            "arn:aws:elasticloadbalancing:US-EAST-1:123456789012:loadbalancer/app/my-lb/50dc",
+            "arn:aws:s3:us-east-1:123456789012:loadbalancer/app/my-lb/50dc",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/my-lb",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/my-lb/a/b",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app//50dc",
+        ] {
+            assert_eq!(parse_arn(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn both_forms_and_nothing_else() {

@@ -6,6 +6,8 @@
 //! cognito-jwt inspect eyJraWQi...            # or: pbpaste | cognito-jwt inspect
 //! cognito-jwt verify --pool us-east-1_AbCdEf123 --client-id 1example23456789 \
 //!     --scope orders/read eyJraWQi...
+//! cognito-jwt verify --alb-arn arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188 \
+//!     --pool us-east-1_AbCdEf123 --client-id 1example23456789 'x-amzn-oidc-data: eyJ0eXAi...'
 //! ```
 //!
 //! `inspect [TOKEN]` decodes the token (no argument or `-`: read standard
@@ -27,7 +29,44 @@
 //! means its pool; any other URL must equal `iss` exactly and its keys
 //! default to `{URL}/.well-known/jwks.json`. `--any-client` may replace
 //! `--client-id`. A token pasted with its scheme (`Bearer eyJ…`, or the
-//! whole `Authorization: Bearer eyJ…` line) is read as the token.
+//! whole `Authorization: Bearer eyJ…` line) is read as the token, and so
+//! is a pasted `x-amzn-oidc-data: eyJ…` line.
+//!
+//! # ALB data tokens
+//!
+//! An Application Load Balancer's data token (`x-amzn-oidc-data`, verified
+//! by [`cognito_jwt::AlbVerifier`]) is recognised by its header naming a
+//! `signer`. Only then are its segments read with the load balancer's `=`
+//! padding (exactly what an encoder writes, or none): a padded Cognito
+//! token is still refused as not unpadded base64url. `inspect` shows the
+//! kind `alb data token`, the load balancer (`signer`: its ARN, name,
+//! region, account and partition), the app client (`client`), the issuer
+//! (the header's `iss` and the pool it names), the URL of its key
+//! (`{key host}/{kid}`, the key host of the ARN's region and partition as
+//! `AlbVerifier` defaults to it: `https://public-keys.auth.elb.{region}.amazonaws.com`,
+//! or GovCloud's; other partitions have none) and the header's `exp`.
+//!
+//! `verify --alb-arn ARN [--alb-arn ARN…] --client-id ID… (--pool ID |
+//! --issuer URL) [--alb-keys-url URL] [--group G…] [TOKEN]` builds an
+//! [`cognito_jwt::AlbVerifier`] (`--pool`: `iss` must be
+//! `https://cognito-idp.{region}.amazonaws.com/{pool}`; `--issuer`: exactly
+//! this URL; keys from the ARN's key host, or `--alb-keys-url`), verifies
+//! the token and prints each check in `AlbVerifier`'s order: `structure`
+//! (segments, base64url, header JSON without `crit`/`b64`), `alg`
+//! (`ES256`), `kid` (a safe URL path segment), `header` (`signer`,
+//! `client`, `iss`, `exp` present), `signer` (a pinned ARN), `client`,
+//! `issuer` (the header's `iss`), `key` (fetched for `kid`), `signature`,
+//! `payload` (a JSON object; its `iss`, when present, the trusted one),
+//! `exp` (the earlier of the header's and the payload's; the payload's
+//! `nbf`), `sub`, `groups` (`--group`: the payload's `cognito:groups`,
+//! which a load balancer's userinfo claims do not carry). Exit codes,
+//! error and HTTP answer are as for Cognito tokens. `--token-use`,
+//! `--jwks-url`, `--jwks-file` and `--any-client` are for Cognito tokens
+//! and refused with `--alb-arn` (exit 2, `kind` `usage`), as is `--scope`:
+//! the load balancer grants no scopes, so a verified data token has none
+//! and every scope rule would refuse it (403). Without `--alb-arn`, an ALB
+//! data token is refused with exit 2 (`kind` `usage`): "this is an ALB
+//! data token … pass --alb-arn".
 //!
 //! Everything printed that comes from the token is escaped: control
 //! characters and bidirectional overrides appear as `\u{…}` (in JSON as
@@ -66,9 +105,9 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | `inspect`: the token was decoded; `verify`: the token is accepted |
+//! | 0 | `inspect`: the token was decoded; `verify`: the token is accepted (ALB data tokens alike) |
 //! | 1 | `verify`: the token is refused (malformed tokens included) |
-//! | 2 | usage or input error: bad options, unreadable JWKS file or stdin, `inspect` of a malformed token; `serve`: a configuration it refuses or an address it cannot bind |
+//! | 2 | usage or input error: bad options (Cognito-only options with `--alb-arn`, an ALB data token without it), unreadable JWKS file or stdin, `inspect` of a malformed token; `serve`: a configuration it refuses or an address it cannot bind |
 //! | 3 | `verify`: the keys could not be fetched (HTTP 503), nothing was decided |
 //!
 //! # `--json`
@@ -85,6 +124,14 @@
 //!   `iat`, `nbf`, `auth_time` present (`unix`/`utc` are `null` when not
 //!   an integer or out of range).
 //! - `signature_bytes`: the signature's length.
+//! - `kind`: `"alb_data_token"` for an ALB data token, else `"jwt"`.
+//! - `alb`: `null`, or for an ALB data token what its header says:
+//!   `{"encoding": "padded" | "unpadded", "signer", "load_balancer":
+//!   null | {"partition", "region", "account", "name", "id"}, "client",
+//!   "issuer": null | {"iss", "cognito"}, "kid", "key_url",
+//!   "key_url_error", "exp": null | {"claim", "unix", "utc", "relative"}}`
+//!   (`signer`, `client`, `kid` are `null` when not strings; `key_url` is
+//!   `null` and `key_url_error` says why when no URL can be made).
 //!
 //! Fields of `verify --json`:
 //!
@@ -98,7 +145,15 @@
 //!   [`cognito_jwt::Error::client_description`].
 //! - `http`: `{"status", "www_authenticate", "retry_after", "body"}` from
 //!   [`cognito_jwt::Challenge`] (`200` and `null`s when accepted).
-//! - `header`, `claims`: the decoded token, `null` if it cannot be decoded.
+//! - `header`, `claims`: the decoded token, `null` if it cannot be decoded
+//!   (with `--alb-arn`, `header` is still given when only the payload
+//!   cannot be).
+//! - `alb`: `null`, or with `--alb-arn`: `{"trusted_signers", "client_ids",
+//!   "issuer", "keys_url", "token"}`: the pinned ARNs, the allowed app
+//!   clients, the issuer `iss` must equal, the URL keys are fetched from
+//!   (`{keys_url}{kid}`), and `token`, the `alb` object of `inspect --json`
+//!   (its `key_url` under this `keys_url`), `null` when the header cannot
+//!   be decoded.
 //!
 //! Fields of `serve --json` (one line, once it listens): `command`:
 //! `"serve"`; `listen`: the bound address (`127.0.0.1:8420`); `issuer`,
@@ -138,12 +193,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::verify::{Config, Keys, Trust, UseChoice};
+use crate::verify::{AlbConfig, Config, Keys, Trust, UseChoice};
 
 /// Most bytes read from standard input: a token is a few KiB.
 const MAX_STDIN: u64 = 1024 * 1024;
 
-/// Inspect or verify an Amazon Cognito JWT.
+/// Inspect or verify an Amazon Cognito JWT, or an ALB data token (x-amzn-oidc-data).
 ///
 /// Exit codes: 0 decoded (inspect) or accepted (verify); 1 refused; 2 usage
 /// or input error, or a malformed token given to inspect; 3 the keys could
@@ -160,16 +215,27 @@ struct Cli {
 enum Command {
     /// Decode a token and show its header, claims, times, kind and pool. NOTHING IS VERIFIED.
     ///
-    /// JSON fields (--json): command, verified (false), warning, header,
-    /// claims, token_use, issuer {iss, cognito {form, region, pool_id}},
-    /// times [{claim, unix, utc, relative}], signature_bytes.
+    /// An ALB data token (its header names a signer; `=` padding as a load
+    /// balancer writes it, or none) also shows the load balancer (ARN,
+    /// region, account), app client, issuer and key URL.
+    /// JSON fields (--json): command, verified (false), warning, kind
+    /// (jwt|alb_data_token), header, claims, token_use, issuer {iss, cognito
+    /// {form, region, pool_id}}, times [{claim, unix, utc, relative}],
+    /// signature_bytes, alb (null, or {encoding, signer, load_balancer
+    /// {partition, region, account, name, id}, client, issuer, kid, key_url,
+    /// key_url_error, exp}).
     Inspect(InspectArgs),
     /// Verify a token as an API would and show each check, the error and the HTTP answer.
     ///
+    /// With --alb-arn, an ALB data token as AlbVerifier verifies it (checks:
+    /// structure, alg, kid, header, signer, client, issuer, key, signature,
+    /// payload, exp, sub, groups); --token-use, --jwks-url, --jwks-file,
+    /// --any-client and --scope are then refused (exit 2).
     /// JSON fields (--json): command, verdict (accepted|refused|unavailable),
     /// exit_code, steps [{step, status (ok|failed|not_checked), detail}],
     /// error {kind, class, message, client_description}, http {status,
-    /// www_authenticate, retry_after, body}, header, claims.
+    /// www_authenticate, retry_after, body}, header, claims, alb (null, or
+    /// {trusted_signers, client_ids, issuer, keys_url, token}).
     Verify(VerifyArgs),
     /// Run a local Cognito issuer with the OAuth 2.0 grants (for tests), on --port (default 8420).
     ///
@@ -199,6 +265,7 @@ struct VerifyArgs {
     pool: Option<String>,
     /// Or an issuer URL: a Cognito issuer (either form) means its pool; any
     /// other (emulators, other OpenID providers) must equal `iss` exactly.
+    /// With --alb-arn, `iss` must equal it exactly.
     #[arg(long, value_name = "URL", conflicts_with = "pool")]
     issuer: Option<String>,
     /// An app client id that is allowed (repeat for more).
@@ -211,16 +278,19 @@ struct VerifyArgs {
     /// Accept every app client of the pool (the client check is skipped).
     #[arg(long, conflicts_with = "client_ids")]
     any_client: bool,
-    /// Which tokens are accepted.
-    #[arg(long, value_enum, default_value_t = UseChoice::Access)]
-    token_use: UseChoice,
-    /// A scope the token must carry (repeat: all of them are required).
+    /// Which tokens are accepted [default: access]. Not with --alb-arn.
+    #[arg(long, value_enum)]
+    token_use: Option<UseChoice>,
+    /// A scope the token must carry (repeat: all of them are required). Not
+    /// with --alb-arn: the load balancer grants no scopes.
     #[arg(long = "scope", value_name = "S")]
     scopes: Vec<String>,
     /// One of the --scope values is enough.
     #[arg(long, requires = "scopes")]
     any_scope: bool,
     /// A group (cognito:groups) the user must be in (repeat: all of them).
+    /// With --alb-arn: the payload's, which a load balancer's userinfo
+    /// claims do not carry.
     #[arg(long = "group", value_name = "G")]
     groups: Vec<String>,
     /// One of the --group values is enough.
@@ -232,6 +302,16 @@ struct VerifyArgs {
     /// Read the keys (a JWKS document) from this file; nothing is fetched.
     #[arg(long, value_name = "FILE")]
     jwks_file: Option<PathBuf>,
+    /// Verify an ALB data token (x-amzn-oidc-data) signed by the load
+    /// balancer with this ARN (repeat for more, in one region), as
+    /// cognito_jwt::AlbVerifier does; --pool or --issuer names the identity
+    /// provider, --client-id the app clients.
+    #[arg(long = "alb-arn", value_name = "ARN")]
+    alb_arns: Vec<String>,
+    /// With --alb-arn: fetch the load balancer's keys from {URL}/{kid}
+    /// instead of its region's key host (HTTPS, or HTTP on loopback).
+    #[arg(long, value_name = "URL", requires = "alb_arns")]
+    alb_keys_url: Option<String>,
     /// Clock skew allowed on exp, nbf and iat, in seconds (at most 300) [default: 30].
     #[arg(long, value_name = "SECS")]
     leeway: Option<u64>,
@@ -380,8 +460,12 @@ fn read_token(arg: Option<&str>) -> Result<String, String> {
 }
 
 /// A pasted `Authorization` header line or value, reduced to the token:
-/// `Authorization: Bearer eyJ…` and `Bearer eyJ…` (any case) both give `eyJ…`.
+/// `Authorization: Bearer eyJ…` and `Bearer eyJ…` (any case) both give
+/// `eyJ…`, and so does a pasted `x-amzn-oidc-data: eyJ…` line.
 fn without_scheme(text: &str) -> &str {
+    if let Some(rest) = strip_prefix_ignore_case(text, "x-amzn-oidc-data:") {
+        return rest.trim_start();
+    }
     let text = strip_prefix_ignore_case(text, "authorization:").map_or(text, str::trim_start);
     match strip_prefix_ignore_case(text, "bearer") {
         Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start(),
@@ -401,14 +485,14 @@ fn run_inspect(args: &InspectArgs) -> u8 {
         Ok(token) => token,
         Err(message) => return input_error("inspect", args.json, "input", &message),
     };
-    let decoded = match decode::decode(&token) {
+    let (decoded, kind) = match decode::decode_any(&token) {
         Ok(decoded) => decoded,
         Err(e) => {
             let message = format!("malformed token: {e}");
             return input_error("inspect", args.json, "malformed_token", &message);
         }
     };
-    let report = inspect::inspect(decoded, times::now());
+    let report = inspect::inspect(decoded, kind, times::now());
     if args.json {
         json_out(&report);
     } else {
@@ -417,7 +501,93 @@ fn run_inspect(args: &InspectArgs) -> u8 {
     0
 }
 
+/// The options of `verify` that cannot go with `--alb-arn`, and why.
+fn alb_conflict(args: &VerifyArgs) -> Option<&'static str> {
+    if args.token_use.is_some() {
+        return Some(
+            "--token-use is for Cognito tokens, not with --alb-arn: a load balancer's data token always counts as an access token",
+        );
+    }
+    if args.jwks_url.is_some() || args.jwks_file.is_some() {
+        return Some(
+            "--jwks-url and --jwks-file are for Cognito tokens, not with --alb-arn: a load balancer publishes one PEM key per kid (use --alb-keys-url URL)",
+        );
+    }
+    if !args.scopes.is_empty() || args.any_scope {
+        return Some(
+            "--scope cannot be checked with --alb-arn: the load balancer grants no scopes (a verified data token has none, so every scope rule refuses it with 403)",
+        );
+    }
+    if args.any_client {
+        return Some(
+            "--any-client is for Cognito tokens, not with --alb-arn: a load balancer verifier pins its app clients (give --client-id)",
+        );
+    }
+    None
+}
+
+/// The runtime `verify` runs its one verification on.
+fn runtime(json: bool) -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            let message = format!("cannot start the async runtime: {e}");
+            input_error("verify", json, "input", &message)
+        })
+}
+
+/// `verify --alb-arn`: an ALB data token, verified by `AlbVerifier`.
+fn run_verify_alb(args: &VerifyArgs) -> u8 {
+    if let Some(message) = alb_conflict(args) {
+        return input_error("verify", args.json, "usage", message);
+    }
+    let trust = match (&args.pool, &args.issuer) {
+        (Some(pool), _) => Trust::Pool(pool.clone()),
+        (None, Some(url)) => Trust::Issuer(url.clone()),
+        (None, None) => {
+            return input_error(
+                "verify",
+                args.json,
+                "input",
+                "--pool or --issuer is required",
+            );
+        }
+    };
+    let config = AlbConfig {
+        arns: args.alb_arns.clone(),
+        client_ids: args.client_ids.clone(),
+        trust,
+        keys_url: args.alb_keys_url.clone(),
+        groups: args.groups.clone(),
+        any_group: args.any_group,
+        leeway: args.leeway,
+    };
+    let (verifier, requirement) = match config.build() {
+        Ok(built) => built,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let token = match read_token(args.token.as_deref()) {
+        Ok(token) => token,
+        Err(message) => return input_error("verify", args.json, "input", &message),
+    };
+    let runtime = match runtime(args.json) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let report = runtime.block_on(verify::verify_alb(&config, &verifier, &requirement, &token));
+    if args.json {
+        json_out(&report);
+    } else {
+        out(&verify::render(&report));
+    }
+    report.exit_code
+}
+
 fn run_verify(args: &VerifyArgs) -> u8 {
+    if !args.alb_arns.is_empty() {
+        return run_verify_alb(args);
+    }
     let keys = match (&args.jwks_url, &args.jwks_file) {
         (Some(url), _) => Keys::Url(url.clone()),
         (None, Some(path)) => match std::fs::read_to_string(path) {
@@ -450,7 +620,7 @@ fn run_verify(args: &VerifyArgs) -> u8 {
     let config = Config {
         trust,
         client_ids: (!args.any_client).then(|| args.client_ids.clone()),
-        token_use: args.token_use,
+        token_use: args.token_use.unwrap_or(UseChoice::Access),
         scopes: args.scopes.clone(),
         any_scope: args.any_scope,
         groups: args.groups.clone(),
@@ -466,15 +636,17 @@ fn run_verify(args: &VerifyArgs) -> u8 {
         Ok(token) => token,
         Err(message) => return input_error("verify", args.json, "input", &message),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    if decode::alb_header(&token).is_some() {
+        return input_error(
+            "verify",
+            args.json,
+            "usage",
+            "this is an ALB data token (x-amzn-oidc-data: its header names a signer): pass --alb-arn ARN (the load balancer's) to verify it as AlbVerifier does",
+        );
+    }
+    let runtime = match runtime(args.json) {
         Ok(runtime) => runtime,
-        Err(e) => {
-            let message = format!("cannot start the async runtime: {e}");
-            return input_error("verify", args.json, "input", &message);
-        }
+        Err(code) => return code,
     };
     let report = runtime.block_on(verify::verify(&config, &verifier, &requirement, &token));
     if args.json {

@@ -5,12 +5,17 @@
 //! display only) and never disagree with that verdict: the step the
 //! returned error names is the failing one, the steps before it passed and
 //! the ones after it were not checked.
+//!
+//! With `--alb-arn`, the verdict is `AlbVerifier::verify` and then the
+//! group `Requirement`, as on a route behind an Application Load Balancer;
+//! its checks are [`AlbStep`]s.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use cognito_jwt::{
-    Challenge, ClaimError, Error, ErrorClass, Issuer, Requirement, TokenUse, Verifier,
+    AlbVerifier, Challenge, ClaimError, Error, ErrorClass, HeaderError, Issuer, MalformedToken,
+    Requirement, Segment, TokenUse, Verifier,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -63,6 +68,60 @@ impl StepName {
             StepName::Client => "client",
             StepName::Scopes => "scopes",
             StepName::Groups => "groups",
+        }
+    }
+}
+
+/// The checks of an ALB data token, in the order `AlbVerifier` makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum AlbStep {
+    Structure,
+    Alg,
+    Kid,
+    Header,
+    Signer,
+    Client,
+    Issuer,
+    Key,
+    Signature,
+    Payload,
+    Exp,
+    Sub,
+    Groups,
+}
+
+impl AlbStep {
+    const ALL: [AlbStep; 13] = [
+        AlbStep::Structure,
+        AlbStep::Alg,
+        AlbStep::Kid,
+        AlbStep::Header,
+        AlbStep::Signer,
+        AlbStep::Client,
+        AlbStep::Issuer,
+        AlbStep::Key,
+        AlbStep::Signature,
+        AlbStep::Payload,
+        AlbStep::Exp,
+        AlbStep::Sub,
+        AlbStep::Groups,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            AlbStep::Structure => "structure",
+            AlbStep::Alg => "alg",
+            AlbStep::Kid => "kid",
+            AlbStep::Header => "header",
+            AlbStep::Signer => "signer",
+            AlbStep::Client => "client",
+            AlbStep::Issuer => "issuer",
+            AlbStep::Key => "key",
+            AlbStep::Signature => "signature",
+            AlbStep::Payload => "payload",
+            AlbStep::Exp => "exp",
+            AlbStep::Sub => "sub",
+            AlbStep::Groups => "groups",
         }
     }
 }
@@ -222,6 +281,24 @@ pub(crate) struct Verification {
     pub(crate) http: HttpAnswer,
     pub(crate) header: Option<Map<String, Value>>,
     pub(crate) claims: Option<Map<String, Value>>,
+    /// With `--alb-arn`: what was trusted and what the token's header says.
+    pub(crate) alb: Option<AlbReport>,
+}
+
+/// The ALB-specific part of `verify --json`.
+#[derive(Debug, Serialize)]
+pub(crate) struct AlbReport {
+    /// The pinned load balancer ARNs (`--alb-arn`).
+    pub(crate) trusted_signers: Vec<String>,
+    /// The allowed app clients (`--client-id`).
+    pub(crate) client_ids: Vec<String>,
+    /// The trusted issuer: `iss` must equal it.
+    pub(crate) issuer: String,
+    /// Where keys are fetched from: `{keys_url}{kid}`.
+    pub(crate) keys_url: String,
+    /// What the token's header says, as `inspect --json` shows it in
+    /// `alb`; `None` when the header cannot be read.
+    pub(crate) token: Option<inspect::AlbInfo>,
 }
 
 /// The name of an error class.
@@ -413,33 +490,22 @@ fn rule_context(what: &str, required: &[String], any: bool, has: &[String]) -> S
     )
 }
 
-/// Verify `token` against `config` and report every step.
-pub(crate) async fn verify(
-    config: &Config,
-    verifier: &Verifier,
-    requirement: &Requirement,
-    token: &str,
-) -> Verification {
-    let decoded = decode::decode(token).ok();
-    let now = crate::times::now();
-    let (result, failing) = match verifier.verify(token).await {
-        Ok(claims) => {
-            let result = requirement.verify(&claims);
-            let failing = result.as_ref().err().map(requirement_step);
-            (result, failing)
-        }
-        Err(e) => {
-            let failing = verifier_step(&e);
-            (Err(e), Some(failing))
-        }
-    };
-    let steps = StepName::ALL
-        .iter()
-        .map(|&name| {
-            let context = context(name, config, decoded.as_ref(), now);
-            let (status, detail) = match (&result, failing) {
+/// The step lines: the failing one marked, those before it passed, those
+/// after it not checked. `failing` is `None` when the verdict is
+/// acceptance, `Some(None)` for an error no step stands for.
+fn steps<N: Copy + PartialOrd>(
+    all: &[N],
+    name: impl Fn(N) -> &'static str,
+    context: impl Fn(N) -> String,
+    result: &Result<(), Error>,
+    failing: Option<Option<N>>,
+) -> Vec<Step> {
+    all.iter()
+        .map(|&step| {
+            let context = context(step);
+            let (status, detail) = match (result, failing) {
                 (Ok(()), _) => ("ok", context),
-                (Err(e), Some(Some(at))) if at == name => {
+                (Err(e), Some(Some(at))) if at == step => {
                     let message = escape(&e.to_string());
                     let detail = if context.is_empty() {
                         message
@@ -448,17 +514,21 @@ pub(crate) async fn verify(
                     };
                     ("failed", detail)
                 }
-                (Err(_), Some(Some(at))) if name < at => ("ok", context),
+                (Err(_), Some(Some(at))) if step < at => ("ok", context),
                 _ => ("not_checked", context),
             };
             Step {
-                step: name.as_str(),
+                step: name(step),
                 status,
                 detail,
             }
         })
-        .collect();
-    let (verdict, exit_code, error, http) = match &result {
+        .collect()
+}
+
+/// The verdict, exit code, error and HTTP answer of a result.
+fn answer(result: &Result<(), Error>) -> (&'static str, u8, Option<ErrorInfo>, HttpAnswer) {
+    match result {
         Ok(()) => (
             "accepted",
             0,
@@ -494,7 +564,37 @@ pub(crate) async fn verify(
                 },
             )
         }
+    }
+}
+
+/// Verify `token` against `config` and report every step.
+pub(crate) async fn verify(
+    config: &Config,
+    verifier: &Verifier,
+    requirement: &Requirement,
+    token: &str,
+) -> Verification {
+    let decoded = decode::decode(token).ok();
+    let now = crate::times::now();
+    let (result, failing) = match verifier.verify(token).await {
+        Ok(claims) => {
+            let result = requirement.verify(&claims);
+            let failing = result.as_ref().err().map(requirement_step);
+            (result, failing)
+        }
+        Err(e) => {
+            let failing = verifier_step(&e);
+            (Err(e), Some(failing))
+        }
     };
+    let steps = steps(
+        &StepName::ALL,
+        StepName::as_str,
+        |name| context(name, config, decoded.as_ref(), now),
+        &result,
+        failing,
+    );
+    let (verdict, exit_code, error, http) = answer(&result);
     let (header, claims) = decoded.map(|d| (d.header, d.claims)).unzip();
     Verification {
         command: "verify",
@@ -505,6 +605,307 @@ pub(crate) async fn verify(
         http,
         header,
         claims,
+        alb: None,
+    }
+}
+
+/// What to verify an ALB data token against: the options of `verify
+/// --alb-arn`.
+#[derive(Debug, Clone)]
+pub(crate) struct AlbConfig {
+    /// The pinned load balancers, at least one.
+    pub(crate) arns: Vec<String>,
+    pub(crate) client_ids: Vec<String>,
+    /// A pool (its `cognito-idp` issuer) or an exact issuer.
+    pub(crate) trust: Trust,
+    /// `None`: the key host of the ARNs' region.
+    pub(crate) keys_url: Option<String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) any_group: bool,
+    pub(crate) leeway: Option<u64>,
+}
+
+impl AlbConfig {
+    /// The issuer `iss` must equal: what `AlbVerifierBuilder::cognito_pool`
+    /// or `issuer` makes of the option.
+    fn issuer(&self) -> String {
+        match &self.trust {
+            Trust::Pool(pool) => {
+                let region = pool.split_once('_').map_or("", |(region, _)| region);
+                format!("https://cognito-idp.{region}.amazonaws.com/{pool}")
+            }
+            Trust::Issuer(url) => url.clone(),
+        }
+    }
+
+    /// The verifier and requirement, or a message for a configuration error.
+    pub(crate) fn build(&self) -> Result<(AlbVerifier, Requirement), String> {
+        let mut arns = self.arns.iter();
+        let first = arns.next().ok_or("--alb-arn is required")?;
+        let mut builder = AlbVerifier::builder(first.as_str());
+        for arn in arns {
+            builder = builder.also_signer(arn.as_str());
+        }
+        let builder = builder.client_ids(self.client_ids.iter().map(String::as_str));
+        let builder = match &self.trust {
+            Trust::Pool(pool) => builder.cognito_pool(pool.as_str()),
+            Trust::Issuer(url) => builder.issuer(url.as_str()),
+        };
+        let builder = match &self.keys_url {
+            Some(url) => builder.keys_url(url.as_str()),
+            None => builder,
+        };
+        let verifier = builder
+            .leeway(Duration::from_secs(self.leeway.unwrap_or(DEFAULT_LEEWAY)))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut requirement = Requirement::new();
+        if !self.groups.is_empty() {
+            let groups = self.groups.iter().map(String::as_str);
+            requirement = if self.any_group {
+                requirement.any_group(groups)
+            } else {
+                requirement.all_groups(groups)
+            }
+            .map_err(|e| e.to_string())?;
+        }
+        Ok((verifier, requirement))
+    }
+}
+
+/// Whether a structural error is about the payload's JSON, which
+/// `AlbVerifier` reads only after the signature verified.
+fn is_payload_json(m: &MalformedToken) -> bool {
+    match m {
+        MalformedToken::Json(segment) | MalformedToken::NotAnObject(segment) => {
+            *segment == Segment::Payload
+        }
+        MalformedToken::DuplicateMember { segment, .. } => *segment == Segment::Payload,
+        _ => false,
+    }
+}
+
+/// The step an `AlbVerifier` error (or a group rule's) names. Two errors
+/// are told apart by the token: `UntrustedIssuer` is the header's `iss`
+/// (checked before any key) unless the header's is the trusted one, then
+/// the payload's; a payload JSON error is the payload step when the payload
+/// decodes to text, else structure (`AlbVerifier` reads only that much of
+/// the payload before the signature).
+fn alb_step(error: &Error, header_iss_trusted: bool, payload_text: bool) -> Option<AlbStep> {
+    Some(match error {
+        Error::TokenTooLarge { .. } => AlbStep::Structure,
+        Error::Malformed(m) if payload_text && is_payload_json(m) => AlbStep::Payload,
+        Error::Malformed(_) => AlbStep::Structure,
+        Error::Header(header) => match header {
+            HeaderError::AlgorithmNotAllowed { .. } | HeaderError::MissingAlgorithm => AlbStep::Alg,
+            HeaderError::MissingKeyId
+            | HeaderError::KeyIdNotPathSegment
+            | HeaderError::InvalidKeyId { .. } => AlbStep::Kid,
+            HeaderError::MissingAlbField(_) => AlbStep::Header,
+            _ => AlbStep::Structure,
+        },
+        Error::UntrustedSigner { .. } => AlbStep::Signer,
+        Error::UnknownKey { .. }
+        | Error::KeyAlgorithmMismatch { .. }
+        | Error::KeysUnavailable { .. } => AlbStep::Key,
+        Error::InvalidSignature => AlbStep::Signature,
+        Error::Claim(claim) => match claim {
+            ClaimError::ClientNotAllowed { .. } => AlbStep::Client,
+            ClaimError::UntrustedIssuer { .. } if !header_iss_trusted => AlbStep::Issuer,
+            ClaimError::Expired { .. } | ClaimError::NotYetValid { .. } => AlbStep::Exp,
+            ClaimError::Missing("sub") => AlbStep::Sub,
+            _ => AlbStep::Payload,
+        },
+        Error::MissingGroup { .. } => AlbStep::Groups,
+        _ => return None,
+    })
+}
+
+/// What an ALB data token (decoded, unverified) and the configuration say
+/// about a step.
+fn alb_context(
+    step: AlbStep,
+    config: &AlbConfig,
+    info: Option<&inspect::AlbInfo>,
+    header: Option<&Map<String, Value>>,
+    claims: Option<&Map<String, Value>>,
+    now: i64,
+) -> String {
+    let (Some(info), Some(header)) = (info, header) else {
+        return if step == AlbStep::Structure {
+            String::new()
+        } else {
+            "(the token could not be decoded)".to_owned()
+        };
+    };
+    let payload = |f: &dyn Fn(&Map<String, Value>) -> String| {
+        claims.map_or_else(|| "(the payload could not be decoded)".to_owned(), f)
+    };
+    match step {
+        AlbStep::Structure => format!(
+            "3 segments of base64url ({}); the header a JSON object without crit or b64",
+            if info.encoding == "padded" {
+                "padded as a load balancer pads"
+            } else {
+                "unpadded"
+            }
+        ),
+        AlbStep::Alg => format!(
+            "alg {}, allowed: \"ES256\"",
+            quoted(str_claim(header, "alg"))
+        ),
+        AlbStep::Kid => format!("kid {}", quoted(info.kid.as_deref())),
+        AlbStep::Header => {
+            "signer, client, iss (strings) and exp (an integer) in the header".to_owned()
+        }
+        AlbStep::Signer => {
+            let mut detail = format!(
+                "signer {}, trusted: {}",
+                quoted(info.signer.as_deref()),
+                list(&config.arns)
+            );
+            if let Some(lb) = &info.load_balancer {
+                let _ = write!(detail, "; {}", inspect::load_balancer_words(Some(lb)));
+            }
+            detail
+        }
+        AlbStep::Client => format!(
+            "client {}, allowed: {}",
+            quoted(info.client.as_deref()),
+            list(&config.client_ids)
+        ),
+        AlbStep::Issuer => format!(
+            "iss {} (header), trusted: \"{}\"",
+            quoted(str_claim(header, "iss")),
+            escape(&config.issuer())
+        ),
+        AlbStep::Key => match (&info.key_url, &info.key_url_error) {
+            (Some(url), _) => format!("kid {} from {}", quoted(info.kid.as_deref()), escape(url)),
+            (None, error) => format!(
+                "kid {}: {}",
+                quoted(info.kid.as_deref()),
+                escape(error.as_deref().unwrap_or_default())
+            ),
+        },
+        AlbStep::Signature => "\"ES256\" signature over the segments as sent".to_owned(),
+        AlbStep::Payload => payload(&|claims| {
+            format!(
+                "the payload a JSON object; its iss {}, absent or \"{}\"",
+                quoted(str_claim(claims, "iss")),
+                escape(&config.issuer())
+            )
+        }),
+        AlbStep::Exp => {
+            let mut parts = Vec::new();
+            if let Some(t) = &info.exp {
+                parts.push(format!(
+                    "exp {} ({}) in the header",
+                    t.utc.as_deref().unwrap_or("(out of range)"),
+                    t.relative
+                ));
+            }
+            if let Some(claims) = claims {
+                for t in inspect::time_infos(claims, now)
+                    .into_iter()
+                    .filter(|t| t.claim == "exp" || t.claim == "nbf")
+                {
+                    parts.push(format!(
+                        "{} {} ({}) in the payload",
+                        t.claim,
+                        t.utc.as_deref().unwrap_or("(out of range)"),
+                        t.relative
+                    ));
+                }
+            }
+            parts.push(format!(
+                "leeway {} s",
+                config.leeway.unwrap_or(DEFAULT_LEEWAY)
+            ));
+            parts.join(", ")
+        }
+        AlbStep::Sub => payload(&|claims| format!("sub {}", quoted(str_claim(claims, "sub")))),
+        AlbStep::Groups => payload(&|claims| {
+            rule_context(
+                "groups",
+                &config.groups,
+                config.any_group,
+                &string_list(claims.get("cognito:groups")),
+            )
+        }),
+    }
+}
+
+/// Verify an ALB data token against `config` and report every step.
+pub(crate) async fn verify_alb(
+    config: &AlbConfig,
+    verifier: &AlbVerifier,
+    requirement: &Requirement,
+    token: &str,
+) -> Verification {
+    let now = crate::times::now();
+    let full = decode::decode_alb(token).ok();
+    let header = full
+        .as_ref()
+        .map(|d| d.header.clone())
+        .or_else(|| decode::alb_header(token));
+    let claims = full.map(|d| d.claims);
+    let padded = token.contains('=');
+    let info = header
+        .as_ref()
+        .map(|h| inspect::alb_info(h, padded, Some(verifier.keys_url()), now));
+    let issuer = config.issuer();
+    let header_iss_trusted = header
+        .as_ref()
+        .and_then(|h| str_claim(h, "iss"))
+        .is_some_and(|iss| iss == issuer);
+    let payload_text = decode::alb_payload_is_text(token);
+    let (result, failing) = match verifier.verify(token).await {
+        Ok(verified) => {
+            let result = requirement.verify(&verified);
+            let failing = result
+                .as_ref()
+                .err()
+                .map(|e| alb_step(e, header_iss_trusted, payload_text));
+            (result, failing)
+        }
+        Err(e) => {
+            let failing = alb_step(&e, header_iss_trusted, payload_text);
+            (Err(e), Some(failing))
+        }
+    };
+    let steps = steps(
+        &AlbStep::ALL,
+        AlbStep::as_str,
+        |step| {
+            alb_context(
+                step,
+                config,
+                info.as_ref(),
+                header.as_ref(),
+                claims.as_ref(),
+                now,
+            )
+        },
+        &result,
+        failing,
+    );
+    let (verdict, exit_code, error, http) = answer(&result);
+    Verification {
+        command: "verify",
+        verdict,
+        exit_code,
+        steps,
+        error,
+        http,
+        header,
+        claims,
+        alb: Some(AlbReport {
+            trusted_signers: config.arns.clone(),
+            client_ids: config.client_ids.clone(),
+            issuer,
+            keys_url: verifier.keys_url().to_owned(),
+            token: info,
+        }),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use assert_cmd::Command;
-use cognito_jwt_testkit::{JwksServer, Mode, TestIssuer};
+use cognito_jwt_testkit::{AlbIssuer, AlbKeyServer, AlbTokenBuilder, JwksServer, Mode, TestIssuer};
 use serde_json::Value;
 
 const POOL: &str = "us-east-1_TestPool1";
@@ -823,4 +823,607 @@ fn usage_errors_with_json_print_the_json_error_object() {
         );
         assert!(!out.stdout.is_empty(), "{args:?}");
     }
+}
+
+// ALB data tokens (`x-amzn-oidc-data`).
+
+/// `verify --alb-arn` with the load balancer's ARN, client, pool and key
+/// server, plus `extra` options.
+fn alb_verify(
+    alb: &AlbIssuer,
+    keys: &AlbKeyServer,
+    token: &str,
+    extra: &[&str],
+    json: bool,
+) -> Run {
+    let url = keys.url();
+    let mut args = vec![
+        "verify",
+        "--alb-arn",
+        alb.arn(),
+        "--client-id",
+        alb.client_id(),
+        "--pool",
+        alb.user_pool_id(),
+        "--alb-keys-url",
+        &url,
+    ];
+    args.extend_from_slice(extra);
+    if json {
+        args.push("--json");
+    }
+    args.push(token);
+    run(&args, None)
+}
+
+/// The ALB checks, in order.
+const ALB_STEPS: [&str; 13] = [
+    "structure",
+    "alg",
+    "kid",
+    "header",
+    "signer",
+    "client",
+    "issuer",
+    "key",
+    "signature",
+    "payload",
+    "exp",
+    "sub",
+    "groups",
+];
+
+struct AlbCase {
+    name: &'static str,
+    token: fn(&AlbIssuer) -> AlbTokenBuilder,
+    extra: &'static [&'static str],
+    exit: i32,
+    /// The error kind and the step it fails, `None` when accepted.
+    refused: Option<(&'static str, &'static str)>,
+    status: u16,
+}
+
+const OTHER_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:999999999999:loadbalancer/app/other/0123456789abcdef";
+
+const ALB_CASES: &[AlbCase] = &[
+    AlbCase {
+        name: "accepted, padded as a load balancer pads",
+        token: AlbIssuer::data_token,
+        extra: &[],
+        exit: 0,
+        refused: None,
+        status: 200,
+    },
+    AlbCase {
+        name: "accepted, unpadded",
+        token: |a| a.data_token().unpadded(),
+        extra: &[],
+        exit: 0,
+        refused: None,
+        status: 200,
+    },
+    AlbCase {
+        name: "accepted with a group the payload carries",
+        token: |a| a.data_token().claim("cognito:groups", vec!["admin"]),
+        extra: &["--group", "admin"],
+        exit: 0,
+        refused: None,
+        status: 200,
+    },
+    AlbCase {
+        name: "a group the payload lacks",
+        token: AlbIssuer::data_token,
+        extra: &["--group", "admin"],
+        exit: 1,
+        refused: Some(("missing_group", "groups")),
+        status: 403,
+    },
+    AlbCase {
+        name: "signed by another load balancer",
+        token: |a| a.data_token().header("signer", OTHER_ARN),
+        extra: &[],
+        exit: 1,
+        refused: Some(("untrusted_signer", "signer")),
+        status: 401,
+    },
+    AlbCase {
+        name: "another app client",
+        token: |a| a.data_token().header("client", "someotherclient"),
+        extra: &[],
+        exit: 1,
+        refused: Some(("client_not_allowed", "client")),
+        status: 401,
+    },
+    AlbCase {
+        name: "another issuer in the header",
+        token: |a| {
+            a.data_token().header(
+                "iss",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other",
+            )
+        },
+        extra: &[],
+        exit: 1,
+        refused: Some(("untrusted_issuer", "issuer")),
+        status: 401,
+    },
+    AlbCase {
+        name: "another issuer in the payload only",
+        token: |a| {
+            a.data_token().claim(
+                "iss",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other",
+            )
+        },
+        extra: &[],
+        exit: 1,
+        refused: Some(("untrusted_issuer", "payload")),
+        status: 401,
+    },
+    AlbCase {
+        name: "expired",
+        token: |a| a.data_token().expires_in(-600),
+        extra: &[],
+        exit: 1,
+        refused: Some(("expired", "exp")),
+        status: 401,
+    },
+    AlbCase {
+        name: "expired, but within the leeway",
+        token: |a| a.data_token().expires_in(-60),
+        extra: &["--leeway", "120"],
+        exit: 0,
+        refused: None,
+        status: 200,
+    },
+    AlbCase {
+        name: "signed by another key",
+        token: |a| a.data_token().sign_with(&AlbIssuer::new().current_key()),
+        extra: &[],
+        exit: 1,
+        refused: Some(("invalid_signature", "signature")),
+        status: 401,
+    },
+    AlbCase {
+        name: "a kid the key host does not have (404)",
+        token: |a| {
+            a.data_token()
+                .header("kid", "00000000-0000-4000-8000-000000000000")
+        },
+        extra: &[],
+        exit: 1,
+        refused: Some(("unknown_key", "key")),
+        status: 401,
+    },
+    AlbCase {
+        name: "not ES256",
+        token: |a| a.data_token().header("alg", "RS256"),
+        extra: &[],
+        exit: 1,
+        refused: Some(("algorithm_not_allowed", "alg")),
+        status: 401,
+    },
+    AlbCase {
+        name: "no client in the header",
+        token: |a| a.data_token().remove_header("client"),
+        extra: &[],
+        exit: 1,
+        refused: Some(("bad_header", "header")),
+        status: 401,
+    },
+    AlbCase {
+        name: "no sub",
+        token: |a| a.data_token().remove_claim("sub"),
+        extra: &[],
+        exit: 1,
+        refused: Some(("bad_claim", "sub")),
+        status: 401,
+    },
+];
+
+#[test]
+fn verify_alb_table() {
+    let alb = AlbIssuer::new();
+    let keys = AlbKeyServer::start(&alb);
+    for case in ALB_CASES {
+        let token = (case.token)(&alb).build();
+        let name = case.name;
+
+        let text = alb_verify(&alb, &keys, &token, case.extra, false);
+        assert_eq!(
+            text.code, case.exit,
+            "{name}: {}{}",
+            text.stdout, text.stderr
+        );
+        assert!(
+            !text.stdout.contains(&token),
+            "{name}: the token is printed back"
+        );
+        let failed = failed_steps(&text.stdout);
+        match case.refused {
+            None => {
+                assert!(failed.is_empty(), "{name}: {}", text.stdout);
+                assert!(
+                    text.stdout.contains("verdict: ACCEPTED"),
+                    "{name}: {}",
+                    text.stdout
+                );
+            }
+            Some((kind, step)) => {
+                assert_eq!(failed, [step], "{name}: {}", text.stdout);
+                assert!(
+                    text.stdout.contains(&format!("error:   {kind} (")),
+                    "{name}: {}",
+                    text.stdout
+                );
+            }
+        }
+        assert!(
+            text.stdout.contains(&format!("http:    {}", case.status)),
+            "{name}: {}",
+            text.stdout
+        );
+
+        let json = alb_verify(&alb, &keys, &token, case.extra, true);
+        assert_eq!(json.code, case.exit, "{name} --json");
+        let v = json.json();
+        assert_eq!(v["command"], "verify");
+        assert_eq!(v["exit_code"], case.exit, "{name}");
+        assert_eq!(v["http"]["status"], case.status, "{name}");
+        let steps = v["steps"].as_array().unwrap();
+        let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
+        assert_eq!(names, ALB_STEPS, "{name}");
+        match case.refused {
+            None => {
+                assert_eq!(v["verdict"], "accepted", "{name}");
+                assert!(v["error"].is_null(), "{name}");
+                assert!(steps.iter().all(|s| s["status"] == "ok"), "{name}: {v}");
+            }
+            Some((kind, step)) => {
+                assert_eq!(v["verdict"], "refused", "{name}");
+                assert_eq!(v["error"]["kind"], kind, "{name}");
+                let at = steps.iter().position(|s| s["step"] == step).unwrap();
+                assert_eq!(steps[at]["status"], "failed", "{name}: {v}");
+                assert!(
+                    steps[..at].iter().all(|s| s["status"] == "ok"),
+                    "{name}: {v}"
+                );
+                assert!(
+                    steps[at + 1..].iter().all(|s| s["status"] == "not_checked"),
+                    "{name}: {v}"
+                );
+                let code = if case.status == 403 {
+                    "insufficient_scope"
+                } else {
+                    "invalid_token"
+                };
+                let challenge = v["http"]["www_authenticate"].as_str().unwrap();
+                assert!(
+                    challenge.contains(&format!("error=\"{code}\"")),
+                    "{name}: {challenge}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn verify_alb_json_fields() {
+    let alb = AlbIssuer::new();
+    let keys = AlbKeyServer::start(&alb);
+    let token = alb.data_token().build();
+    let out = alb_verify(&alb, &keys, &token, &[], true);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["header"]["signer"], alb.arn());
+    assert_eq!(v["claims"]["sub"], alb.sub());
+    let a = &v["alb"];
+    assert_eq!(a["trusted_signers"], serde_json::json!([alb.arn()]));
+    assert_eq!(a["client_ids"], serde_json::json!([alb.client_id()]));
+    assert_eq!(a["issuer"], alb.issuer());
+    assert_eq!(a["keys_url"], keys.url());
+    let t = &a["token"];
+    assert_eq!(t["encoding"], "padded");
+    assert_eq!(t["signer"], alb.arn());
+    assert_eq!(t["load_balancer"]["region"], "us-east-1");
+    assert_eq!(t["load_balancer"]["account"], "123456789012");
+    assert_eq!(t["load_balancer"]["name"], "test-alb");
+    assert_eq!(t["client"], alb.client_id());
+    assert_eq!(t["issuer"]["iss"], alb.issuer());
+    let kid = alb.current_key().kid().to_owned();
+    assert_eq!(t["kid"], kid.as_str());
+    assert_eq!(t["key_url"], format!("{}{kid}", keys.url()));
+    assert!(
+        t["exp"]["relative"]
+            .as_str()
+            .unwrap()
+            .starts_with("expires in "),
+        "{t}"
+    );
+    assert!(step_detail(&v, "key").contains(&format!("{}{kid}", keys.url())));
+    assert!(step_detail(&v, "signer").contains("account 123456789012"));
+
+    // A Cognito verification says `alb: null`.
+    let pool = TestIssuer::cognito();
+    let cognito = verify(&pool, &pool.access_token().build(), &[], true);
+    assert!(cognito.json()["alb"].is_null(), "{}", cognito.stdout);
+}
+
+#[test]
+fn verify_alb_exits_3_when_the_key_host_is_down() {
+    let alb = AlbIssuer::new();
+    let keys = AlbKeyServer::start(&alb);
+    keys.set_mode(Mode::Status(503));
+    let token = alb.data_token().build();
+    let v = alb_verify(&alb, &keys, &token, &[], true);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    let v = v.json();
+    assert_eq!(v["verdict"], "unavailable");
+    assert_eq!(v["error"]["kind"], "keys_unavailable");
+    assert_eq!(v["http"]["status"], 503);
+    assert!(v["http"]["www_authenticate"].is_null());
+    assert!(v["http"]["retry_after"].as_u64().unwrap() >= 1, "{v}");
+
+    let text = alb_verify(&alb, &keys, &token, &[], false);
+    assert_eq!(text.code, 3);
+    assert_eq!(failed_steps(&text.stdout), ["key"], "{}", text.stdout);
+    assert!(
+        text.stdout.contains("http:    503 Service Unavailable"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Retry-After: "), "{}", text.stdout);
+}
+
+#[test]
+fn verify_alb_refuses_the_options_of_cognito_tokens() {
+    let alb = AlbIssuer::new();
+    let keys = AlbKeyServer::start(&alb);
+    let token = alb.data_token().build();
+    for (extra, message) in [
+        (
+            &["--token-use", "id"][..],
+            "--token-use is for Cognito tokens",
+        ),
+        (
+            &["--token-use", "access"][..],
+            "--token-use is for Cognito tokens",
+        ),
+        (
+            &["--jwks-url", "https://example.com/jwks.json"][..],
+            "--jwks-url and --jwks-file are for Cognito tokens",
+        ),
+        (
+            &["--jwks-file", "/nonexistent"][..],
+            "--jwks-url and --jwks-file are for Cognito tokens",
+        ),
+        (
+            &["--scope", "orders/read"][..],
+            "the load balancer grants no scopes",
+        ),
+    ] {
+        let out = alb_verify(&alb, &keys, &token, extra, false);
+        assert_eq!(out.code, 2, "{extra:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "{extra:?}: {}", out.stdout);
+        assert!(out.stderr.contains(message), "{extra:?}: {}", out.stderr);
+        let json = alb_verify(&alb, &keys, &token, extra, true);
+        assert_eq!(json.code, 2, "{extra:?}");
+        assert_eq!(json.json()["error"]["kind"], "usage", "{extra:?}");
+    }
+
+    // --any-client (which replaces --client-id): the load balancer's
+    // verifier pins its app clients.
+    let arn = alb.arn();
+    let any = run(
+        &[
+            "verify",
+            "--alb-arn",
+            arn,
+            "--any-client",
+            "--pool",
+            POOL,
+            "--json",
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(any.code, 2, "{}{}", any.stdout, any.stderr);
+    assert!(
+        any.stderr.contains("pins its app clients"),
+        "{}",
+        any.stderr
+    );
+    assert_eq!(any.json()["error"]["kind"], "usage");
+
+    // --alb-keys-url only with --alb-arn.
+    let url = keys.url();
+    let client = alb.client_id();
+    let out = run(
+        &[
+            "verify",
+            "--pool",
+            POOL,
+            "--client-id",
+            client,
+            "--alb-keys-url",
+            &url,
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--alb-arn"), "{}", out.stderr);
+
+    // Not a load balancer ARN.
+    let out = run(
+        &[
+            "verify",
+            "--alb-arn",
+            "arn:aws:s3:::bucket",
+            "--client-id",
+            client,
+            "--pool",
+            POOL,
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("arn:aws:s3:::bucket"), "{}", out.stderr);
+}
+
+#[test]
+fn verify_without_alb_arn_names_an_alb_token_for_what_it_is() {
+    let alb = AlbIssuer::new();
+    let client = alb.client_id();
+    for token in [
+        alb.data_token().build(),
+        alb.data_token().unpadded().build(),
+    ] {
+        let pasted = format!("x-amzn-oidc-data: {token}");
+        for t in [token.as_str(), pasted.as_str()] {
+            let out = run(&["verify", "--pool", POOL, "--client-id", client, t], None);
+            assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+            assert!(
+                out.stderr.contains("this is an ALB data token")
+                    && out.stderr.contains("pass --alb-arn"),
+                "{}",
+                out.stderr
+            );
+            assert!(!out.stderr.contains("base64"), "{}", out.stderr);
+            let json = run(
+                &["verify", "--pool", POOL, "--client-id", client, "--json", t],
+                None,
+            );
+            assert_eq!(json.code, 2);
+            assert_eq!(json.json()["error"]["kind"], "usage");
+        }
+    }
+}
+
+#[test]
+fn inspect_reads_alb_data_tokens_padded_unpadded_and_pasted() {
+    let alb = AlbIssuer::new();
+    let kid = alb.current_key().kid().to_owned();
+    let padded = alb.data_token().claim("email", "alice@example.com").build();
+    assert!(padded.contains('='));
+    let unpadded = alb.data_token().unpadded().build();
+    assert!(!unpadded.contains('='));
+    let key_url = format!("https://public-keys.auth.elb.us-east-1.amazonaws.com/{kid}");
+    for (token, encoding) in [
+        (padded.clone(), "padded"),
+        (unpadded.clone(), "unpadded"),
+        (format!("x-amzn-oidc-data: {padded}"), "padded"),
+        (format!("X-Amzn-Oidc-Data:{unpadded}\n"), "unpadded"),
+    ] {
+        let out = run(&["inspect", "-"], Some(token.as_bytes()));
+        assert_eq!(out.code, 0, "{token}: {}", out.stderr);
+        let s = &out.stdout;
+        assert!(s.starts_with("WARNING: nothing was verified"), "{s}");
+        assert!(s.contains("kind:    alb data token"), "{s}");
+        assert!(s.contains(&format!("signer:  {}", alb.arn())), "{s}");
+        assert!(
+            s.contains("load balancer test-alb, region us-east-1, account 123456789012"),
+            "{s}"
+        );
+        assert!(s.contains(&format!("client:  {}", alb.client_id())), "{s}");
+        assert!(s.contains(&format!("issuer:  {}", alb.issuer())), "{s}");
+        assert!(
+            s.contains("Cognito user pool us-east-1_TestPool1, region us-east-1"),
+            "{s}"
+        );
+        assert!(s.contains(&format!("key:     {key_url}")), "{s}");
+        assert!(s.contains("expires in "), "{s}");
+        assert!(s.contains("signature: 64 bytes"), "{s}");
+        let signature = token
+            .trim()
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .trim_end_matches('=');
+        assert!(!s.contains(signature), "{s}");
+
+        let json = run(&["inspect", "--json", "-"], Some(token.as_bytes()));
+        assert_eq!(json.code, 0);
+        let v = json.json();
+        assert_eq!(v["kind"], "alb_data_token");
+        assert_eq!(v["verified"], false);
+        assert_eq!(v["claims"]["sub"], alb.sub());
+        let a = &v["alb"];
+        assert_eq!(a["encoding"], encoding);
+        assert_eq!(a["signer"], alb.arn());
+        assert_eq!(a["load_balancer"]["partition"], "aws");
+        assert_eq!(a["load_balancer"]["region"], "us-east-1");
+        assert_eq!(a["load_balancer"]["account"], "123456789012");
+        assert_eq!(a["client"], alb.client_id());
+        assert_eq!(a["issuer"]["iss"], alb.issuer());
+        assert_eq!(a["issuer"]["cognito"]["pool_id"], POOL);
+        assert_eq!(a["kid"], kid.as_str());
+        assert_eq!(a["key_url"], key_url.as_str());
+        assert!(a["key_url_error"].is_null());
+        assert_eq!(a["exp"]["claim"], "exp");
+        assert_eq!(v["signature_bytes"], 64);
+    }
+
+    // The GovCloud key host; a partition with none built in says so.
+    let gov = AlbIssuer::with_arn(
+        "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/g/50dc6c495c0c9188",
+    );
+    let v = run(&["inspect", "--json", &gov.data_token().build()], None).json();
+    let kid = gov.current_key().kid().to_owned();
+    assert_eq!(
+        v["alb"]["key_url"],
+        format!(
+            "https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1/{kid}"
+        )
+    );
+    let cn = AlbIssuer::with_arn(
+        "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:loadbalancer/app/c/50dc6c495c0c9188",
+    );
+    let out = run(&["inspect", &cn.data_token().build()], None);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("key:     no key URL: "),
+        "{}",
+        out.stdout
+    );
+
+    // A Cognito token is still `jwt`, with `alb: null`.
+    let pool = TestIssuer::cognito();
+    let v = run(&["inspect", "--json", &pool.access_token().build()], None).json();
+    assert_eq!(v["kind"], "jwt");
+    assert!(v["alb"].is_null());
+}
+
+#[test]
+fn inspect_refuses_padding_a_load_balancer_would_not_write_and_padded_cognito_tokens() {
+    let alb = AlbIssuer::new();
+    let token = alb.data_token().build();
+    // A third `=` on the signature (86 characters and `==` is all it takes).
+    let bad = format!("{token}=");
+    let out = run(&["inspect", &bad], None);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("the signature segment is not base64url as a load balancer encodes it"),
+        "{}",
+        out.stderr
+    );
+
+    // A Cognito token padded as an encoder pads (256 signature bytes: `==`)
+    // is still refused: padding is read only for a header naming a signer.
+    let pool = TestIssuer::cognito();
+    let padded = format!("{}==", pool.access_token().build());
+    let out = run(&["inspect", &padded], None);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("the signature segment is not unpadded base64url"),
+        "{}",
+        out.stderr
+    );
+    let json = run(&["inspect", "--json", &padded], None);
+    assert_eq!(json.json()["error"]["kind"], "malformed_token");
 }
